@@ -1,0 +1,49 @@
+/**
+ * Builds the single zoi executable. `bun build.ts` writes dist/zoi for this machine;
+ * `bun build.ts --all` also cross-compiles every release target (Bun fetches each target's
+ * runtime from the npm registry) and prints the sizes.
+ */
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+
+const TARGETS = [
+  { target: 'bun-linux-x64', file: 'zoi-linux-x64' },
+  { target: 'bun-linux-arm64', file: 'zoi-linux-arm64' },
+  { target: 'bun-linux-x64-musl', file: 'zoi-linux-x64-musl' },
+  { target: 'bun-darwin-x64', file: 'zoi-darwin-x64' },
+  { target: 'bun-darwin-arm64', file: 'zoi-darwin-arm64' },
+  { target: 'bun-windows-x64', file: 'zoi-windows-x64.exe' },
+] as const
+
+async function compile(outfile: string, target?: string): Promise<void> {
+  // Write to a temp name first: a failed build never leaves a stale or half-written dist/zoi.
+  // Bun appends .exe to Windows outputs, so the temp name keeps the extension last.
+  const tmp = outfile.replace(/(\.exe)?$/, '.tmp$1')
+  await rm(tmp, { force: true })
+  const result = await Bun.build({
+    entrypoints: ['src/main.ts'],
+    compile: target ? { target: target as Bun.Build.CompileTarget, outfile: tmp } : { outfile: tmp },
+    minify: true,
+    bytecode: true,
+    format: 'esm',
+    sourcemap: 'none',
+  })
+  if (!result.success) {
+    for (const log of result.logs) console.error(log)
+    throw new Error(`build of ${outfile} failed`)
+  }
+  await rename(tmp, outfile)
+}
+
+const all = process.argv.includes('--all')
+await mkdir('dist', { recursive: true })
+const rows: [string, number][] = []
+await compile('dist/zoi')
+rows.push(['dist/zoi', (await stat('dist/zoi')).size])
+if (all) {
+  for (const t of TARGETS) {
+    const out = `dist/${t.file}`
+    await compile(out, t.target)
+    rows.push([out, (await stat(out)).size])
+  }
+}
+for (const [file, size] of rows) console.log(`${file.padEnd(28)} ${(size / 1048576).toFixed(1).padStart(7)} MiB`)

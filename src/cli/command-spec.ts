@@ -1,0 +1,79 @@
+/**
+ * How a command is declared: its cac usage line, flags, and a `run` that turns arguments into
+ * an Output. Commands never print and never exit; program.ts renders what they return.
+ */
+import type { Context } from '../context.ts'
+import { ZoiError } from '../errors.ts'
+
+export interface Output {
+  /** Human-readable result for stdout (omit for none). */
+  text?: string
+  /** The same result for `--json`. */
+  json?: unknown
+  /** Non-zero for partial failures that are not exceptions. */
+  exitCode?: number
+}
+
+export type Flags = Record<string, unknown>
+
+export interface OptionSpec {
+  /** cac raw name, e.g. '--dry-run' or '-o, --output-dir <dir>'. */
+  flag: string
+  description: string
+  /** Repeatable: the value is always a string array. */
+  repeatable?: boolean
+}
+
+export interface CommandSpec {
+  /** cac usage, e.g. 'install <...sources>'. */
+  usage: string
+  description: string
+  aliases?: string[]
+  options?: OptionSpec[]
+  examples?: string[]
+  run(ctx: Context, args: string[], flags: Flags): Promise<Output>
+}
+
+/** For capabilities that land in a later issue: a clear error, exit 1. */
+export function notImplemented(name: string): CommandSpec['run'] {
+  return async () => {
+    throw new ZoiError('NOT_IMPLEMENTED', `'${name}' is not implemented yet`)
+  }
+}
+
+export function flagString(flags: Flags, name: string): string | undefined {
+  const v = flags[name]
+  if (v === undefined || v === false) return undefined
+  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined
+  if (v === true) throw new ZoiError('USAGE', `option '--${kebab(name)}' needs a value`)
+  return String(v)
+}
+
+export function flagList(flags: Flags, name: string): string[] {
+  const v = flags[name]
+  if (v === undefined || v === false) return []
+  return (Array.isArray(v) ? v : [v]).map(String)
+}
+
+export function flagBool(flags: Flags, name: string): boolean {
+  return flags[name] === true
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+}
+
+/** Sub-command dispatch for commands like `sync set …` / `cache ls`. */
+export function requireAction(command: string, action: string | undefined, known: readonly string[]): string {
+  if (action === undefined) throw new ZoiError('USAGE', `'${command}' needs one of: ${known.join(', ')}`, { hint: `run 'zoi ${command} --help'` })
+  if (!known.includes(action)) {
+    throw new ZoiError('USAGE', `unknown action '${command} ${action}'; expected one of: ${known.join(', ')}`, { hint: `run 'zoi ${command} --help'` })
+  }
+  return action
+}
+
+/** Exactly `count` positional arguments for an action, or a usage error showing `usage`. */
+export function needArgs(usage: string, rest: string[], count = 1): string[] {
+  if (rest.length !== count) throw new ZoiError('USAGE', `usage: zoi ${usage}`)
+  return rest
+}

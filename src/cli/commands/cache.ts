@@ -1,0 +1,40 @@
+/** `zoi cache add|ls|clear|mirror`: the archive cache (SPEC §8). */
+import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
+import { needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+
+export const cache: CommandSpec = {
+  usage: 'cache <action> [...args]',
+  description: 'Manage the archive cache: cache add <archive…>, cache ls, cache clear, cache mirror add|remove|ls <url>',
+  options: [{ flag: '--dry-run', description: 'With clear: only say what would be removed' }],
+  examples: ['zoi cache add ./downloads/*.pkg.tar.zst', 'zoi cache ls', 'zoi cache clear --dry-run', 'zoi cache mirror add https://mirror.corp/zoi'],
+  async run(ctx, args, flags) {
+    const [action, ...rest] = args
+    switch (requireAction('cache', action, ['add', 'ls', 'list', 'clear', 'clean', 'mirror'])) {
+      case 'mirror':
+        return runMirror(ctx, rest)
+      default:
+        return notImplemented(`cache ${action}`)(ctx, args, flags)
+    }
+  },
+}
+
+async function runMirror(ctx: Parameters<CommandSpec['run']>[0], rest: string[]) {
+  const [sub, ...more] = rest
+  switch (requireAction('cache mirror', sub, ['add', 'remove', 'ls', 'list'])) {
+    case 'add': {
+      const [url] = needArgs('cache mirror add <url>', more)
+      const list = await addCacheMirror(ctx, url!)
+      return { text: `Added cache mirror: ${url}`, json: list }
+    }
+    case 'remove': {
+      const [url] = needArgs('cache mirror remove <url>', more)
+      const list = await removeCacheMirror(ctx, url!)
+      return { text: `Removed cache mirror: ${url}`, json: list }
+    }
+    default: {
+      needArgs('cache mirror ls', more, 0)
+      const list = ctx.config.cache_mirrors
+      return { text: list.length ? list.join('\n') : 'No cache mirrors configured.', json: list }
+    }
+  }
+}

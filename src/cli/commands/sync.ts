@@ -1,0 +1,46 @@
+/** `zoi sync` and its registry-management actions. */
+import { addRegistry, removeRegistry, setDefaultRegistry } from '../../ops/registry-config.ts'
+import { needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+
+const ACTIONS = ['set', 'add', 'remove', 'list', 'ls'] as const
+
+export const sync: CommandSpec = {
+  usage: 'sync [action] [...args]',
+  description: 'Fetch and index every registry; or: sync set <url>, sync add <url>, sync remove <handle|url>, sync list',
+  options: [
+    { flag: '--force', description: 'Re-clone registries from scratch' },
+    { flag: '--fallback', description: "Try the registry's git mirrors when its main URL fails" },
+    { flag: '--full', description: 'Clone the full history instead of a shallow clone' },
+  ],
+  examples: ['zoi sync', 'zoi sync set /mnt/usb/registry', 'zoi sync add https://git.corp/zoi/extra.git', 'zoi sync list'],
+  async run(ctx, args, flags) {
+    const [action, ...rest] = args
+    if (action === undefined) return notImplemented('sync')(ctx, args, flags)
+    switch (requireAction('sync', action, ACTIONS)) {
+      case 'set': {
+        const [url] = needArgs('sync set <url|default|github|gitlab|codeberg>', rest)
+        const ref = await setDefaultRegistry(ctx, url!)
+        return { text: `Default registry set to: ${ref.url}\nIt is used the next time you run 'zoi sync'.`, json: ref }
+      }
+      case 'add': {
+        const [url] = needArgs('sync add <url>', rest)
+        const ref = await addRegistry(ctx, url!)
+        return { text: `Added registry: ${ref.url}\nIt is fetched the next time you run 'zoi sync'.`, json: ref }
+      }
+      case 'remove': {
+        const [which] = needArgs('sync remove <handle|url>', rest)
+        const ref = await removeRegistry(ctx, which!)
+        return { text: `Removed registry: ${ref.handle || ref.url}`, json: ref }
+      }
+      default: {
+        needArgs('sync list', rest, 0)
+        const c = ctx.config
+        const rows = [
+          { kind: 'default', handle: c.default_registry.handle, url: c.default_registry.url },
+          ...c.added_registries.map((r) => ({ kind: 'added', handle: r.handle, url: r.url })),
+        ]
+        return { text: rows.map((r) => `[${r.kind}] ${r.handle || '<not synced>'}: ${r.url}`).join('\n'), json: rows }
+      }
+    }
+  },
+}

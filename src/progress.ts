@@ -1,0 +1,16 @@
+/**
+ * Progress events. Library code never prints: it calls a Report with these events and the
+ * CLI decides how (or whether) to show them. The shape follows isomorphic-git's onProgress.
+ */
+
+export type Phase = 'sync' | 'index' | 'resolve' | 'fetch' | 'verify' | 'extract' | 'commit' | 'build' | 'mirror'
+
+export type ProgressEvent =
+  | { kind: 'phase'; phase: Phase; text: string; total?: number }
+  | { kind: 'advance'; phase: Phase; loaded: number; total?: number; item?: string }
+  | { kind: 'warn'; text: string; code?: string }
+  | { kind: 'info'; text: string }
+
+export type Report = (event: ProgressEvent) => void
+
+export const silent: Report = () => {}
