@@ -74,6 +74,8 @@ export function requireAction(command: string, action: string | undefined, known
 
 /** Exactly `count` positional arguments for an action, or a usage error showing `usage`. */
 export function needArgs(usage: string, rest: string[], count = 1): string[] {
-  if (rest.length !== count) throw new ZoiError('USAGE', `usage: zoi ${usage}`)
+  if (rest.length !== count) {
+    throw new ZoiError('USAGE', `usage: zoi ${usage}`, { hint: `run 'zoi ${usage.split(' ')[0]} --help'` })
+  }
   return rest
 }

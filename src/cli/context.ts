@@ -39,7 +39,7 @@ export async function createContext(flags: GlobalFlags, report: Report): Promise
 function parseScope(s: string | undefined): Scope | undefined {
   if (s === undefined) return undefined
   if (s === 'user' || s === 'system') return s
-  throw new ZoiError('USAGE', `unknown scope '${s}'; expected 'user' or 'system'`)
+  throw new ZoiError('USAGE', `unknown scope '${s}'; expected 'user' or 'system'`, { hint: 'use --scope user or --scope system' })
 }
 
 /** `--root` must name an existing directory; a relative path is taken from the current directory. */

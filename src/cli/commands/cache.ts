@@ -3,7 +3,7 @@ import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
 import { needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const cache: CommandSpec = {
-  usage: 'cache <action> [...args]',
+  usage: 'cache [action] [...args]',
   description: 'Manage the archive cache: cache add <archive…>, cache ls, cache clear, cache mirror add|remove|ls <url>',
   options: [{ flag: '--dry-run', description: 'With clear: only say what would be removed' }],
   examples: ['zoi cache add ./downloads/*.pkg.tar.zst', 'zoi cache ls', 'zoi cache clear --dry-run', 'zoi cache mirror add https://mirror.corp/zoi'],

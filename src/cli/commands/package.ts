@@ -2,7 +2,7 @@
 import { notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const pkg: CommandSpec = {
-  usage: 'package <action> [...args]',
+  usage: 'package [action] [...args]',
   description: 'package build <file.pkg.lua> | package install <archive>',
   options: [
     { flag: '-o, --output-dir <dir>', description: 'Where build writes the archive and sidecars' },

@@ -1,0 +1,122 @@
+import { describe, expect, test } from 'bun:test'
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadConfig, mergeConfigs, readConfigFile, updateConfigFile } from '../../../src/config/index.ts'
+import { ZoiError } from '../../../src/errors.ts'
+import { makeTempDir } from '../../support/run-cli.ts'
+
+function write(text: string): string {
+  const dir = makeTempDir()
+  const file = join(dir, 'config.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+async function failure(p: Promise<unknown>): Promise<ZoiError> {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof ZoiError) return e
+    throw e
+  }
+  throw new Error('expected a ZoiError')
+}
+
+describe('reading', () => {
+  test('a missing file is an empty config', async () => {
+    expect(await readConfigFile('/nonexistent/zoi/config.yaml')).toEqual({})
+  })
+
+  test('known keys are read, unknown keys are ignored', async () => {
+    const file = write('offline_mode: true\npkg_dirs: [/mnt/usb]\ntelemetry: yes\ndefault_registry: {url: /srv/reg}\n')
+    expect(await readConfigFile(file)).toEqual({
+      offline_mode: true,
+      pkg_dirs: ['/mnt/usb'],
+      default_registry: { handle: '', url: '/srv/reg' },
+    })
+  })
+
+  test('a YAML syntax error is exit 2 naming the file and line', async () => {
+    const file = write('offline_mode: true\npkg_dirs: [a, b\nrepos: []\n')
+    const e = await failure(readConfigFile(file))
+    expect(e.exitCode).toBe(2)
+    expect(e.message).toStartWith(`${file}:`)
+    expect(e.message).toMatch(/:\d+: invalid YAML/)
+  })
+
+  test.each([
+    ['offline_mode: "yes"\n', 'offline_mode', 1],
+    ['repos: [core]\npkg_dirs: /mnt/usb\n', 'pkg_dirs', 2],
+    ['added_registries:\n  - handle: x\n', 'added_registries', 2],
+    ['\n\ndefault_registry: 42\n', 'default_registry', 3],
+  ])('a wrong type is exit 2 naming file, line and key (%p)', async (text, key, line) => {
+    const file = write(text)
+    const e = await failure(readConfigFile(file))
+    expect(e.exitCode).toBe(2)
+    expect(e.message).toContain(`${file}:${line}: key '${key}'`)
+  })
+
+  test('a top-level list is refused', async () => {
+    const e = await failure(readConfigFile(write('- a\n- b\n')))
+    expect(e.code).toBe('USAGE')
+  })
+})
+
+describe('merging system then user', () => {
+  test('scalars: the later file wins; lists: merged and de-duplicated', () => {
+    const merged = mergeConfigs([
+      { offline_mode: true, pkg_dirs: ['/a', '/b'], added_registries: [{ handle: 'x', url: 'u1' }] },
+      { offline_mode: false, pkg_dirs: ['/b', '/c'], added_registries: [{ handle: 'x', url: 'u1' }, { handle: 'y', url: 'u2' }] },
+    ])
+    expect(merged.offline_mode).toBe(false)
+    expect(merged.pkg_dirs).toEqual(['/a', '/b', '/c'])
+    expect(merged.added_registries.map((r) => r.url)).toEqual(['u1', 'u2'])
+  })
+
+  test('loadConfig reads files in order and fills defaults', async () => {
+    const sys = write('offline_mode: true\ncache_mirrors: [https://m1]\n')
+    const user = write('cache_mirrors: [https://m2]\n')
+    const c = await loadConfig([sys, user, '/nonexistent.yaml'])
+    expect(c.offline_mode).toBe(true)
+    expect(c.cache_mirrors).toEqual(['https://m1', 'https://m2'])
+    expect(c.default_registry.url).toContain('Zoidberg')
+    expect(c.repos).toEqual([])
+  })
+})
+
+describe('writing back', () => {
+  test('keeps keys and comments zoi does not know', async () => {
+    const file = write('# my settings\ntelemetry: true # keep me\ncustom:\n  nested: [1, 2]\npkg_dirs: [/old]\n')
+    await updateConfigFile(file, (cur) => ({ pkg_dirs: [...(cur.pkg_dirs ?? []), '/new'] }))
+    const text = readFileSync(file, 'utf8')
+    expect(text).toContain('# my settings')
+    expect(text).toContain('telemetry: true # keep me')
+    expect(text).toContain('nested: [ 1, 2 ]')
+    expect(await readConfigFile(file)).toEqual({ pkg_dirs: ['/old', '/new'] })
+  })
+
+  test('creates the file and its folder when missing', async () => {
+    const dir = makeTempDir()
+    const file = join(dir, 'deep', 'er', 'config.yaml')
+    await updateConfigFile(file, () => ({ offline_mode: true }))
+    expect(await readConfigFile(file)).toEqual({ offline_mode: true })
+  })
+
+  test('refuses to overwrite a file it cannot parse', async () => {
+    const file = write('pkg_dirs: [unclosed\n')
+    const before = readFileSync(file, 'utf8')
+    const e = await failure(updateConfigFile(file, () => ({ offline_mode: true })))
+    expect(e.exitCode).toBe(2)
+    expect(readFileSync(file, 'utf8')).toBe(before)
+  })
+})
+
+test('an empty file is valid', async () => {
+  const dir = makeTempDir()
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, 'c.yaml')
+  writeFileSync(file, '')
+  expect(await readConfigFile(file)).toEqual({})
+  await updateConfigFile(file, () => ({ repos: ['core'] }))
+  expect(await readConfigFile(file)).toEqual({ repos: ['core'] })
+})
