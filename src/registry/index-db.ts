@@ -1,0 +1,317 @@
+/**
+ * The per-registry index `<db>/<handle>.db` (bun:sqlite, WAL): one row per package definition,
+ * one per version and per channel, its dependency strings, archive facts from sidecars, and
+ * FTS5 over names/descriptions/tags/bins and over archive file paths.
+ *
+ * Relocatable by construction: no absolute path is ever stored (definition paths are relative
+ * to the registry root), so copying `<db>/` to another machine gives a working index.
+ */
+import { Database } from 'bun:sqlite'
+import { ZoiError, describeError } from '../errors.ts'
+
+const SCHEMA_VERSION = '1'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions (
+  path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT
+);
+CREATE TABLE IF NOT EXISTS packages (
+  id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE REFERENCES definitions(path) ON DELETE CASCADE,
+  name TEXT NOT NULL, repo TEXT NOT NULL, version TEXT, revision TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '', license TEXT, website TEXT,
+  bins TEXT NOT NULL, tags TEXT NOT NULL, types TEXT NOT NULL, platforms TEXT NOT NULL,
+  sub_packages TEXT NOT NULL, main_subs TEXT NOT NULL, provides TEXT NOT NULL,
+  conflicts TEXT NOT NULL, replaces TEXT NOT NULL, backup TEXT NOT NULL, spec TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS packages_name ON packages(name);
+CREATE TABLE IF NOT EXISTS versions (
+  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+  version TEXT NOT NULL, channel TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (package_id, channel, version)
+);
+CREATE TABLE IF NOT EXISTS dependencies (
+  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL, grp TEXT NOT NULL, raw TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dependencies_pkg ON dependencies(package_id);
+CREATE TABLE IF NOT EXISTS provides (
+  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE, name TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS provides_name ON provides(name);
+CREATE TABLE IF NOT EXISTS archives (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, repo TEXT NOT NULL, version TEXT NOT NULL,
+  platform TEXT NOT NULL, sha512 TEXT, sha256 TEXT, down_size INTEGER, install_size INTEGER,
+  UNIQUE (repo, name, version, platform)
+);
+CREATE TABLE IF NOT EXISTS archive_files (
+  archive_id INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE, path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archive_files_archive ON archive_files(archive_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS packages_fts USING fts5(name, description, tags, bins, content='packages', content_rowid='id');
+CREATE VIRTUAL TABLE IF NOT EXISTS files_fts USING fts5(path, content='archive_files');
+CREATE TRIGGER IF NOT EXISTS packages_ai AFTER INSERT ON packages BEGIN
+  INSERT INTO packages_fts(rowid, name, description, tags, bins) VALUES (new.id, new.name, new.description, new.tags, new.bins);
+END;
+CREATE TRIGGER IF NOT EXISTS packages_ad AFTER DELETE ON packages BEGIN
+  INSERT INTO packages_fts(packages_fts, rowid, name, description, tags, bins) VALUES ('delete', old.id, old.name, old.description, old.tags, old.bins);
+END;
+CREATE TRIGGER IF NOT EXISTS files_ai AFTER INSERT ON archive_files BEGIN
+  INSERT INTO files_fts(rowid, path) VALUES (new.rowid, new.path);
+END;
+CREATE TRIGGER IF NOT EXISTS files_ad AFTER DELETE ON archive_files BEGIN
+  INSERT INTO files_fts(files_fts, rowid, path) VALUES ('delete', old.rowid, old.path);
+END;
+`
+
+/** What the indexer stores for one evaluated definition. */
+export interface IndexedPackage {
+  name: string
+  repo: string
+  version?: string
+  revision: string
+  description: string
+  license?: string
+  website?: string
+  bins: string[]
+  tags: string[]
+  types: string[]
+  platforms: string[]
+  subPackages: string[]
+  mainSubs: string[]
+  provides: string[]
+  conflicts: string[]
+  replaces: string[]
+  backup: string[]
+  channels: Record<string, string>
+  dependencies: { kind: 'runtime' | 'build'; group: string; raw: string }[]
+  /** The whole evaluated definition, for `show`. */
+  spec: unknown
+}
+
+export interface PackageRow extends IndexedPackage {
+  id: number
+  path: string
+}
+
+export interface ArchiveFacts {
+  name: string
+  repo: string
+  version: string
+  platform: string
+  sha512?: string
+  sha256?: string
+  downSize?: number
+  installSize?: number
+  files?: string[]
+}
+
+export interface DefinitionChange {
+  path: string
+  blob: string
+  pkg?: IndexedPackage
+  error?: string
+}
+
+type RawPackageRow = Record<string, unknown> & { id: number; spec: string }
+
+const JSON_COLUMNS = ['bins', 'tags', 'types', 'platforms', 'sub_packages', 'main_subs', 'provides', 'conflicts', 'replaces', 'backup'] as const
+
+export class IndexDb {
+  private constructor(readonly db: Database, readonly file: string) {}
+
+  static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
+    let db: Database
+    try {
+      db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
+      db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
+      if (!options.readonly) {
+        db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+        db.exec(SCHEMA)
+        db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
+      }
+    } catch (e) {
+      throw new ZoiError('INTEGRITY', `cannot open registry index ${file}: ${describeError(e)}`, {
+        hint: "run 'zoi sync --force' to rebuild it",
+        cause: e,
+      })
+    }
+    return new IndexDb(db, file)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.query('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | null)?.value
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  }
+
+  /** path → blob oid of every definition indexed so far (including ones that failed). */
+  definitionBlobs(): Map<string, string> {
+    const rows = this.db.query('SELECT path, blob FROM definitions').all() as { path: string; blob: string }[]
+    return new Map(rows.map((r) => [r.path, r.blob]))
+  }
+
+  definitionErrors(): { path: string; error: string }[] {
+    return this.db.query('SELECT path, error FROM definitions WHERE error IS NOT NULL ORDER BY path').all() as { path: string; error: string }[]
+  }
+
+  /** Apply one sync's worth of changes atomically: a crash leaves the previous index. */
+  applyChanges(changes: DefinitionChange[], removed: string[], meta: Record<string, string> = {}): void {
+    const delDef = this.db.query('DELETE FROM definitions WHERE path = ?')
+    const insDef = this.db.query('INSERT INTO definitions(path, blob, error) VALUES (?, ?, ?)')
+    const insPkg = this.db.query(`INSERT INTO packages(path, name, repo, version, revision, description, license, website,
+      bins, tags, types, platforms, sub_packages, main_subs, provides, conflicts, replaces, backup, spec)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+    const insVer = this.db.query('INSERT OR IGNORE INTO versions(package_id, version, channel) VALUES (?, ?, ?)')
+    const insDep = this.db.query('INSERT INTO dependencies(package_id, kind, grp, raw) VALUES (?, ?, ?, ?)')
+    const insProv = this.db.query('INSERT INTO provides(package_id, name) VALUES (?, ?)')
+    this.db.transaction(() => {
+      for (const path of removed) delDef.run(path)
+      for (const c of changes) {
+        delDef.run(c.path)
+        insDef.run(c.path, c.blob, c.error ?? null)
+        const p = c.pkg
+        if (!p) continue
+        const { id } = insPkg.get(
+          c.path, p.name, p.repo, p.version ?? null, p.revision, p.description, p.license ?? null, p.website ?? null,
+          JSON.stringify(p.bins), JSON.stringify(p.tags), JSON.stringify(p.types), JSON.stringify(p.platforms),
+          JSON.stringify(p.subPackages), JSON.stringify(p.mainSubs), JSON.stringify(p.provides), JSON.stringify(p.conflicts),
+          JSON.stringify(p.replaces), JSON.stringify(p.backup), JSON.stringify(p.spec ?? null),
+        ) as { id: number }
+        if (p.version) insVer.run(id, p.version, '')
+        for (const [channel, version] of Object.entries(p.channels)) insVer.run(id, version, channel)
+        for (const d of p.dependencies) insDep.run(id, d.kind, d.group, d.raw)
+        for (const v of p.provides) insProv.run(id, v)
+      }
+      for (const [k, v] of Object.entries(meta)) this.setMeta(k, v)
+    })()
+  }
+
+  packageCount(): number {
+    return (this.db.query('SELECT count(*) AS n FROM packages').get() as { n: number }).n
+  }
+
+  packagesByName(name: string, repo?: string): PackageRow[] {
+    const rows = repo
+      ? this.db.query('SELECT * FROM packages WHERE name = ? AND (repo = ? OR repo LIKE ? || \'/%\') ORDER BY repo').all(name, repo, repo)
+      : this.db.query('SELECT * FROM packages WHERE name = ? ORDER BY repo').all(name)
+    return (rows as RawPackageRow[]).map((r) => this.hydrate(r))
+  }
+
+  providersOf(virtualName: string): PackageRow[] {
+    const rows = this.db.query('SELECT p.* FROM packages p JOIN provides v ON v.package_id = p.id WHERE v.name = ? ORDER BY p.repo, p.name').all(virtualName)
+    return (rows as RawPackageRow[]).map((r) => this.hydrate(r))
+  }
+
+  allPackages(): PackageRow[] {
+    return (this.db.query('SELECT * FROM packages ORDER BY name, repo').all() as RawPackageRow[]).map((r) => this.hydrate(r))
+  }
+
+  /** FTS prefix match on name/description/tags/bins, plus a substring match on the name. */
+  search(term: string, limit = 200): PackageRow[] {
+    const tokens = term.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []
+    const ids = new Set<number>()
+    if (tokens.length) {
+      const q = tokens.map((t) => `"${t}"*`).join(' AND ')
+      for (const r of this.db.query('SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH ? ORDER BY rank LIMIT ?').all(q, limit) as { id: number }[]) ids.add(r.id)
+    }
+    for (const r of this.db.query("SELECT id FROM packages WHERE instr(lower(name), ?) > 0 LIMIT ?").all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
+    if (!ids.size) return []
+    const rows = this.db.query(`SELECT * FROM packages WHERE id IN (${[...ids].join(',')}) ORDER BY name, repo`).all() as RawPackageRow[]
+    return rows.map((r) => this.hydrate(r))
+  }
+
+  /** Archives whose file list has a path matching `term` (FTS prefix match, then substring). */
+  searchFiles(term: string, limit = 200): { name: string; repo: string; version: string; platform: string; path: string }[] {
+    const tokens = term.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []
+    if (!tokens.length) return []
+    const q = tokens.map((t) => `"${t}"*`).join(' AND ')
+    const rows = this.db.query(`SELECT a.name, a.repo, a.version, a.platform, f.path FROM files_fts
+      JOIN archive_files f ON f.rowid = files_fts.rowid JOIN archives a ON a.id = f.archive_id
+      WHERE files_fts MATCH ? ORDER BY a.name, f.path LIMIT ?`).all(q, limit) as { name: string; repo: string; version: string; platform: string; path: string }[]
+    const needle = term.toLowerCase()
+    return rows.filter((r) => r.path.toLowerCase().includes(needle) || tokens.length > 1)
+  }
+
+  versionsOf(packageId: number): { version: string; channel: string }[] {
+    return this.db.query('SELECT version, channel FROM versions WHERE package_id = ? ORDER BY channel, version').all(packageId) as { version: string; channel: string }[]
+  }
+
+  /** Store what sidecars said about an archive; an absent field keeps what was stored before. */
+  setArchiveFacts(facts: ArchiveFacts[]): void {
+    const upsert = this.db.query(`INSERT INTO archives(name, repo, version, platform, sha512, sha256, down_size, install_size)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(repo, name, version, platform) DO UPDATE SET
+        sha512 = coalesce(excluded.sha512, sha512), sha256 = coalesce(excluded.sha256, sha256),
+        down_size = coalesce(excluded.down_size, down_size), install_size = coalesce(excluded.install_size, install_size)
+      RETURNING id`)
+    const delFiles = this.db.query('DELETE FROM archive_files WHERE archive_id = ?')
+    const insFile = this.db.query('INSERT INTO archive_files(archive_id, path) VALUES (?, ?)')
+    this.db.transaction(() => {
+      for (const f of facts) {
+        const { id } = upsert.get(f.name, f.repo, f.version, f.platform, f.sha512 ?? null, f.sha256 ?? null, f.downSize ?? null, f.installSize ?? null) as { id: number }
+        if (f.files) {
+          delFiles.run(id)
+          for (const p of f.files) insFile.run(id, p)
+        }
+      }
+    })()
+  }
+
+  archiveFacts(repo: string, name: string, version: string, platform: string): ArchiveFacts | undefined {
+    const r = this.db.query('SELECT * FROM archives WHERE repo = ? AND name = ? AND version = ? AND platform = ?').get(repo, name, version, platform) as Record<string, unknown> | null
+    if (!r) return undefined
+    const files = (this.db.query('SELECT path FROM archive_files WHERE archive_id = ? ORDER BY path').all(r.id as number) as { path: string }[]).map((x) => x.path)
+    return {
+      name, repo, version, platform,
+      sha512: (r.sha512 as string | null) ?? undefined,
+      sha256: (r.sha256 as string | null) ?? undefined,
+      downSize: (r.down_size as number | null) ?? undefined,
+      installSize: (r.install_size as number | null) ?? undefined,
+      files,
+    }
+  }
+
+  archivesOf(repo: string, name: string): ArchiveFacts[] {
+    const rows = this.db.query('SELECT version, platform FROM archives WHERE repo = ? AND name = ? ORDER BY version, platform').all(repo, name) as { version: string; platform: string }[]
+    return rows.map((r) => this.archiveFacts(repo, name, r.version, r.platform)!)
+  }
+
+  private hydrate(r: RawPackageRow): PackageRow {
+    const list = (k: (typeof JSON_COLUMNS)[number]) => JSON.parse(r[k] as string) as string[]
+    const id = r.id
+    const channels: Record<string, string> = {}
+    for (const v of this.versionsOf(id)) if (v.channel) channels[v.channel] = v.version
+    const deps = this.db.query('SELECT kind, grp, raw FROM dependencies WHERE package_id = ? ORDER BY rowid').all(id) as { kind: 'runtime' | 'build'; grp: string; raw: string }[]
+    return {
+      id,
+      path: r.path as string,
+      name: r.name as string,
+      repo: r.repo as string,
+      version: (r.version as string | null) ?? undefined,
+      revision: r.revision as string,
+      description: r.description as string,
+      license: (r.license as string | null) ?? undefined,
+      website: (r.website as string | null) ?? undefined,
+      bins: list('bins'),
+      tags: list('tags'),
+      types: list('types'),
+      platforms: list('platforms'),
+      subPackages: list('sub_packages'),
+      mainSubs: list('main_subs'),
+      provides: list('provides'),
+      conflicts: list('conflicts'),
+      replaces: list('replaces'),
+      backup: list('backup'),
+      channels,
+      dependencies: deps.map((d) => ({ kind: d.kind, group: d.grp, raw: d.raw })),
+      spec: JSON.parse(r.spec),
+    }
+  }
+}

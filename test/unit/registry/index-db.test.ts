@@ -1,0 +1,109 @@
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { copyFileSync } from 'node:fs'
+import { IndexDb, type IndexedPackage } from '../../../src/registry/index-db.ts'
+import { makeTempDir } from '../../support/run-cli.ts'
+
+function pkg(name: string, over: Partial<IndexedPackage> = {}): IndexedPackage {
+  return {
+    name, repo: 'core', version: '1.0.0', revision: '1', description: `the ${name} package`,
+    bins: [], tags: [], types: ['pre-compiled'], platforms: ['all'], subPackages: [], mainSubs: [],
+    provides: [], conflicts: [], replaces: [], backup: [], channels: {}, dependencies: [], spec: { name },
+    ...over,
+  }
+}
+
+describe('definitions and packages', () => {
+  test('applyChanges stores packages, versions, channels and dependencies', () => {
+    const db = IndexDb.open(':memory:')
+    db.applyChanges([
+      { path: 'core/vim/vim.pkg.lua', blob: 'b1', pkg: pkg('vim', { bins: ['vim', 'vimdiff'], channels: { stable: '9.1.0', beta: '9.2.0-rc1' }, dependencies: [{ kind: 'runtime', group: 'required', raw: 'zoi:ncurses@^6' }] }) },
+      { path: 'core/bad/bad.pkg.lua', blob: 'b2', error: 'core/bad/bad.pkg.lua:3: boom' },
+    ], [], { head: 'abc' })
+    expect(db.packageCount()).toBe(1)
+    const [vim] = db.packagesByName('vim')
+    expect(vim!.bins).toEqual(['vim', 'vimdiff'])
+    expect(vim!.channels).toEqual({ stable: '9.1.0', beta: '9.2.0-rc1' })
+    expect(vim!.dependencies).toEqual([{ kind: 'runtime', group: 'required', raw: 'zoi:ncurses@^6' }])
+    expect(db.versionsOf(vim!.id)).toContainEqual({ version: '1.0.0', channel: '' })
+    expect(db.definitionErrors()).toEqual([{ path: 'core/bad/bad.pkg.lua', error: 'core/bad/bad.pkg.lua:3: boom' }])
+    expect(db.getMeta('head')).toBe('abc')
+    expect(db.definitionBlobs()).toEqual(new Map([['core/vim/vim.pkg.lua', 'b1'], ['core/bad/bad.pkg.lua', 'b2']]))
+  })
+
+  test('a changed definition replaces its rows; a removed one disappears from search', () => {
+    const db = IndexDb.open(':memory:')
+    db.applyChanges([{ path: 'a/a.pkg.lua', blob: '1', pkg: pkg('alpha', { description: 'first' }) }, { path: 'b/b.pkg.lua', blob: '1', pkg: pkg('beta') }], [])
+    db.applyChanges([{ path: 'a/a.pkg.lua', blob: '2', pkg: pkg('alpha', { description: 'second', version: '2.0.0' }) }], ['b/b.pkg.lua'])
+    expect(db.packagesByName('alpha').map((p) => [p.description, p.version])).toEqual([['second', '2.0.0']])
+    expect(db.search('beta')).toEqual([])
+    expect(db.search('second').map((p) => p.name)).toEqual(['alpha'])
+    expect(db.search('first')).toEqual([])
+  })
+
+  test('search: FTS prefix on description/tags/bins plus substring on the name', () => {
+    const db = IndexDb.open(':memory:')
+    db.applyChanges([
+      { path: '1', blob: '1', pkg: pkg('neovim', { description: 'Vim-fork focused on extensibility', tags: ['editor'] }) },
+      { path: '2', blob: '1', pkg: pkg('ripgrep', { bins: ['rg'], description: 'fast grep' }) },
+      { path: '3', blob: '1', pkg: pkg('htop', { tags: ['monitor'] }) },
+    ], [])
+    expect(db.search('edit').map((p) => p.name)).toEqual(['neovim'])
+    expect(db.search('rg').map((p) => p.name)).toEqual(['ripgrep'])
+    expect(db.search('ovi').map((p) => p.name)).toEqual(['neovim'])
+    expect(db.search('grep').map((p) => p.name)).toEqual(['ripgrep'])
+    expect(db.search('nothing-like-this')).toEqual([])
+    expect(db.search('"; DROP TABLE packages; --')).toEqual([])
+    expect(db.packageCount()).toBe(3)
+  })
+
+  test('providers of a virtual name', () => {
+    const db = IndexDb.open(':memory:')
+    db.applyChanges([{ path: '1', blob: '1', pkg: pkg('openssl', { provides: ['ssl'] }) }, { path: '2', blob: '1', pkg: pkg('libressl', { provides: ['ssl'] }) }], [])
+    expect(db.providersOf('ssl').map((p) => p.name)).toEqual(['libressl', 'openssl'])
+  })
+})
+
+describe('archive facts', () => {
+  test('stored, searched by file path, and kept when a later sync knows less', () => {
+    const db = IndexDb.open(':memory:')
+    db.setArchiveFacts([{ name: 'vim', repo: 'core', version: '9.1.0', platform: 'linux-amd64', sha512: 'a'.repeat(128), downSize: 10, installSize: 30, files: ['data/pkgstore/bin/vim', 'data/pkgstore/share/vim/syntax/c.vim'] }])
+    // An offline sync learns nothing new: it must not erase what an online sync stored.
+    db.setArchiveFacts([{ name: 'vim', repo: 'core', version: '9.1.0', platform: 'linux-amd64' }])
+    const f = db.archiveFacts('core', 'vim', '9.1.0', 'linux-amd64')!
+    expect(f.sha512).toBe('a'.repeat(128))
+    expect(f.downSize).toBe(10)
+    expect(f.files).toEqual(['data/pkgstore/bin/vim', 'data/pkgstore/share/vim/syntax/c.vim'])
+    expect(db.searchFiles('syntax').map((r) => r.path)).toEqual(['data/pkgstore/share/vim/syntax/c.vim'])
+    expect(db.searchFiles('bin/vim').map((r) => r.name)).toEqual(['vim'])
+  })
+})
+
+test('a copied index file works elsewhere (no absolute paths)', () => {
+  const dir = makeTempDir()
+  const db = IndexDb.open(join(dir, 'example.db'))
+  db.applyChanges([{ path: 'core/hello/hello.pkg.lua', blob: 'x', pkg: pkg('hello') }], [])
+  db.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+  db.close()
+  const other = makeTempDir()
+  copyFileSync(join(dir, 'example.db'), join(other, 'example.db'))
+  const copy = IndexDb.open(join(other, 'example.db'), { readonly: true })
+  expect(copy.packagesByName('hello')[0]!.path).toBe('core/hello/hello.pkg.lua')
+  const dump = JSON.stringify(copy.db.query("SELECT * FROM packages").all())
+  expect(dump).not.toContain(dir)
+  copy.close()
+})
+
+test('a corrupt index file is an integrity error with a hint', async () => {
+  const dir = makeTempDir()
+  const file = join(dir, 'broken.db')
+  await Bun.write(file, 'this is not sqlite at all, just some junk bytes '.repeat(100))
+  let err: unknown
+  try {
+    IndexDb.open(file)
+  } catch (e) {
+    err = e
+  }
+  expect(String((err as Error).message)).toContain(`cannot open registry index ${file}`)
+  expect((err as { exitCode: number }).exitCode).toBe(6)
+})
