@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'bun:test'
+import { archiveCandidates, archiveUrl, expandPlaceholders, parseRepoYaml } from '../../../src/registry/repo-yaml.ts'
+
+const VIM = { name: 'vim', version: '9.1.0', repo: 'core/editors', os: 'linux', arch: 'amd64' }
+
+describe('parseRepoYaml', () => {
+  test('the seed example', () => {
+    const r = parseRepoYaml(`name: MyCorp-Registry
+pkg:
+  - type: main
+    url: https://bin.yourcorp.com/pkgs/{repo}/{os}/{arch}/{version}
+    hash: https://bin.yourcorp.com/pkgs/{repo}/{os}/{arch}/{version}/{name}-{version}-{platform}.pkg.tar.zst.hash
+`)
+    expect(r.handle).toBe('mycorp-registry')
+    expect(r.pkg).toHaveLength(1)
+    expect(r.pkg[0]!.hash).toContain('{platform}.pkg.tar.zst.hash')
+    expect(r.git).toEqual([])
+    expect(r.repos).toEqual([])
+  })
+
+  test('lenient: unknown keys and malformed entries are skipped', () => {
+    const r = parseRepoYaml('name: x\nfuture: 1\ngit: [{type: mirror, url: http://m}, 42, {type: main}]\nrepos: [{name: core}, {name: extra, active: false}]\n')
+    expect(r.git).toEqual([{ type: 'mirror', url: 'http://m' }])
+    expect(r.repos).toEqual([{ name: 'core', type: '', active: true }, { name: 'extra', type: '', active: false }])
+  })
+
+  test.each([
+    ['description: no name\n', "'name' is required"],
+    ['name: [1]\n', "'name' is required"],
+    ['name: ../evil\n', 'cannot be used as a handle'],
+    ['name: local\n', 'cannot be used as a handle'],
+    ['name: [unclosed\n', 'invalid YAML'],
+    ['- a\n', 'expected a mapping'],
+  ])('rejects %p', (text, message) => {
+    expect(() => parseRepoYaml(text, 'reg/repo.yaml')).toThrow(message)
+  })
+})
+
+describe('placeholders', () => {
+  test('SPEC §3 example', () => {
+    expect(archiveUrl({ type: 'main', url: 'https://bin.corp/pkgs/{repo}/{os}/{arch}/{version}' }, VIM)).toBe(
+      'https://bin.corp/pkgs/core/editors/linux/amd64/9.1.0/vim-9.1.0-linux-amd64.pkg.tar.zst',
+    )
+  })
+  test('{id} and {platform}', () => {
+    expect(expandPlaceholders('{id}/{platform}/{name}', VIM)).toBe('core.editors.vim/linux-amd64/vim')
+  })
+  test('a url that already names the archive is used as is', () => {
+    expect(archiveUrl({ type: 'main', url: 'https://x/{name}-{version}-{platform}.pkg.tar.zst' }, VIM)).toBe('https://x/vim-9.1.0-linux-amd64.pkg.tar.zst')
+  })
+})
+
+test('candidates: mains, then mirrors, then cache_mirrors (Zoi used only one)', () => {
+  const c = archiveCandidates(
+    [
+      { type: 'mirror', url: 'https://mirror/{repo}' },
+      { type: 'main', url: 'https://main/{repo}', hash: 'https://main/h/{name}.hash' },
+    ],
+    ['https://flat/zoi/'],
+    VIM,
+  )
+  expect(c.map((x) => x.url)).toEqual([
+    'https://main/core/editors/vim-9.1.0-linux-amd64.pkg.tar.zst',
+    'https://mirror/core/editors/vim-9.1.0-linux-amd64.pkg.tar.zst',
+    'https://flat/zoi/vim-9.1.0-linux-amd64.pkg.tar.zst',
+  ])
+  expect(c[0]!.hashUrl).toBe('https://main/h/vim.hash')
+  expect(c[1]!.hashUrl).toBe('https://mirror/core/editors/vim-9.1.0-linux-amd64.pkg.tar.zst.hash')
+  expect(c[2]!.sizeUrl).toBe('https://flat/zoi/vim-9.1.0-linux-amd64.pkg.tar.zst.size')
+})
