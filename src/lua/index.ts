@@ -1,0 +1,11 @@
+/**
+ * Package definitions (.pkg.lua): evaluating their metadata in a Lua sandbox. Other modules
+ * import only from here.
+ */
+export { createEvaluator, evaluateDefinition } from './evaluator.ts'
+export type { EvaluateInput, Evaluator, EvaluatorOptions, TargetPlatform } from './evaluator.ts'
+export type { PackageSpec, Person } from './package-spec.ts'
+export type { DependencyGroup, DependencyOption, RawDependencies } from './dependencies.ts'
+export { emptyDependencyGroup } from './dependencies.ts'
+export { resolveIncludePath } from './include-path.ts'
+export { luaWasmPath } from './lua-module.ts'

@@ -1,0 +1,25 @@
+/**
+ * Loads the Lua 5.4 WebAssembly module (wasmoon) once per process. The wasm file is embedded
+ * into the compiled zoi binary by the `type: 'file'` import, so no node_modules is needed at
+ * run time; in the compiled binary the path starts with /$bunfs/.
+ */
+import { LuaFactory } from 'wasmoon'
+import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
+
+let factory: LuaFactory | undefined
+
+/** The shared factory; every Lua engine of the process lives in its one wasm memory. */
+export function luaFactory(): LuaFactory {
+  factory ??= new LuaFactory(wasmPath)
+  return factory
+}
+
+/** Forget the module after it failed (a wasm trap can leave it unusable); the next call reloads it. */
+export function discardLuaFactory(): void {
+  factory = undefined
+}
+
+/** Where the wasm file is read from; exposed so the build can be checked for /$bunfs/. */
+export function luaWasmPath(): string {
+  return wasmPath
+}
