@@ -1,0 +1,149 @@
+/**
+ * Turns a registry checkout into index rows, incrementally: a definition is re-evaluated only
+ * when its blob (or a `.lua` file next to it that it may INCLUDE) changed since the last sync,
+ * so a no-change sync costs one tree walk. A broken definition becomes a per-file error row;
+ * the rest of the registry still indexes.
+ */
+import { createHash } from 'node:crypto'
+import { posix } from 'node:path'
+import { describeError, isZoiError } from '../errors.ts'
+import { createEvaluator, type DependencyGroup, type Evaluator, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
+import type { Report } from '../progress.ts'
+import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
+
+export interface IndexSource {
+  /** path → blob oid of every `.lua` file and repo.yaml at the synced commit. */
+  blobs: Map<string, string>
+  readBlob(oid: string): Promise<Uint8Array>
+}
+
+export interface IndexOptions {
+  db: IndexDb
+  source: IndexSource
+  target: TargetPlatform
+  /** Stored in the index meta table (e.g. the commit that was indexed). */
+  meta?: Record<string, string>
+  report?: Report
+  evaluator?: Evaluator
+}
+
+export interface IndexResult {
+  packages: number
+  evaluated: number
+  removed: number
+  errors: { path: string; error: string }[]
+}
+
+const decoder = new TextDecoder()
+
+export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
+  const { db, source, target } = opts
+  const definitions = [...source.blobs.keys()].filter((p) => p.endsWith('.pkg.lua')).sort()
+  const keys = definitionKeys(definitions, source.blobs, target)
+  const stored = db.definitionBlobs()
+  const changed = definitions.filter((p) => stored.get(p) !== keys.get(p))
+  const removed = [...stored.keys()].filter((p) => !keys.has(p))
+
+  const evaluator = opts.evaluator ?? createEvaluator()
+  const changes: DefinitionChange[] = []
+  try {
+    let done = 0
+    for (const path of changed) {
+      changes.push(await evaluateOne(path, keys.get(path)!, source, target, evaluator))
+      opts.report?.({ kind: 'advance', phase: 'index', loaded: ++done, total: changed.length, item: path })
+    }
+  } finally {
+    if (!opts.evaluator) evaluator.close()
+  }
+  db.applyChanges(changes, removed, opts.meta)
+  return { packages: db.packageCount(), evaluated: changed.length, removed: removed.length, errors: db.definitionErrors() }
+}
+
+/**
+ * The key of a definition: its blob, the blobs of the `.lua` files in its folder (INCLUDE
+ * reads only there) and the target platform (SYSTEM.* changes what a definition says).
+ */
+function definitionKeys(definitions: string[], blobs: Map<string, string>, target: TargetPlatform): Map<string, string> {
+  const luaByDir = new Map<string, string[]>()
+  for (const [p, oid] of blobs) {
+    if (!p.endsWith('.lua') || p.endsWith('.pkg.lua')) continue
+    const dir = posix.dirname(p)
+    luaByDir.set(dir, [...(luaByDir.get(dir) ?? []), `${p}=${oid}`])
+  }
+  const out = new Map<string, string>()
+  for (const p of definitions) {
+    const extra = (luaByDir.get(posix.dirname(p)) ?? []).sort()
+    const own = blobs.get(p)!
+    out.set(p, extra.length === 0 ? `${own}@${target.os}-${target.arch}` : createHash('sha1').update([own, ...extra, target.os, target.arch].join('\n')).digest('hex'))
+  }
+  return out
+}
+
+async function evaluateOne(path: string, key: string, source: IndexSource, target: TargetPlatform, evaluator: Evaluator): Promise<DefinitionChange> {
+  try {
+    const text = decoder.decode(await source.readBlob(source.blobs.get(path)!))
+    const includes = await folderSources(path, source)
+    const spec = await evaluator.evaluate({
+      source: text,
+      file: path,
+      target,
+      include: (rel) => includes.get(posix.normalize(posix.join(posix.dirname(path), rel))),
+    })
+    return { path, blob: key, pkg: toIndexed(spec, path) }
+  } catch (e) {
+    return { path, blob: key, error: isZoiError(e) ? e.message : `${path}: ${describeError(e)}` }
+  }
+}
+
+/** The `.lua` files next to a definition, which INCLUDE may read (read before evaluating: INCLUDE is synchronous). */
+async function folderSources(path: string, source: IndexSource): Promise<Map<string, string>> {
+  const dir = posix.dirname(path)
+  const out = new Map<string, string>()
+  for (const [p, oid] of source.blobs) {
+    if (p !== path && p.endsWith('.lua') && posix.dirname(p) === dir) out.set(p, decoder.decode(await source.readBlob(oid)))
+  }
+  return out
+}
+
+/** `core/editors/vim/vim.pkg.lua` → repo `core/editors` (the folder above the package's own). */
+export function repoOfPath(path: string): string {
+  const dir = posix.dirname(posix.dirname(path))
+  return dir === '.' ? '' : dir
+}
+
+function toIndexed(spec: PackageSpec, path: string): IndexedPackage {
+  return {
+    name: spec.name,
+    repo: repoOfPath(path) || spec.repo || '',
+    version: spec.version,
+    revision: spec.revision,
+    description: spec.description ?? '',
+    license: spec.license,
+    website: spec.website,
+    bins: spec.bins,
+    tags: spec.tags,
+    types: spec.types,
+    platforms: spec.platforms,
+    subPackages: spec.subPackages,
+    mainSubs: spec.mainSubs,
+    provides: spec.provides,
+    conflicts: spec.conflicts,
+    replaces: spec.replaces,
+    backup: spec.backup,
+    channels: spec.versions,
+    dependencies: [...flattenGroup('runtime', spec.dependencies.runtime), ...flattenGroup('build', spec.dependencies.build)],
+    spec,
+  }
+}
+
+/** Groups as rows: `required`, `optional`, `option:<name>`, `type:<t>:required`, `sub:<s>:required`, … */
+function flattenGroup(kind: 'runtime' | 'build', g: DependencyGroup, prefix = ''): IndexedPackage['dependencies'] {
+  const rows: IndexedPackage['dependencies'] = [
+    ...g.required.map((raw) => ({ kind, group: `${prefix}required`, raw })),
+    ...g.optional.map((raw) => ({ kind, group: `${prefix}optional`, raw })),
+    ...g.options.flatMap((o) => o.depends.map((raw) => ({ kind, group: `${prefix}option:${o.name}`, raw }))),
+  ]
+  for (const [t, sub] of Object.entries(g.types)) rows.push(...flattenGroup(kind, sub, `${prefix}type:${t}:`))
+  for (const [s, sub] of Object.entries(g.subPackages)) rows.push(...flattenGroup(kind, sub, `${prefix}sub:${s}:`))
+  return rows
+}
