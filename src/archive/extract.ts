@@ -1,0 +1,130 @@
+/**
+ * Extracting a checked archive into a fresh staging directory. Paths were already approved by
+ * the EntryGuard (pure logic); this module adds the IO-level defences: directories are created
+ * one level at a time and never through a symlink, files are created with O_EXCL (which also
+ * refuses to follow a symlink), and on any error the whole destination is removed, so a caller
+ * never sees a half-extracted package.
+ *
+ * Extraction is sequential, so the per-entry syscalls are synchronous: for archives with many
+ * small files that is several times faster than a promise round trip per call.
+ */
+import { chmodSync, closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, symlinkSync, writeSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
+import type { ArchiveEntry } from './archive-entry.ts'
+import { readTarEntries } from './tar-read.ts'
+
+export interface ExtractOptions {
+  /** Called as content is written, with the total bytes of file content written so far. */
+  onProgress?: (bytes: number) => void
+}
+
+export interface ExtractResult {
+  entries: ArchiveEntry[]
+  /** Total bytes of regular-file content written. */
+  bytes: number
+}
+
+/**
+ * Extract `archivePath` into `destDir`, which must not exist or be empty. Every entry is checked;
+ * on any error `destDir` is removed and the error (INTEGRITY, UNSAFE_PATH, …) is rethrown.
+ */
+export async function extractArchive(archivePath: string, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+  prepareDestination(destDir)
+  const entries: ArchiveEntry[] = []
+  const made = new Set<string>([''])
+  const dirModes: Array<[string, number]> = []
+  let bytes = 0
+  try {
+    for await (const { entry, data } of readTarEntries(archivePath)) {
+      entries.push(entry)
+      const target = join(destDir, entry.path)
+      ensureParents(destDir, entry.path, made)
+      switch (entry.type) {
+        case 'directory':
+          ensureDir(destDir, entry.path, made)
+          dirModes.push([target, entry.mode])
+          break
+        case 'file': {
+          // 'wx' = O_CREAT|O_EXCL: fails on anything already there, including a (dangling) symlink.
+          const fd = openSync(target, 'wx', 0o600)
+          try {
+            for await (const chunk of data) {
+              writeAll(fd, chunk)
+              bytes += chunk.length
+              options.onProgress?.(bytes)
+            }
+            fchmodSync(fd, entry.mode)
+          } finally {
+            closeSync(fd)
+          }
+          break
+        }
+        case 'symlink':
+          symlinkSync(entry.linkTarget as string, target)
+          break
+        case 'hardlink':
+          linkSync(join(destDir, entry.linkTarget as string), target)
+          break
+      }
+    }
+    // Directory modes last, deepest first: a read-only directory must not block its own children.
+    for (const [dir, mode] of dirModes.reverse()) chmodSync(dir, mode)
+    return { entries, bytes }
+  } catch (e) {
+    await rm(destDir, { recursive: true, force: true })
+    throw toExtractError(e, archivePath)
+  }
+}
+
+function prepareDestination(destDir: string): void {
+  mkdirSync(destDir, { recursive: true })
+  // The destination is deleted on failure, so it must hold nothing of anyone else's.
+  if (readdirSync(destDir).length > 0) {
+    throw new ZoiError('INTERNAL', `extraction directory '${destDir}' is not empty`)
+  }
+}
+
+function ensureParents(root: string, path: string, made: Set<string>): void {
+  const cut = path.lastIndexOf('/')
+  if (cut > 0) ensureDir(root, path.slice(0, cut), made)
+}
+
+/** mkdir -p without ever following a symlink: each missing level is created and checked alone. */
+function ensureDir(root: string, path: string, made: Set<string>): void {
+  if (made.has(path)) return
+  const cut = path.lastIndexOf('/')
+  if (cut > 0) ensureDir(root, path.slice(0, cut), made)
+  const full = join(root, path)
+  try {
+    mkdirSync(full, 0o755)
+  } catch (e) {
+    if (errnoCode(e) !== 'EEXIST') throw e
+    // Something is there already (on a case-insensitive filesystem, maybe a link named `A` for `a`):
+    // only a real directory may be used, never a symlink to one.
+    if (!lstatSync(full).isDirectory()) {
+      throw new ZoiError('UNSAFE_PATH', `entry directory '${path}' collides with an earlier non-directory entry`)
+    }
+  }
+  made.add(path)
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let at = 0
+  while (at < chunk.length) at += writeSync(fd, chunk, at)
+}
+
+function toExtractError(e: unknown, archivePath: string): ZoiError {
+  if (isZoiError(e)) {
+    return e.message.startsWith(archivePath) ? e : new ZoiError(e.code, `${archivePath}: ${e.message}`, { hint: e.hint, cause: e })
+  }
+  const errno = errnoCode(e)
+  if (errno === 'EEXIST') {
+    return new ZoiError('UNSAFE_PATH', `${archivePath}: an entry collides with an earlier one (${describeError(e)})`, { cause: e })
+  }
+  if (errno === 'EACCES' || errno === 'EPERM') {
+    return new ZoiError('PERMISSION', `${archivePath}: cannot extract (${describeError(e)})`, { cause: e })
+  }
+  return new ZoiError('INTERNAL', `${archivePath}: extraction failed: ${describeError(e)}`, { cause: e })
+}
