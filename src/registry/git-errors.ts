@@ -1,0 +1,56 @@
+/**
+ * The one place where isomorphic-git's errors (and file-system errors met while syncing) become
+ * ZoiErrors: network trouble → NETWORK (exit 5), a missing repository or ref → NOT_FOUND,
+ * a hostile tree → UNSAFE_PATH. Every message names the registry URL, with credentials redacted.
+ */
+import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
+import { redactUrl } from '../platform/net.ts'
+
+/** `source` is the registry URL or path as the user wrote it; `remote` says it was http(s). */
+export function toZoiError(e: unknown, source: string, remote: boolean): ZoiError {
+  if (isZoiError(e)) return e
+  const where = redactUrl(source)
+  const code = (e as { code?: unknown } | null)?.code
+  const data = (e as { data?: Record<string, unknown> } | null)?.data ?? {}
+  const detail = redactUrl(describeError(e))
+  const details = { cause: e, data: { url: where } }
+  switch (code) {
+    case 'HttpError': {
+      const status = Number(data.statusCode)
+      if (status === 404) {
+        return new ZoiError('NOT_FOUND', `no git repository at ${where} (HTTP 404)`, {
+          ...details,
+          hint: 'check the registry URL with `zoi sync list`',
+        })
+      }
+      const auth = status === 401 || status === 403
+      return new ZoiError('NETWORK', `${where} answered HTTP ${status}${data.statusMessage ? ' ' + data.statusMessage : ''}`, {
+        ...details,
+        hint: auth ? 'the registry needs credentials: put them in the URL (https://user:token@host/…)' : undefined,
+      })
+    }
+    case 'EmptyServerResponseError':
+    case 'ParseError':
+    case 'InvalidOidError':
+      return new ZoiError('NETWORK', `${where} sent an incomplete or malformed git response: ${detail}`, {
+        ...details,
+        hint: 'the connection may have been cut; run the sync again',
+      })
+    case 'SmartHttpError':
+    case 'RemoteCapabilityError':
+    case 'UnknownTransportError':
+    case 'UrlParseError':
+      return new ZoiError('NETWORK', `${where} is not a usable git smart-HTTP registry: ${detail}`, details)
+    case 'NotFoundError':
+      return new ZoiError('NOT_FOUND', `registry ${where}: ${detail}`, details)
+    case 'UnsafeFilepathError':
+    case 'InvalidFilepathError':
+      return new ZoiError('UNSAFE_PATH', `registry ${where} contains an unsafe path: ${detail}`, details)
+  }
+  const errno = errnoCode(e)
+  if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
+    return new ZoiError('PERMISSION', `permission denied while syncing ${where}: ${detail}`, details)
+  }
+  if (remote) return new ZoiError('NETWORK', `sync of ${where} failed: ${detail}`, details)
+  return new ZoiError('INTEGRITY', `sync from ${where} failed: ${detail}`, details)
+}

@@ -1,0 +1,89 @@
+/**
+ * Sync from a git repository on disk (working clone or bare) without a git binary: objects are
+ * content-addressed and immutable, so copying the object files the destination lacks, then
+ * pointing its refs at the source's HEAD, yields the same repository as a fetch would.
+ */
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import * as git from 'isomorphic-git'
+import { ZoiError } from '../errors.ts'
+import { exists, gitFs as fs } from './git-swap.ts'
+
+export interface UpstreamHead {
+  /** Full branch ref the source's HEAD names (`refs/heads/main`); `refs/heads/main` if detached. */
+  branch: string
+  oid: string
+}
+
+export async function readLocalHead(gitdir: string, label: string): Promise<UpstreamHead> {
+  let oid: string
+  try {
+    oid = await git.resolveRef({ fs, gitdir, ref: 'HEAD' })
+  } catch (e) {
+    throw new ZoiError('NOT_FOUND', `registry repository '${label}' has no commits on its HEAD branch`, { cause: e })
+  }
+  const target = await git.resolveRef({ fs, gitdir, ref: 'HEAD', depth: 2 }).catch(() => oid)
+  return { branch: target.startsWith('refs/heads/') ? target : 'refs/heads/main', oid }
+}
+
+/**
+ * Copies every object file of `srcGitdir` (and of its alternates) that `destGitdir` lacks, and
+ * mirrors the source's shallow list. Returns how many files were copied.
+ */
+export async function copyObjects(srcGitdir: string, destGitdir: string): Promise<number> {
+  const dest = join(destGitdir, 'objects')
+  let copied = 0
+  for (const src of await objectDirs(srcGitdir)) {
+    // Packs before loose objects, and each .pack before its .idx: readers find packs through
+    // their .idx, so an index never points at a pack that is not there yet.
+    const packs = (await readdir(join(src, 'pack')).catch(() => [] as string[])).filter((n) => n.endsWith('.pack'))
+    for (const pack of packs) {
+      const idx = pack.replace(/\.pack$/, '.idx')
+      if (!(await exists(join(src, 'pack', idx))) || (await exists(join(dest, 'pack', idx)))) continue
+      await mkdir(join(dest, 'pack'), { recursive: true })
+      await copyFile(join(src, 'pack', pack), join(dest, 'pack', pack))
+      await copyFile(join(src, 'pack', idx), join(dest, 'pack', idx))
+      copied += 2
+    }
+    const fanout = (await readdir(src)).filter((n) => /^[0-9a-f]{2}$/.test(n))
+    await runLimited(fanout, 16, async (sub) => {
+      const names = await readdir(join(src, sub))
+      let made = false
+      for (const name of names) {
+        if (await exists(join(dest, sub, name))) continue
+        if (!made) await mkdir(join(dest, sub), { recursive: true })
+        made = true
+        await copyFile(join(src, sub, name), join(dest, sub, name))
+        copied++
+      }
+    })
+  }
+  const shallow = await readFile(join(srcGitdir, 'shallow')).catch(() => undefined)
+  if (shallow) await writeFile(join(destGitdir, 'shallow'), shallow)
+  else await rm(join(destGitdir, 'shallow'), { force: true })
+  return copied
+}
+
+/** The source's object folder followed by its alternates (`objects/info/alternates`), recursively. */
+async function objectDirs(gitdir: string): Promise<string[]> {
+  const out: string[] = []
+  const queue = [join(gitdir, 'objects')]
+  while (queue.length > 0 && out.length < 16) {
+    const dir = queue.shift()!
+    if (out.includes(dir)) continue
+    out.push(dir)
+    const alternates = await readFile(join(dir, 'info', 'alternates'), 'utf8').catch(() => '')
+    for (const line of alternates.split('\n')) {
+      if (line.trim() && !line.startsWith('#')) queue.push(resolve(dir, line.trim()))
+    }
+  }
+  return out
+}
+
+async function runLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!)
+  })
+  await Promise.all(lanes)
+}

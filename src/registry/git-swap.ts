@@ -1,0 +1,146 @@
+/**
+ * Atomic replacement of a registry clone. A sync never edits the live repository: it works in a
+ * hidden sibling folder (same filesystem, so renames are atomic) and swaps it in only when the
+ * fetch succeeded. A crash at any point leaves either the old or the new repository in place.
+ * A new clone swaps the whole folder; an update swaps only `.git` (see git-worktree.ts for the
+ * working tree that follows it).
+ */
+import * as fsp from 'node:fs/promises'
+import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { errnoCode } from '../errors.ts'
+
+/** Where the previous clone (or its `.git`) waits during the two renames of a swap. */
+function oldName(dir: string, what: 'dir' | 'git'): string {
+  return join(dirname(dir), `.${basename(dir)}.zoi-old${what === 'git' ? '-git' : ''}`)
+}
+
+function stagingPrefix(dir: string): string {
+  return `.${basename(dir)}.zoi-sync-`
+}
+
+/**
+ * Finishes or undoes a swap that a crash interrupted, and removes staging folders of dead
+ * processes (the pid is in the name, so a concurrent sync's folder is never touched).
+ */
+export async function recoverInterruptedSwap(dir: string): Promise<void> {
+  for (const [old, live] of [[oldName(dir, 'dir'), dir], [oldName(dir, 'git'), join(dir, '.git')]] as const) {
+    if (!(await exists(old))) continue
+    if (await exists(live)) await rm(old, { recursive: true, force: true })
+    else await rename(old, live)
+  }
+  const prefix = stagingPrefix(dir)
+  for (const name of await readdir(dirname(dir)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(name.slice(prefix.length).split('-')[0])
+    if (!isAlive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true })
+  }
+}
+
+/**
+ * The file system handed to isomorphic-git everywhere. Staging hard-links object files with the
+ * live clone, so no write may go through an existing link: writeFile unlinks first, giving new
+ * bytes their own inode (copy-on-write). isomorphic-git writes a received pack under its content
+ * name even when that file exists, which would otherwise rewrite the live clone's pack in place.
+ */
+export const gitFs = {
+  promises: {
+    readFile: fsp.readFile,
+    async writeFile(...args: Parameters<typeof fsp.writeFile>): Promise<void> {
+      await fsp.unlink(args[0] as string).catch(() => {})
+      await fsp.writeFile(...args)
+    },
+    mkdir: fsp.mkdir,
+    rmdir: fsp.rmdir,
+    rm: fsp.rm,
+    unlink: fsp.unlink,
+    stat: fsp.stat,
+    lstat: fsp.lstat,
+    readdir: fsp.readdir,
+    readlink: fsp.readlink,
+    symlink: fsp.symlink,
+  },
+}
+
+/** A new, empty staging folder next to `dir`. */
+export async function makeStaging(dir: string): Promise<string> {
+  const staging = join(dirname(dir), `${stagingPrefix(dir)}${process.pid}-${crypto.randomUUID().slice(0, 8)}`)
+  await mkdir(staging)
+  return staging
+}
+
+/**
+ * Copies `dir/.git` into `staging/.git`. Object files are hard-linked, not copied: git objects
+ * are immutable and isomorphic-git never rewrites an existing one, so sharing them is safe and
+ * makes staging cheap. Refs, config, index and shallow are real copies (they are rewritten).
+ */
+export async function stageGitdir(dir: string, staging: string): Promise<void> {
+  const gitdir = join(dir, '.git')
+  await mkdir(join(staging, '.git'))
+  for (const entry of await readdir(gitdir, { withFileTypes: true })) {
+    const src = join(gitdir, entry.name)
+    const dest = join(staging, '.git', entry.name)
+    if (entry.isDirectory()) await copyTree(src, dest, entry.name === 'objects')
+    else if (entry.isFile()) await copyFile(src, dest)
+  }
+}
+
+async function copyTree(from: string, to: string, linkFiles: boolean): Promise<void> {
+  await mkdir(to, { recursive: true })
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const src = join(from, entry.name)
+    const dest = join(to, entry.name)
+    if (entry.isDirectory()) await copyTree(src, dest, linkFiles)
+    else if (entry.isFile()) await (linkFiles ? linkOrCopy(src, dest) : copyFile(src, dest))
+  }
+}
+
+async function linkOrCopy(src: string, dest: string): Promise<void> {
+  try {
+    await link(src, dest)
+  } catch {
+    await copyFile(src, dest) // filesystems without hard links (FAT, some network mounts)
+  }
+}
+
+/** Replaces `dir` by `staging` with two renames; the old clone is deleted only afterwards. */
+export async function swapIntoPlace(staging: string, dir: string): Promise<void> {
+  await swap(staging, dir, oldName(dir, 'dir'))
+}
+
+/** Replaces `dir/.git` by `staging/.git`, then removes the staging folder. */
+export async function swapGitdir(staging: string, dir: string): Promise<void> {
+  await swap(join(staging, '.git'), join(dir, '.git'), oldName(dir, 'git'))
+  await rm(staging, { recursive: true, force: true })
+}
+
+async function swap(next: string, live: string, old: string): Promise<void> {
+  await rm(old, { recursive: true, force: true })
+  const hadOld = await exists(live)
+  if (hadOld) await rename(live, old)
+  try {
+    await rename(next, live)
+  } catch (e) {
+    if (hadOld) await rename(old, live)
+    throw e
+  }
+  await rm(old, { recursive: true, force: true })
+}
+
+export async function discardStaging(staging: string): Promise<void> {
+  await rm(staging, { recursive: true, force: true })
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false)
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return errnoCode(e) === 'EPERM'
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Registry sync with the embedded git client (isomorphic-git: zoi never runs a git binary).
+ * `syncClone` makes `dir` a clone at the source's HEAD branch — over smart HTTP(S) through the
+ * network edge, from a local clone or bare repository, or as a snapshot commit of a plain folder —
+ * and the readers (git-read.ts, re-exported here) hand the indexer definition blobs straight
+ * from the object store.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import * as git from 'isomorphic-git'
+import { ZoiError } from '../errors.ts'
+import { redactUrl, type Net } from '../platform/net.ts'
+import type { Report } from '../progress.ts'
+import { toZoiError } from './git-errors.ts'
+import { createGitHttp } from './git-http.ts'
+import { forgetCache } from './git-read.ts'
+import { copyObjects, readLocalHead } from './git-local.ts'
+import { hashOnly, snapshotTree, writeMissing } from './git-snapshot.ts'
+import { classifySource, type SyncSource } from './git-source.ts'
+import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
+import { checkoutAll, finishPendingCheckout, markCheckoutPending, updateWorktree } from './git-worktree.ts'
+
+export { headCommit, listDefinitionBlobs, readBlob } from './git-read.ts'
+
+export interface SyncOptions {
+  /** `http(s)://…`, `file://…` or a directory path. */
+  url: string
+  /** Where the clone lives (`<db>/<handle>`). The caller serialises syncs of one dir (db lock). */
+  dir: string
+  net: Net
+  /** Commits of history to fetch over HTTP: omitted → 1 (shallow), 0 → the full history. */
+  depth?: number
+  /** Build a new clone instead of updating the current one (`sync --force`); still atomic. */
+  fresh?: boolean
+  report?: Report
+}
+
+export interface SyncResult {
+  /** Commit id of the clone's HEAD after the sync. */
+  head: string
+  /** HEAD before the sync; undefined when there was no usable clone. */
+  previousHead?: string
+  changed: boolean
+}
+
+/** What the existing clone holds, if it is usable. */
+interface CloneState {
+  head: string
+  branch?: string
+  shallow: boolean
+}
+
+/** Fills a staging repository; returns the commit and the branch HEAD should name. */
+type Build = (staging: string) => Promise<{ oid: string; branch: string }>
+type ProgressFn = git.ProgressCallback | undefined
+
+/**
+ * Clones or updates `dir` from `url`. The live repository is never modified while fetching: the
+ * work happens in a staging repository that replaces it only on success, so a failed or
+ * interrupted sync (network cut, crash) leaves the previous clone as it was.
+ */
+export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
+  const source = await classifySource(opts.url)
+  const dir = resolve(opts.dir)
+  await mkdir(dirname(dir), { recursive: true })
+  try {
+    await recoverInterruptedSwap(dir)
+    const state = await readCloneState(dir)
+    if (state) await finishPendingCheckout(dir, progressTo(opts.report))
+    const base = opts.fresh ? undefined : state
+    const head = await syncFrom(source, dir, base, opts)
+    return { head, previousHead: state?.head, changed: head !== state?.head }
+  } catch (e) {
+    throw toZoiError(e, opts.url, source.kind === 'http')
+  }
+}
+
+/** Returns the new head; returns `base.head` without touching `dir` when nothing changed. */
+async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
+  const onProgress = progressTo(opts.report)
+  switch (source.kind) {
+    case 'http': {
+      const http = createGitHttp(opts.net)
+      const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
+      // A shallow clone cannot become a full one by fetching on top of it: start over instead.
+      const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
+      if (reuse) {
+        // One GET of the ref advertisement; an unchanged registry costs nothing more.
+        const info = await git.getRemoteInfo2({ http, url: source.url, protocolVersion: 1 })
+        const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
+        if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
+      }
+      return await buildStaged(dir, reuse, onProgress, async (staging) => {
+        await setOrigin(staging, source.url)
+        const res = await git.fetch({
+          fs, http, dir: staging, url: source.url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {},
+        })
+        if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(source.url)} has no commits`)
+        const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
+        return { oid: res.fetchHead, branch }
+      })
+    }
+    case 'git': {
+      const upstream = await readLocalHead(source.gitdir, source.path)
+      if (base && upstream.oid === base.head && upstream.branch === base.branch) return base.head
+      return await buildStaged(dir, base, onProgress, async (staging) => {
+        await copyObjects(source.gitdir, join(staging, '.git'))
+        return upstream
+      })
+    }
+    case 'folder': {
+      // Hash the folder without writing anything; the same tree as HEAD means no new commit.
+      const tree = await snapshotTree(source.path, hashOnly)
+      if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
+      return await buildStaged(dir, base, onProgress, async (staging) => {
+        const gitdir = join(staging, '.git')
+        const written = await snapshotTree(source.path, writeMissing(gitdir))
+        const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
+        const commit = {
+          message: `snapshot of folder ${basename(source.path)}\n`, tree: written, parent: base ? [base.head] : [], author: who, committer: who,
+        }
+        return { oid: await git.writeCommit({ fs, gitdir, commit }), branch: base?.branch ?? 'refs/heads/main' }
+      })
+    }
+  }
+}
+
+/**
+ * Runs `build` against a staging repository and swaps the result in. A new clone is built and
+ * checked out entirely in staging, then renamed into place. An update stages only `.git`
+ * (objects hard-linked), swaps it in, then checks out just the paths that changed.
+ */
+async function buildStaged(dir: string, base: CloneState | undefined, onProgress: ProgressFn, build: Build): Promise<string> {
+  const staging = await makeStaging(dir)
+  try {
+    if (base) await stageGitdir(dir, staging)
+    else await git.init({ fs, dir: staging, defaultBranch: 'main' })
+    const { oid, branch } = await build(staging)
+    // Force: the upstream branch may have been rewritten (force-push); we follow it.
+    await git.writeRef({ fs, dir: staging, ref: branch, value: oid, force: true })
+    await git.writeRef({ fs, dir: staging, ref: 'HEAD', value: branch, symbolic: true, force: true })
+    if (base) {
+      await markCheckoutPending(staging)
+      await swapGitdir(staging, dir)
+      forgetCache(dir)
+      await updateWorktree(dir, base.head, oid, onProgress)
+    } else {
+      await checkoutAll(staging, onProgress, false)
+      await swapIntoPlace(staging, dir)
+      forgetCache(dir)
+    }
+    return oid
+  } catch (e) {
+    await discardStaging(staging)
+    throw e
+  }
+}
+
+/**
+ * fetch needs an `origin` with a refspec. The URL is stored without credentials (they must never
+ * land on disk); every fetch passes the real URL explicitly anyway.
+ */
+async function setOrigin(dir: string, url: string): Promise<void> {
+  await git.setConfig({ fs, dir, path: 'remote.origin.url', value: url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1') })
+  await git.setConfig({ fs, dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' })
+}
+
+async function readCloneState(dir: string): Promise<CloneState | undefined> {
+  if (!(await exists(join(dir, '.git')))) {
+    // Safety: a sync replaces `dir` wholesale; never do that to a folder zoi did not make.
+    if ((await readdir(dir).catch(() => [])).length > 0) {
+      throw new ZoiError('CONFLICT', `${dir} exists but is not a registry clone; refusing to replace it`, {
+        hint: 'move that folder away (or delete it), then sync again',
+      })
+    }
+    return undefined
+  }
+  try {
+    const head = await git.resolveRef({ fs, dir, ref: 'HEAD' })
+    const branch = (await git.currentBranch({ fs, dir, fullname: true })) ?? undefined
+    const shallow = ((await stat(join(dir, '.git', 'shallow')).catch(() => undefined))?.size ?? 0) > 0
+    return { head, branch, shallow }
+  } catch {
+    return undefined // a clone without a readable HEAD is rebuilt from scratch
+  }
+}
+
+function progressTo(report: Report | undefined): ProgressFn {
+  if (!report) return undefined
+  return (p) => report({ kind: 'advance', phase: 'sync', loaded: p.loaded, total: p.total || undefined, item: p.phase })
+}

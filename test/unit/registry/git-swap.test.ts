@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync } from 'node:fs'
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { createNet } from '../../../src/platform/net.ts'
+import { headCommit, syncClone } from '../../../src/registry/git.ts'
+import { gitFs, recoverInterruptedSwap, stageGitdir, swapIntoPlace } from '../../../src/registry/git-swap.ts'
+import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
+
+afterAll(removeTempDirs)
+
+const offline = createNet({ offline: true })
+
+async function clonedRegistry() {
+  const upstream = await makeGitRepo({ 'repo.yaml': 'name: Swap\n', 'core/a/a.pkg.lua': 'return 1\n' })
+  const dir = join(await makeTempDir(), 'db', 'swap')
+  const { head } = await syncClone({ url: upstream, dir, net: offline })
+  return { upstream, dir, head }
+}
+
+describe('crash recovery of a swap', () => {
+  test('a crash between the two renames of a new clone restores the old clone', async () => {
+    const { upstream, dir, head } = await clonedRegistry()
+    await rename(dir, join(dirname(dir), `.${basename(dir)}.zoi-old`)) // as if killed mid-swap
+    await recoverInterruptedSwap(dir)
+    expect(await headCommit(dir)).toBe(head)
+    expect((await syncClone({ url: upstream, dir, net: offline })).changed).toBe(false)
+  })
+
+  test('a crash between the two renames of an update restores the old .git', async () => {
+    const { dir, head } = await clonedRegistry()
+    await rename(join(dir, '.git'), join(dirname(dir), `.${basename(dir)}.zoi-old-git`))
+    await recoverInterruptedSwap(dir)
+    expect(await headCommit(dir)).toBe(head)
+    expect(await readdir(dirname(dir))).toEqual(['swap'])
+  })
+
+  test('a leftover old copy next to a complete clone is deleted', async () => {
+    const { dir } = await clonedRegistry()
+    await mkdir(join(dirname(dir), `.${basename(dir)}.zoi-old`))
+    await recoverInterruptedSwap(dir)
+    expect(await readdir(dirname(dir))).toEqual(['swap'])
+  })
+
+  test('staging folders of dead processes are removed, those of live ones kept', async () => {
+    const { dir } = await clonedRegistry()
+    const dead = join(dirname(dir), `.${basename(dir)}.zoi-sync-999999999-abcd`)
+    const alive = join(dirname(dir), `.${basename(dir)}.zoi-sync-${process.pid}-abcd`)
+    await mkdir(dead)
+    await mkdir(alive)
+    await recoverInterruptedSwap(dir)
+    expect(existsSync(dead)).toBe(false)
+    expect(existsSync(alive)).toBe(true)
+  })
+
+  test('writes through the git fs never reach a hard-linked twin (copy-on-write)', async () => {
+    const dir = await makeTempDir()
+    await writeFile(join(dir, 'live.pack'), 'old bytes')
+    await link(join(dir, 'live.pack'), join(dir, 'staged.pack'))
+    await gitFs.promises.writeFile(join(dir, 'staged.pack'), 'new bytes')
+    expect(await readFile(join(dir, 'live.pack'), 'utf8')).toBe('old bytes')
+    expect(await readFile(join(dir, 'staged.pack'), 'utf8')).toBe('new bytes')
+  })
+
+  test('swapIntoPlace replaces a folder', async () => {
+    const parent = await makeTempDir()
+    await mkdir(join(parent, 'live'))
+    await writeFile(join(parent, 'live', 'v'), '1')
+    await mkdir(join(parent, 'next'))
+    await writeFile(join(parent, 'next', 'v'), '2')
+    await swapIntoPlace(join(parent, 'next'), join(parent, 'live'))
+    expect(await readFile(join(parent, 'live', 'v'), 'utf8')).toBe('2')
+    expect(await readdir(parent)).toEqual(['live'])
+  })
+
+  test('staging links objects but copies refs and the index, so the live clone cannot change', async () => {
+    const { dir } = await clonedRegistry()
+    const staging = await makeTempDir()
+    await stageGitdir(dir, staging)
+    const [obj] = (await readdir(join(dir, '.git', 'objects'))).filter((n) => n.length === 2)
+    const [file] = await readdir(join(dir, '.git', 'objects', obj!))
+    const ino = async (root: string, ...p: string[]) => (await stat(join(root, '.git', ...p))).ino
+    expect(await ino(staging, 'objects', obj!, file!)).toBe(await ino(dir, 'objects', obj!, file!))
+    expect(await ino(staging, 'index')).not.toBe(await ino(dir, 'index'))
+    expect(await ino(staging, 'refs', 'heads', 'main')).not.toBe(await ino(dir, 'refs', 'heads', 'main'))
+  })
+})
+
+describe('the working tree after an update', () => {
+  test('an interrupted checkout (pending marker) is redone in full by the next sync', async () => {
+    const { upstream, dir } = await clonedRegistry()
+    const next = await commitChanges(upstream, { 'core/b/b.pkg.lua': 'return 2\n' })
+    await syncClone({ url: upstream, dir, net: offline })
+    // Simulate a crash after the .git swap, before the checkout finished.
+    await writeFile(join(dir, '.git', 'ZOI_CHECKOUT_PENDING'), '')
+    await rm(join(dir, 'core', 'b'), { recursive: true })
+    const again = await syncClone({ url: upstream, dir, net: offline })
+    expect(again).toEqual({ head: next, previousHead: next, changed: false })
+    expect(await readFile(join(dir, 'core/b/b.pkg.lua'), 'utf8')).toBe('return 2\n')
+    expect(existsSync(join(dir, '.git', 'ZOI_CHECKOUT_PENDING'))).toBe(false)
+    expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
+  })
+
+  test('an update rewrites only the changed files', async () => {
+    const { upstream, dir } = await clonedRegistry()
+    const untouched = (await stat(join(dir, 'repo.yaml'))).ino
+    await commitChanges(upstream, { 'core/a/a.pkg.lua': 'return "changed"\n' })
+    await syncClone({ url: upstream, dir, net: offline })
+    expect((await stat(join(dir, 'repo.yaml'))).ino).toBe(untouched)
+    expect(await readFile(join(dir, 'core/a/a.pkg.lua'), 'utf8')).toBe('return "changed"\n')
+    expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
+  })
+})
