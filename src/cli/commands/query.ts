@@ -1,5 +1,11 @@
 /** Read-only queries over the index and the installed db; none of them uses the network. */
-import { notImplemented, type CommandSpec } from '../command-spec.ts'
+import { listAvailable, searchFiles, searchPackages, showPackage, type PackageDetails, type PackageSummary } from '../../ops/query.ts'
+import { flagBool, needArgs, notImplemented, type CommandSpec } from '../command-spec.ts'
+
+function summaryLines(rows: PackageSummary[]): string {
+  if (rows.length === 0) return ''
+  return rows.map((p) => `${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.description ? `\n    ${p.description}` : ''}`).join('\n')
+}
 
 export const list: CommandSpec = {
   usage: 'list',
@@ -9,20 +15,58 @@ export const list: CommandSpec = {
     { flag: '--all', description: 'Every package the synced registries know' },
     { flag: '--outdated', description: 'Only installed packages with a newer version in the index' },
   ],
-  run: notImplemented('list'),
+  async run(ctx, args, flags) {
+    if (flagBool(flags, 'all')) {
+      const rows = await listAvailable(ctx)
+      return { text: summaryLines(rows) || 'No packages in the synced registries.', json: rows }
+    }
+    return notImplemented('list (installed packages)')(ctx, args, flags)
+  },
 }
 
 export const search: CommandSpec = {
   usage: 'search <term>',
   description: 'Search package names, descriptions, tags and bins',
   options: [{ flag: '--files', description: 'Search the file lists of archives instead' }],
-  run: notImplemented('search'),
+  async run(ctx, args, flags) {
+    const term = args.join(' ')
+    if (flagBool(flags, 'files')) {
+      const hits = await searchFiles(ctx, term)
+      const text = hits.map((h) => `${h.registry}/${h.name} ${h.version} (${h.platform}): ${h.path}`).join('\n')
+      return { text: text || `No archive file matches '${term}' (file lists come from .files sidecars fetched by an online sync).`, json: hits }
+    }
+    const rows = await searchPackages(ctx, term)
+    return { text: summaryLines(rows) || `No package matches '${term}'.`, json: rows, exitCode: rows.length ? 0 : 3 }
+  },
+}
+
+function detailText(d: PackageDetails): string {
+  const line = (k: string, v: string | undefined) => (v ? `${k.padEnd(13)}: ${v}\n` : '')
+  const list = (xs: string[]) => (xs.length ? xs.join(', ') : undefined)
+  let out = line('Name', d.name) + line('Registry', d.registry) + line('Repo', d.repo) + line('Version', d.version)
+  out += line('Channels', list(Object.entries(d.channels).map(([c, v]) => `${c}=${v}`)))
+  out += line('Description', d.description) + line('License', d.license) + line('Website', d.website)
+  out += line('Bins', list(d.bins)) + line('Tags', list(d.tags)) + line('Types', list(d.types)) + line('Platforms', list(d.platforms))
+  out += line('Sub-packages', list(d.subPackages))
+  out += line('Depends on', list(d.dependencies.filter((x) => x.kind === 'runtime' && x.group === 'required').map((x) => x.raw)))
+  out += line('Optional', list(d.dependencies.filter((x) => x.kind === 'runtime' && x.group !== 'required').map((x) => x.raw)))
+  out += line('Build deps', list(d.dependencies.filter((x) => x.kind === 'build').map((x) => x.raw)))
+  for (const a of d.archives) {
+    const size = a.downSize === undefined ? 'size unknown' : `${a.downSize} bytes${a.installSize === undefined ? '' : `, ${a.installSize} installed`}`
+    out += line(`Archive`, `${a.version} ${a.platform} (${size})`)
+  }
+  out += line('Definition', d.path)
+  return out.trimEnd()
 }
 
 export const show: CommandSpec = {
   usage: 'show <pkg>',
   description: 'Show a package: metadata, versions, dependencies, archive sizes, installed state',
-  run: notImplemented('show'),
+  async run(ctx, args) {
+    const [source] = needArgs('show <pkg>', args)
+    const found = await showPackage(ctx, source!)
+    return { text: found.map(detailText).join('\n\n'), json: found }
+  },
 }
 
 export const files: CommandSpec = {

@@ -1,6 +1,7 @@
 /** `zoi sync` and its registry-management actions. */
 import { addRegistry, removeRegistry, setDefaultRegistry } from '../../ops/registry-config.ts'
-import { needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+import { syncRegistries } from '../../ops/sync.ts'
+import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 const ACTIONS = ['set', 'add', 'remove', 'list', 'ls'] as const
 
@@ -15,7 +16,15 @@ export const sync: CommandSpec = {
   examples: ['zoi sync', 'zoi sync set /mnt/usb/registry', 'zoi sync add https://git.corp/zoi/extra.git', 'zoi sync list'],
   async run(ctx, args, flags) {
     const [action, ...rest] = args
-    if (action === undefined) return notImplemented('sync')(ctx, args, flags)
+    if (action === undefined) {
+      const results = await syncRegistries(ctx, { force: flagBool(flags, 'force'), fallback: flagBool(flags, 'fallback'), full: flagBool(flags, 'full') })
+      const lines = results.map((r) => {
+        const how = r.fetched ? (r.changed ? 'updated' : 'up to date') : 'kept (offline), re-indexed'
+        const errs = r.errors.length ? `, ${r.errors.length} definition(s) with errors` : ''
+        return `${r.handle}: ${how} at ${r.head.slice(0, 10)}, ${r.packages} packages${errs}`
+      })
+      return { text: [...lines, 'Sync complete.'].join('\n'), json: results }
+    }
     switch (requireAction('sync', action, ACTIONS)) {
       case 'set': {
         const [url] = needArgs('sync set <url|default|github|gitlab|codeberg>', rest)

@@ -1,0 +1,92 @@
+/** Read-only package queries over the synced indexes: search, show, list --all. */
+import type { Context } from '../context.ts'
+import { ZoiError } from '../errors.ts'
+import { toCandidates, type PackageRow } from '../registry/index.ts'
+import { compareVersions, defaultVersion, parseSource } from '../resolve/index.ts'
+import { withCatalog } from './registries.ts'
+
+export interface PackageSummary {
+  name: string
+  registry: string
+  repo: string
+  version: string
+  description: string
+}
+
+function summarize(handle: string, p: PackageRow): PackageSummary {
+  return { name: p.name, registry: handle, repo: p.repo, version: chosenVersion(handle, p) ?? '', description: p.description }
+}
+
+/** The version `install <name>` would pick: stable channel, else first channel, else newest. */
+function chosenVersion(handle: string, p: PackageRow): string | undefined {
+  const rows = toCandidates(handle, p).sort((a, b) => compareVersions(b.version, a.version))
+  return defaultVersion(rows)
+}
+
+export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
+  if (!term.trim()) throw new ZoiError('USAGE', 'search needs a term')
+  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.search(term).map((p) => summarize(r.handle, p))))
+}
+
+export interface FileHit {
+  name: string
+  registry: string
+  version: string
+  platform: string
+  path: string
+}
+
+export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]> {
+  if (!term.trim()) throw new ZoiError('USAGE', 'search --files needs a term')
+  return withCatalog(ctx, (set) =>
+    set.registries.flatMap((r) => r.index.searchFiles(term).map((h) => ({ name: h.name, registry: r.handle, version: h.version, platform: h.platform, path: h.path }))),
+  )
+}
+
+export async function listAvailable(ctx: Context): Promise<PackageSummary[]> {
+  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.allPackages().map((p) => summarize(r.handle, p))))
+}
+
+export interface PackageDetails extends PackageSummary {
+  path: string
+  license?: string
+  website?: string
+  bins: string[]
+  tags: string[]
+  types: string[]
+  platforms: string[]
+  subPackages: string[]
+  channels: Record<string, string>
+  dependencies: { kind: string; group: string; raw: string }[]
+  archives: { version: string; platform: string; downSize?: number; installSize?: number; sha512?: string }[]
+  maintainer?: unknown
+}
+
+/** Every registry's match for a source like `vim`, `@core/vim` or `#handle@core/vim`. */
+export async function showPackage(ctx: Context, source: string): Promise<PackageDetails[]> {
+  const spec = parseSource(source)
+  if (spec.kind !== 'name') throw new ZoiError('USAGE', `show takes a package name, not a file: '${source}'`)
+  return withCatalog(ctx, (set) => {
+    const found = set.packages(spec.name, { handle: spec.handle, repo: spec.repo })
+    if (found.length === 0) {
+      throw new ZoiError('NOT_FOUND', `package '${source}' not found in ${set.registries.map((r) => `'${r.handle}'`).join(', ')}`, {
+        hint: `try 'zoi search ${spec.name}'`,
+      })
+    }
+    return found.map(({ registry, pkg }) => ({
+      ...summarize(registry.handle, pkg),
+      path: pkg.path,
+      license: pkg.license,
+      website: pkg.website,
+      bins: pkg.bins,
+      tags: pkg.tags,
+      types: pkg.types,
+      platforms: pkg.platforms,
+      subPackages: pkg.subPackages,
+      channels: pkg.channels,
+      dependencies: pkg.dependencies,
+      archives: registry.index.archivesOf(pkg.repo, pkg.name).map((a) => ({ version: a.version, platform: a.platform, downSize: a.downSize, installSize: a.installSize, sha512: a.sha512 })),
+      maintainer: (pkg.spec as { maintainer?: unknown } | null)?.maintainer,
+    }))
+  })
+}

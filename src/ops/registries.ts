@@ -1,0 +1,36 @@
+/** Opening the synced registries for this run's layout and config. */
+import type { Context } from '../context.ts'
+import { ZoiError } from '../errors.ts'
+import { openRegistries, type RegistrySet } from '../registry/index.ts'
+
+export function openCatalog(ctx: Context): RegistrySet {
+  return openRegistries({
+    defaultRegistry: ctx.config.default_registry,
+    added: ctx.config.added_registries,
+    dbDirs: [ctx.layout.dbDir, ...ctx.layout.fallbackDbDirs],
+  })
+}
+
+/** Like openCatalog, but a machine with no synced registry at all is an error with the remedy. */
+export function requireCatalog(ctx: Context): RegistrySet {
+  const set = openCatalog(ctx)
+  if (set.registries.length === 0) {
+    set.close()
+    throw new ZoiError('NOT_FOUND', 'no registry has been synced on this machine', {
+      hint: ctx.offline
+        ? "run 'zoi sync' on a machine with network access, or copy a synced ~/.zoi/pkgs/db/ (or 'zoi sync export' bundle) here"
+        : "run 'zoi sync' first",
+    })
+  }
+  return set
+}
+
+/** Run `fn` with the catalog open, closing it however `fn` ends. */
+export async function withCatalog<T>(ctx: Context, fn: (set: RegistrySet) => T | Promise<T>): Promise<T> {
+  const set = requireCatalog(ctx)
+  try {
+    return await fn(set)
+  } finally {
+    set.close()
+  }
+}

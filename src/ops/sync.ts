@@ -1,0 +1,161 @@
+/**
+ * `zoi sync`: for every configured registry, clone or fast-forward it into `<db>/<handle>/`
+ * with the embedded git client, then (re)index it into `<db>/<handle>.db`. Offline, existing
+ * clones are kept and only re-indexed; a registry that was never synced cannot be fetched.
+ * A failed fetch leaves the previous clone and index as they were.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { updateConfigFile, type RegistryRef } from '../config/index.ts'
+import type { Context } from '../context.ts'
+import { ZoiError, isZoiError } from '../errors.ts'
+import { hostPlatform } from '../platform/arch.ts'
+import { swapDirectory } from '../platform/fs.ts'
+import { withLock } from '../platform/lock.ts'
+import { isRemoteUrl, redactUrl } from '../platform/net.ts'
+import { IndexDb, indexRegistry, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
+import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
+import { fetchSidecars } from './sidecar-sync.ts'
+import { isRegistryHandle } from './registry-config.ts'
+
+export interface SyncOptions {
+  force?: boolean
+  fallback?: boolean
+  full?: boolean
+}
+
+export interface SyncedRegistry {
+  url: string
+  handle: string
+  head: string
+  /** False when offline (or the source did not move): only re-indexed. */
+  fetched: boolean
+  changed: boolean
+  packages: number
+  evaluated: number
+  errors: { path: string; error: string }[]
+  sidecars: { fetched: number; failed: number }
+}
+
+export async function syncRegistries(ctx: Context, opts: SyncOptions = {}): Promise<SyncedRegistry[]> {
+  const refs = [ctx.config.default_registry, ...ctx.config.added_registries]
+  return withLock(ctx.layout.lockFile, async () => {
+    const out: SyncedRegistry[] = []
+    for (const ref of refs) {
+      ctx.report({ kind: 'phase', phase: 'sync', text: `Syncing ${ref.handle || redactUrl(ref.url)}` })
+      out.push(await syncOne(ctx, ref, opts))
+    }
+    return out
+  })
+}
+
+async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promise<SyncedRegistry> {
+  const db = ctx.layout.dbDir
+  const known = ref.handle && isRegistryHandle(ref.handle) && existsSync(join(db, ref.handle, '.git')) ? ref.handle : undefined
+  const mayFetch = !ctx.offline || !isRemoteUrl(ref.url)
+  let handle = known
+  let fetched = false
+  let changed = false
+  let head: string
+
+  if (known && (ctx.offline || !mayFetch)) {
+    head = await headCommit(join(db, known))
+  } else if (known) {
+    const r = await fetchWithFallback(ctx, ref.url, join(db, known), opts)
+    ;({ head, changed } = r)
+    fetched = true
+  } else {
+    if (!mayFetch) {
+      throw new ZoiError('OFFLINE', `registry '${redactUrl(ref.url)}' is not synced and offline mode forbids fetching it`, {
+        hint: "run 'zoi sync' once with network access, or copy a synced registry folder into " + db,
+      })
+    }
+    // The handle comes from repo.yaml, which we only see after cloning: clone aside, then move.
+    const incoming = join(db, `.incoming-${createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
+    await rm(incoming, { recursive: true, force: true })
+    try {
+      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report })
+      head = r.head
+      handle = (await readRepoYaml(incoming, ref.url)).handle
+      const target = join(db, handle)
+      if (existsSync(target)) await swapDirectory(incoming, target)
+      else await rename(incoming, target)
+    } finally {
+      await rm(incoming, { recursive: true, force: true })
+    }
+    fetched = true
+    changed = true
+    await rememberHandle(ctx, ref.url, handle!)
+  }
+
+  const dir = join(db, handle!)
+  const repo = await readRepoYaml(dir, ref.url)
+  if (repo.handle !== handle) {
+    throw new ZoiError('BAD_DEFINITION', `registry '${redactUrl(ref.url)}' renamed itself from '${handle}' to '${repo.handle}'`, {
+      hint: `remove it with 'zoi sync remove ${handle}' and add it again`,
+    })
+  }
+  const indexFile = join(db, `${handle}.db`)
+  // --force rebuilds the index too, but only when the sidecar data it holds can be fetched again.
+  if (opts.force && !ctx.offline) for (const s of ['', '-wal', '-shm']) await rm(indexFile + s, { force: true })
+  const index = IndexDb.open(indexFile)
+  try {
+    ctx.report({ kind: 'phase', phase: 'index', text: `Indexing ${handle}` })
+    const result = await indexRegistry({
+      db: index,
+      source: { blobs: await listDefinitionBlobs(dir), readBlob: (oid) => readBlob(dir, oid) },
+      target: hostPlatform(),
+      meta: { head },
+      report: ctx.report,
+    })
+    for (const e of result.errors) ctx.report({ kind: 'warn', text: e.error })
+    const sidecars = ctx.offline ? { fetched: 0, failed: 0 } : await fetchSidecars(ctx, index, repo)
+    return { url: ref.url, handle: handle!, head, fetched, changed, packages: result.packages, evaluated: result.evaluated, errors: result.errors, sidecars }
+  } finally {
+    index.close()
+  }
+}
+
+/** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
+async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions): Promise<{ head: string; changed: boolean }> {
+  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report })
+  try {
+    return await attempt(url)
+  } catch (e) {
+    if (!opts.fallback || !isZoiError(e) || e.exitCode !== 5) throw e
+    const mirrors = (await readRepoYaml(dir, url)).git.filter((g) => g.url !== url)
+    for (const m of mirrors) {
+      ctx.report({ kind: 'warn', text: `${redactUrl(url)} failed (${e.message}); trying mirror ${redactUrl(m.url)}` })
+      try {
+        return await attempt(m.url)
+      } catch (me) {
+        if (!isZoiError(me) || me.exitCode !== 5) throw me
+      }
+    }
+    throw e
+  }
+}
+
+async function readRepoYaml(dir: string, url: string): Promise<RepoYaml> {
+  const file = join(dir, 'repo.yaml')
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new ZoiError('BAD_DEFINITION', `registry '${redactUrl(url)}' has no repo.yaml at its root`, { hint: 'a registry needs a repo.yaml with at least a name' })
+  })
+  return parseRepoYaml(text, `${redactUrl(url)}/repo.yaml`)
+}
+
+/** Write the discovered handle next to the URL in the config file zoi writes. */
+async function rememberHandle(ctx: Context, url: string, handle: string): Promise<void> {
+  await updateConfigFile(ctx.layout.configWriteFile, (cur) => {
+    const changes: Partial<typeof cur> = {}
+    // The default registry may come from the built-in default: then it is written out too.
+    const def = cur.default_registry ?? (ctx.config.default_registry.url === url ? ctx.config.default_registry : undefined)
+    if (def?.url === url) changes.default_registry = { ...def, handle }
+    if (cur.added_registries?.some((r) => r.url === url)) {
+      changes.added_registries = cur.added_registries.map((r) => (r.url === url ? { ...r, handle } : r))
+    }
+    return changes
+  })
+}
