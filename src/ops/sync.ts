@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
-import { hostPlatform } from '../platform/arch.ts'
+import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
@@ -102,14 +102,20 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
   if (opts.force && !ctx.offline) for (const s of ['', '-wal', '-shm']) await rm(indexFile + s, { force: true })
   const index = IndexDb.open(indexFile)
   try {
-    ctx.report({ kind: 'phase', phase: 'index', text: `Indexing ${handle}` })
-    const result = await indexRegistry({
-      db: index,
-      source: { blobs: await listDefinitionBlobs(dir), readBlob: (oid) => readBlob(dir, oid) },
-      target: hostPlatform(),
-      meta: { head },
-      report: ctx.report,
-    })
+    const platform = platformString(hostPlatform())
+    // The index already describes this exact commit for this platform: a no-change sync costs
+    // one fetch and no tree walk.
+    const current = index.getMeta('head') === head && index.getMeta('platform') === platform
+    ctx.report({ kind: 'phase', phase: 'index', text: current ? `${handle} index is current` : `Indexing ${handle}` })
+    const result = current
+      ? { packages: index.packageCount(), evaluated: 0, removed: 0, errors: index.definitionErrors() }
+      : await indexRegistry({
+          db: index,
+          source: { blobs: await listDefinitionBlobs(dir), readBlob: (oid) => readBlob(dir, oid) },
+          target: hostPlatform(),
+          meta: { head, platform },
+          report: ctx.report,
+        })
     for (const e of result.errors) ctx.report({ kind: 'warn', text: e.error })
     const sidecars = ctx.offline ? { fetched: 0, failed: 0 } : await fetchSidecars(ctx, index, repo)
     return { url: ref.url, handle: handle!, head, fetched, changed, packages: result.packages, evaluated: result.evaluated, errors: result.errors, sidecars }
