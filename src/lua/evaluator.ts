@@ -113,7 +113,7 @@ export function evaluateDefinition(input: EvaluateInput): Promise<PackageSpec> {
   return shared.evaluate(input)
 }
 
-function answerInclude(input: EvaluateInput, files: string[], requested: string): IncludeAnswer {
+export function answerInclude(input: EvaluateInput, files: string[], requested: string): IncludeAnswer {
   const call = `INCLUDE(${JSON.stringify(requested.length > 200 ? `${requested.slice(0, 200)}…` : requested)})`
   const relative = resolveIncludePath(requested)
   if (relative === undefined) return { error: `${call}: only files inside the definition's folder can be included` }
@@ -140,21 +140,21 @@ function describeFailure(outcome: Extract<SandboxOutcome, { ok: false }>, files:
 }
 
 /** "#1:12: " (luaL_where of the running code) → "<files[1]>:12"; the definition itself otherwise. */
-function locate(where: string | undefined, files: string[]): string {
+export function locate(where: string | undefined, files: string[]): string {
   const match = /^#(\d+):(\d+):/.exec(where ?? '')
   const file = match ? files[Number(match[1])] : undefined
   return file !== undefined && match ? `${file}:${match[2]}` : (files[0] ?? '')
 }
 
 /** Lua names chunks by their chunkname: "#1:12: …" means line 12 of files[1]. */
-function mapChunknames(text: string, files: string[]): string {
+export function mapChunknames(text: string, files: string[]): string {
   return text.replace(/#(\d+):/g, (whole, index: string) => {
     const file = files[Number(index)]
     return file === undefined ? whole : `${file}:`
   })
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   const line = text.split('\n')[0] ?? ''
   return line.length > 500 ? `${line.slice(0, 500)}…` : line
 }

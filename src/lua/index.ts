@@ -9,3 +9,7 @@ export type { DependencyGroup, DependencyOption, RawDependencies } from './depen
 export { emptyDependencyGroup } from './dependencies.ts'
 export { resolveIncludePath } from './include-path.ts'
 export { luaWasmPath } from './lua-module.ts'
+export { startBuild } from './build-evaluator.ts'
+export type { BuildEvaluateInput, BuildEvaluatorOptions, BuildSession, HostHandler, HostRequest, LifecyclePhase, PhaseResult } from './build-evaluator.ts'
+export type { BuildGlobals } from './lua-build-sandbox.ts'
+export type { HostValue } from './lua-literal.ts'

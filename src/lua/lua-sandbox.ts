@@ -175,7 +175,7 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
 
 /** A C function implemented in JS. It must never throw: a JS exception unwinding through the
  *  Lua VM would skip Lua's own error handling, so failures become Lua errors instead. */
-function hostFunction(lua: LuaWasm, body: (state: number) => number): number {
+export function hostFunction(lua: LuaWasm, body: (state: number) => number): number {
   return lua.module.addFunction((state: number) => {
     try {
       return body(state)
@@ -189,7 +189,7 @@ function hostFunction(lua: LuaWasm, body: (state: number) => number): number {
 
 /** Pushes a string of any size. wasmoon's lua_pushstring copies its argument onto the small C
  *  stack of the wasm module, so it is kept for constants: these strings can be any length. */
-function pushText(lua: LuaWasm, state: number, text: string): void {
+export function pushText(lua: LuaWasm, state: number, text: string): void {
   const size = lua.module.lengthBytesUTF8(text)
   const buffer = lua.module._malloc(size + 1)
   try {
@@ -200,7 +200,7 @@ function pushText(lua: LuaWasm, state: number, text: string): void {
   }
 }
 
-function loadChunk(lua: LuaWasm, L: number, code: string, name: string): void {
+export function loadChunk(lua: LuaWasm, L: number, code: string, name: string): void {
   const size = lua.module.lengthBytesUTF8(code)
   const buffer = lua.module._malloc(size + 1)
   try {
@@ -212,12 +212,12 @@ function loadChunk(lua: LuaWasm, L: number, code: string, name: string): void {
 }
 
 /** The value on top of the stack as text, without running any __tostring of the definition. */
-function readTop(lua: LuaWasm, L: number): string {
+export function readTop(lua: LuaWasm, L: number): string {
   const type = lua.lua_type(L, -1)
   if (type === LuaType.String || type === LuaType.Number) return lua.lua_tolstring(L, -1, null)
   return `(error object is a ${lua.lua_typename(L, type)} value)`
 }
 
-function check(lua: LuaWasm, L: number, status: LuaReturn): void {
+export function check(lua: LuaWasm, L: number, status: LuaReturn): void {
   if (status !== LuaReturn.Ok) throw new Error(`Lua sandbox setup failed: ${readTop(lua, L)}`)
 }

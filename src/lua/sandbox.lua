@@ -2,7 +2,8 @@
 -- what evaluation needs, empties the real global table, and returns `evaluate`, which runs one
 -- definition in a fresh environment and returns what it declared as JSON text.
 --
--- Returns evaluate, collect_garbage and locate_error (the message handler for evaluate).
+-- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate) and
+-- run_definition, which build-sandbox.lua uses to run a definition with build globals added.
 -- Arguments (from lua-sandbox.ts): encode (to-json.lua), base and libraries (safe-libraries.lua)
 -- and three host functions written in JS: host_source() -> source, chunkname;
 -- host_context() -> os, arch, distro, manager, version, user path, system path;
@@ -59,7 +60,9 @@ end
 local function nothing() end
 local function yes() return true end
 
-local function evaluate()
+-- Runs the definition top to bottom in a fresh environment. `extend(env)`, when given, adds
+-- globals first (build mode). Returns the environment and what the definition declared.
+local function run_definition(extend)
   local source, chunkname = host_source()
   local os_name, arch, distro, manager, version, user_path, system_path = host_context()
   local env = new_env()
@@ -102,10 +105,18 @@ local function evaluate()
     if not ok then error(err, 0) end
   end
 
+  if extend then extend(env) end
   local chunk, message = load(source, chunkname, 't', env)
   if not chunk then error(message, 0) end
   chunk()
+  return env, { called = called, meta = meta, deps = deps, where = where, hooks = hooks,
+    service = service, updates = updates }
+end
 
+local function evaluate()
+  local _, d = run_definition()
+  local called, meta, deps, where, hooks, service, updates =
+    d.called, d.meta, d.deps, d.where, d.hooks, d.service, d.updates
   return '{"called":' .. (called and 'true' or 'false')
     .. ',"metadata":' .. encode(meta, 'metadata')
     .. ',"dependencies":' .. encode(deps, 'dependencies')
@@ -139,4 +150,4 @@ end
 local globals = _G
 for k in next, globals do globals[k] = nil end
 
-return evaluate, collect_garbage, locate_error
+return evaluate, collect_garbage, locate_error, run_definition

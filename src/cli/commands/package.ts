@@ -1,11 +1,14 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
-import { notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+import { resolve } from 'node:path'
+import { buildPackage } from '../../build/index.ts'
+import { ZoiError } from '../../errors.ts'
+import { flagList, flagString, needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',
   description: 'package build <file.pkg.lua> | package install <archive>',
   options: [
-    { flag: '-o, --output-dir <dir>', description: 'Where build writes the archive and sidecars' },
+    { flag: '-o, --output-dir <dir>', description: 'Where build writes the archive and sidecars (default: next to the definition)' },
     { flag: '--platform <platform>', description: 'Target platform(s), e.g. linux-amd64 (repeatable)', repeatable: true },
     { flag: '--version-override <version>', description: 'Build this version instead of the default' },
     { flag: '--sub <name>', description: 'Only these sub-packages (repeatable)', repeatable: true },
@@ -15,6 +18,23 @@ export const pkg: CommandSpec = {
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
   async run(ctx, args, flags) {
     const action = requireAction('package', args[0], ['build', 'install'])
-    return notImplemented(`package ${action}`)(ctx, args, flags)
+    if (action === 'install') return notImplemented('package install')(ctx, args, flags)
+    const [definition] = needArgs('package build <file.pkg.lua>', args.slice(1))
+    const epoch = process.env.SOURCE_DATE_EPOCH
+    if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)
+    const outputDir = flagString(flags, 'outputDir')
+    const built = await buildPackage({
+      definition: resolve(definition!),
+      outputDir: outputDir === undefined ? undefined : resolve(outputDir),
+      platforms: flagList(flags, 'platform').flatMap((p) => p.split(',')).filter(Boolean),
+      versionOverride: flagString(flags, 'versionOverride'),
+      subs: flagList(flags, 'sub').flatMap((s) => s.split(',')).filter(Boolean),
+      buildType: flagString(flags, 'type'),
+      net: ctx.net,
+      report: ctx.report,
+      sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+    })
+    const text = built.map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`).join('\n')
+    return { text: text || 'Nothing was built (no requested platform is supported by this package).', json: built }
   },
 }

@@ -1,0 +1,6 @@
+/**
+ * Building packages (`zoi package build`, source installs): a .pkg.lua in, a reproducible
+ * `.pkg.tar.zst` with its sidecars out. Other modules import only from here.
+ */
+export { buildPackage, type BuildOptions, type BuiltArchive } from './build-package.ts'
+export { chooseBuildType, chooseSubs, chooseVersion } from './build-choices.ts'
