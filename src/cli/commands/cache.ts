@@ -1,6 +1,7 @@
 /** `zoi cache add|ls|clear|mirror`: the archive cache (SPEC §8). */
 import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
-import { needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+import { cacheAdd, cacheClear, cacheList } from '../../ops/cache.ts'
+import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const cache: CommandSpec = {
   usage: 'cache [action] [...args]',
@@ -12,8 +13,24 @@ export const cache: CommandSpec = {
     switch (requireAction('cache', action, ['add', 'ls', 'list', 'clear', 'clean', 'mirror'])) {
       case 'mirror':
         return runMirror(ctx, rest)
-      default:
-        return notImplemented(`cache ${action}`)(ctx, args, flags)
+      case 'add': {
+        const added = await cacheAdd(ctx, rest)
+        return { text: added.map((a) => `Added ${a.fileName}`).join('\n'), json: added }
+      }
+      case 'clear':
+      case 'clean': {
+        needArgs('cache clear', rest, 0)
+        const dryRun = flagBool(flags, 'dryRun')
+        const removed = await cacheClear(ctx, dryRun)
+        const verb = dryRun ? 'Would remove' : 'Removed'
+        return { text: removed.length ? `${removed.map((f) => `${verb} ${f}`).join('\n')}` : 'The archive cache is empty.', json: { dryRun, removed } }
+      }
+      default: {
+        needArgs('cache ls', rest, 0)
+        const rows = await cacheList(ctx)
+        const text = rows.map((r) => `${r.name.padEnd(24)} ${r.version.padEnd(12)} ${r.platform.padEnd(14)} ${formatSize(r.size).padStart(9)}`).join('\n')
+        return { text: rows.length ? `${text}\nTotal: ${rows.length} archive(s)` : 'The archive cache is empty.', json: rows }
+      }
     }
   },
 }
@@ -37,4 +54,15 @@ async function runMirror(ctx: Parameters<CommandSpec['run']>[0], rest: string[])
       return { text: list.length ? list.join('\n') : 'No cache mirrors configured.', json: list }
     }
   }
+}
+
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB']
+  let n = bytes
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024
+    i++
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`
 }

@@ -1,0 +1,50 @@
+/**
+ * Archive file names (SPEC §8: lookup is by file name): `<name>-<version>-<os>-<arch>.pkg.tar.zst`,
+ * and which files in the cache folder belong to an archive (sidecars, partial downloads, temps).
+ */
+
+export const ARCHIVE_SUFFIX = '.pkg.tar.zst'
+
+/** The OS half of a platform string; the arch half is free-form (`amd64`, `arm64`, `386`, …). */
+const OSES = new Set(['linux', 'macos', 'windows', 'freebsd'])
+
+export interface ArchiveName {
+  fileName: string
+  name: string
+  version: string
+  /** `<os>-<arch>`. */
+  platform: string
+}
+
+/**
+ * Split a file name into its parts, or undefined when it does not follow the pattern. Names and
+ * versions may both contain `-`; when the package name is known (from the definition inside the
+ * archive) pass it, otherwise the version is taken to start at the first later segment that
+ * begins with a digit (`v1.2`, `1.2.0-rc1`), falling back to the last segment.
+ */
+export function parseArchiveName(fileName: string, knownName?: string): ArchiveName | undefined {
+  if (!fileName.endsWith(ARCHIVE_SUFFIX) || fileName.includes('/')) return undefined
+  const segments = fileName.slice(0, -ARCHIVE_SUFFIX.length).split('-')
+  if (segments.length < 4 || segments.some((s) => s === '')) return undefined
+  const arch = segments.pop() as string
+  const os = segments.pop() as string
+  if (!OSES.has(os) || !/^[a-z0-9_]+$/.test(arch)) return undefined
+  const stem = segments.join('-')
+  let name: string
+  if (knownName !== undefined) {
+    if (!stem.startsWith(`${knownName}-`) || stem.length === knownName.length + 1) return undefined
+    name = knownName
+  } else {
+    const at = segments.findIndex((s, i) => i > 0 && /^v?\d/.test(s))
+    name = segments.slice(0, at > 0 ? at : segments.length - 1).join('-')
+  }
+  return { fileName, name, version: stem.slice(name.length + 1), platform: `${os}-${arch}` }
+}
+
+/**
+ * Files of the cache that `cache clear` may remove: archives, their sidecars (`.hash .size .files
+ * .sig`), `.part` downloads and the temp files of atomic writes. Anything else is not ours.
+ */
+export function isCacheOwnedFile(fileName: string): boolean {
+  return /^[^/]+\.pkg\.tar\.zst(?:\.(?:hash|size|files|sig))?(?:\.part|\.tmp(?:-[A-Za-z0-9.-]*)?)?$/.test(fileName)
+}
