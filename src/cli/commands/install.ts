@@ -1,19 +1,37 @@
-/** `zoi install`, `zoi uninstall`, `zoi update`: change what is installed (SPEC §7). */
-import { notImplemented, type CommandSpec } from '../command-spec.ts'
+/** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
+import { installPackages, type InstallResult } from '../../ops/install.ts'
+import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
+import { flagBool, needArgs, notImplemented, type CommandSpec } from '../command-spec.ts'
+import { formatSize } from './cache.ts'
+
+function planText(r: InstallResult): string {
+  if (r.upToDate) return 'Nothing to do: every requested package is already installed.'
+  const rows = r.planned.map((p) => {
+    const size = p.downSize === undefined ? '' : `  ${formatSize(p.downSize)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`
+    return `  ${p.action.padEnd(9)} ${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.reason === 'dependency' ? ' [dependency]' : ''}${size}`
+  })
+  const external = r.external.length ? `\nNot handled by zoi (install with your system's package manager):\n${r.external.map((e) => `  ${e}`).join('\n')}` : ''
+  if (r.dryRun) return `Plan (dry run, nothing changed):\n${rows.join('\n')}${external}`
+  return `${r.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n')}${external}`
+}
 
 export const install: CommandSpec = {
   usage: 'install <...sources>',
-  description: 'Install packages and their dependencies (names, ./file.pkg.lua, ./file.pkg.tar.zst)',
+  description: 'Install packages and their dependencies',
   aliases: ['i'],
   options: [
     { flag: '--force', description: 'Reinstall even if already installed' },
     { flag: '--dry-run', description: 'Print the plan with sizes and change nothing' },
-    { flag: '--build', description: 'Build from source instead of using a pre-built archive' },
+    { flag: '--build', description: 'Build from source instead of using a pre-built archive (not implemented yet)' },
     { flag: '--scope <scope>', description: 'user (default) or system (implied by --root)' },
     { flag: '--type <type>', description: 'Build type to use with --build' },
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
-  run: notImplemented('install'),
+  async run(ctx, args, flags) {
+    if (flagBool(flags, 'build')) return notImplemented('install --build')(ctx, args, flags)
+    const result = await installPackages(ctx, args, { force: flagBool(flags, 'force'), dryRun: flagBool(flags, 'dryRun') })
+    return { text: planText(result), json: result }
+  },
 }
 
 export const uninstall: CommandSpec = {
@@ -23,9 +41,14 @@ export const uninstall: CommandSpec = {
   options: [
     { flag: '--force', description: 'Remove even if other installed packages depend on it' },
     { flag: '--scope <scope>', description: 'user (default) or system' },
-    { flag: '--dry-run', description: 'Say what would be removed and change nothing' },
   ],
-  run: notImplemented('uninstall'),
+  async run(ctx, args, flags) {
+    const results = await uninstallPackages(ctx, args, { force: flagBool(flags, 'force') })
+    const text = results
+      .map((r) => [`removed ${r.removed.name} ${r.removed.version}`, ...r.saved.map((s) => `  kept your modified ${s}`), ...(r.brokenDependents.length ? [`  warning: ${r.brokenDependents.join(', ')} depended on it`] : [])].join('\n'))
+      .join('\n')
+    return { text, json: results.map((r) => ({ name: r.removed.name, version: r.removed.version, saved: r.saved, brokenDependents: r.brokenDependents })) }
+  },
 }
 
 export const update: CommandSpec = {
@@ -41,12 +64,20 @@ export const update: CommandSpec = {
 
 export const pin: CommandSpec = {
   usage: 'pin <pkg> <version>',
-  description: 'Hold a package at a version',
-  run: notImplemented('pin'),
+  description: 'Hold a package at its installed version',
+  async run(ctx, args) {
+    const [name, version] = needArgs('pin <pkg> <version>', args, 2)
+    const row = await pinPackage(ctx, name!, version!)
+    return { text: `pinned ${row.name} at ${row.pinned}`, json: { name: row.name, pinned: row.pinned } }
+  },
 }
 
 export const unpin: CommandSpec = {
   usage: 'unpin <pkg>',
   description: 'Release a pinned package',
-  run: notImplemented('unpin'),
+  async run(ctx, args) {
+    const [name] = needArgs('unpin <pkg>', args)
+    const row = await pinPackage(ctx, name!, null)
+    return { text: `unpinned ${row.name}`, json: { name: row.name, pinned: null } }
+  },
 }

@@ -1,6 +1,7 @@
 /** Read-only queries over the index and the installed db; none of them uses the network. */
 import { listAvailable, searchFiles, searchPackages, showPackage, type PackageDetails, type PackageSummary } from '../../ops/query.ts'
-import { flagBool, needArgs, notImplemented, type CommandSpec } from '../command-spec.ts'
+import { filesOf, listInstalled, ownerOf, whyInstalled } from '../../ops/installed.ts'
+import { flagBool, needArgs, type CommandSpec } from '../command-spec.ts'
 
 function summaryLines(rows: PackageSummary[]): string {
   if (rows.length === 0) return ''
@@ -20,7 +21,10 @@ export const list: CommandSpec = {
       const rows = await listAvailable(ctx)
       return { text: summaryLines(rows) || 'No packages in the synced registries.', json: rows }
     }
-    return notImplemented('list (installed packages)')(ctx, args, flags)
+    const outdated = flagBool(flags, 'outdated')
+    const rows = await listInstalled(ctx, { outdated })
+    const text = rows.map((r) => `${r.name} ${r.version}${r.available ? ` -> ${r.available}` : ''}${r.pinned ? ' [pinned]' : ''}${r.reason === 'dependency' ? ' [dependency]' : ''}`).join('\n')
+    return { text: text || (outdated ? 'Every installed package is up to date.' : 'No packages installed.'), json: rows }
   },
 }
 
@@ -72,17 +76,31 @@ export const show: CommandSpec = {
 export const files: CommandSpec = {
   usage: 'files <pkg>',
   description: 'List the files an installed package owns',
-  run: notImplemented('files'),
+  async run(ctx, args) {
+    const [name] = needArgs('files <pkg>', args)
+    const paths = await filesOf(ctx, name!)
+    return { text: paths.join('\n'), json: paths }
+  },
 }
 
 export const owner: CommandSpec = {
   usage: 'owner <path>',
   description: 'Which installed package owns a file',
-  run: notImplemented('owner'),
+  async run(ctx, args) {
+    const [path] = needArgs('owner <path>', args)
+    const o = await ownerOf(ctx, path!)
+    return { text: `${o.path} is owned by ${o.name} ${o.version}`, json: o }
+  },
 }
 
 export const why: CommandSpec = {
   usage: 'why <pkg>',
   description: 'Why a package is installed (directly, or for which dependents)',
-  run: notImplemented('why'),
+  async run(ctx, args) {
+    const [name] = needArgs('why <pkg>', args)
+    const w = await whyInstalled(ctx, name!)
+    const lines = [w.reason === 'direct' ? `${w.name} was installed directly by you` : `${w.name} was installed as a dependency`]
+    if (w.requiredBy.length) lines.push(`required by: ${w.requiredBy.join(', ')}`)
+    return { text: lines.join('\n'), json: w }
+  },
 }

@@ -1,0 +1,242 @@
+/**
+ * `zoi install`: the one path that adds packages to a root (SPEC §7), in the order apk uses:
+ * resolve the whole request → find and VERIFY every archive → apply each, dependencies first,
+ * under the root lock. Nothing on disk changes before every archive has passed verification.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { cp, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fetchArchives, type FetchItem } from '../cache/index.ts'
+import { updateConfigFile } from '../config/index.ts'
+import type { Context } from '../context.ts'
+import { ZoiError } from '../errors.ts'
+import { hostPlatform, platformString } from '../platform/arch.ts'
+import { withLock } from '../platform/lock.ts'
+import { archiveCandidates, archiveFileName, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
+import {
+  describePlan,
+  explainProblems,
+  parseInstallArgument,
+  resolvePlan,
+  type InstalledPackage,
+  type PlanRequestItem,
+  type PlanStep,
+} from '../resolve/index.ts'
+import { InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { openCatalog } from './registries.ts'
+
+export interface InstallOptions {
+  force?: boolean
+  dryRun?: boolean
+}
+
+export interface PlannedInstall {
+  action: string
+  name: string
+  version: string
+  registry: string
+  repo: string
+  reason: 'direct' | 'dependency'
+  archive: string
+  downSize?: number
+  installSize?: number
+}
+
+export interface InstallResult {
+  dryRun: boolean
+  planned: PlannedInstall[]
+  installed: { name: string; version: string }[]
+  external: string[]
+  /** Nothing to do: every request is already installed. */
+  upToDate: boolean
+}
+
+interface PreparedStep {
+  step: PlanStep
+  item: FetchItem
+  planned: PlannedInstall
+  bins: string[]
+  backup: string[]
+}
+
+export async function installPackages(ctx: Context, sources: readonly string[], opts: InstallOptions = {}): Promise<InstallResult> {
+  if (sources.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
+  const requests = sources.map(toRequest)
+  const run = async (): Promise<InstallResult> => {
+    if (!opts.dryRun) await recoverInterrupted(ctx.layout)
+    const catalog = openCatalog(ctx)
+    try {
+      if (catalog.registries.length === 0) throw noRegistry(ctx)
+      const installedRows = readInstalled(ctx)
+      const platform = platformString(hostPlatform())
+      const resolution = resolvePlan(requests, catalog, installedRows.map(toResolverInstalled), {
+        force: opts.force,
+        platform,
+        defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
+      })
+      if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
+      const plan = resolution.plan
+      const external = plan.external.map((e) => e.dependency.raw)
+      for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
+      const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, s))
+      const planned = prepared.map((p) => p.planned)
+      if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
+
+      ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
+      // Every archive is found and verified before the first one is applied.
+      const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
+      const installed: { name: string; version: string }[] = []
+      for (const [i, p] of prepared.entries()) {
+        const pkg = p.step.pkg
+        ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
+        await installArchive({
+          layout: ctx.layout,
+          archivePath: fetched[i]!.path,
+          report: ctx.report,
+          record: {
+            handle: pkg.handle,
+            repo: pkg.repo,
+            name: pkg.name,
+            version: pkg.version,
+            revision: pkg.revision,
+            platform,
+            reason: p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
+            subs: p.step.subs,
+            bins: p.bins,
+            backup: p.backup,
+            dependencies: pkg.dependencies,
+            provides: pkg.provides,
+            conflicts: pkg.conflicts,
+            replaces: pkg.replaces,
+            installMethod: 'pre-compiled',
+            archiveSha512: fetched[i]!.hash?.algorithm === 'sha512' ? fetched[i]!.hash!.hex : null,
+          },
+        })
+        installed.push({ name: pkg.name, version: pkg.version })
+      }
+      await carryRegistriesIntoRoot(ctx, catalog)
+      return { dryRun: false, planned, installed, external, upToDate: false }
+    } finally {
+      catalog.close()
+    }
+  }
+  return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
+}
+
+function toRequest(source: string): PlanRequestItem {
+  const spec = parseInstallArgument(source)
+  if (!('kind' in spec)) return spec
+  if (spec.kind !== 'name') {
+    throw new ZoiError('NOT_IMPLEMENTED', `installing from a local file ('${source}') is not implemented yet`, {
+      hint: "add the archive to the cache with 'zoi cache add' and install it by name",
+    })
+  }
+  return spec
+}
+
+function noRegistry(ctx: Context): ZoiError {
+  return new ZoiError('NOT_FOUND', 'no registry has been synced on this machine', {
+    hint: ctx.offline
+      ? "run 'zoi sync' once on a machine with network access, or copy a synced ~/.zoi/pkgs/db/ here"
+      : "run 'zoi sync' first",
+  })
+}
+
+function readInstalled(ctx: Context): InstalledRow[] {
+  if (!existsSync(ctx.layout.installedDb)) return []
+  const db = InstalledDb.open(ctx.layout.installedDb)
+  try {
+    return db.list()
+  } finally {
+    db.close()
+  }
+}
+
+export function toResolverInstalled(r: InstalledRow): InstalledPackage {
+  return {
+    handle: r.handle,
+    repo: r.repo,
+    name: r.name,
+    version: r.version,
+    revision: r.revision,
+    subPackages: r.subs,
+    pinned: r.pinned ?? undefined,
+    reason: r.reason,
+    dependencies: r.dependencies,
+    provides: r.provides,
+    conflicts: r.conflicts,
+  }
+}
+
+/** The archive a plan step needs, where it may come from, and what the index says about it. */
+function prepareStep(ctx: Context, catalog: RegistrySet, step: PlanStep): PreparedStep {
+  const pkg = step.pkg
+  const registry = catalog.find(pkg.handle)!
+  const row = registry.index.packagesByName(pkg.name, pkg.repo).find((r) => r.repo === pkg.repo)
+  const platform = hostPlatform()
+  const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
+  const fileName = archiveFileName(ref)
+  const links = pkgLinks(registry.dbDir, pkg.handle)
+  const facts = registry.index.archiveFacts(pkg.repo, pkg.name, pkg.version, platformString(platform))
+  return {
+    step,
+    bins: row?.bins ?? [],
+    backup: row?.backup ?? [],
+    item: {
+      fileName,
+      candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref),
+      expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined,
+      hashRequired: links.some((l) => l.hash !== undefined),
+    },
+    planned: {
+      action: step.action,
+      name: pkg.name,
+      version: pkg.version,
+      registry: pkg.handle,
+      repo: pkg.repo,
+      reason: step.reason,
+      archive: fileName,
+      downSize: facts?.downSize,
+      installSize: facts?.installSize,
+    },
+  }
+}
+
+const linkCache = new Map<string, PkgLink[]>()
+
+/** The registry's `pkg:` links, from the repo.yaml of its clone. */
+function pkgLinks(dbDir: string, handle: string): PkgLink[] {
+  const file = join(dbDir, handle, 'repo.yaml')
+  let links = linkCache.get(file)
+  if (!links) {
+    links = existsSync(file) ? parseRepoYaml(readFileSync(file, 'utf8'), file).pkg : []
+    linkCache.set(file, links)
+  }
+  return links
+}
+
+/**
+ * SPEC §6: when the target root had no registry database, the host's was used to resolve;
+ * copy it into the root so the new system can manage itself offline later.
+ */
+async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Promise<void> {
+  if (ctx.layout.root === null) return
+  for (const r of catalog.registries) {
+    if (r.dbDir === ctx.layout.dbDir) continue
+    const target = join(ctx.layout.dbDir, r.handle)
+    if (existsSync(join(ctx.layout.dbDir, `${r.handle}.db`))) continue
+    ctx.report({ kind: 'info', text: `copying registry '${r.handle}' into ${ctx.layout.root}` })
+    await mkdir(ctx.layout.dbDir, { recursive: true })
+    await cp(join(r.dbDir, r.handle), target, { recursive: true, verbatimSymlinks: true })
+    // The WAL may hold committed pages not yet in the main file: it travels with it.
+    for (const suffix of ['-wal', '']) {
+      const from = join(r.dbDir, `${r.handle}.db${suffix}`)
+      if (existsSync(from)) await cp(from, join(ctx.layout.dbDir, `${r.handle}.db${suffix}`))
+    }
+  }
+  // The root's own config names the registries, so zoi run inside it (chroot) finds them.
+  await updateConfigFile(ctx.layout.configWriteFile, (cur) => ({
+    ...(cur.default_registry ? {} : { default_registry: ctx.config.default_registry }),
+    ...(cur.added_registries ? {} : { added_registries: ctx.config.added_registries }),
+  }))
+}

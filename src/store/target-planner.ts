@@ -1,0 +1,166 @@
+/**
+ * Planning where an install puts things, without touching the root: journal steps, the rows
+ * to record and the conflicts found. Every target is resolved first (symlinked folders, `..`)
+ * so that ownership and conflicts are judged on the real location, and under `--root` no
+ * target may resolve outside the root.
+ */
+import { lstatSync, readlinkSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { ZoiError } from '../errors.ts'
+import type { Layout } from '../platform/layout.ts'
+import type { InstalledDb } from './installed-db.ts'
+import type { InstalledRow, OwnedFile } from './installed-schema.ts'
+import { asidePath, type Step } from './journal.ts'
+import { formatKey, isInside, locate, resolvedPath, type Location } from './store-paths.ts'
+
+export interface Conflict {
+  path: string
+  /** The installed package owning it; null when the file exists but nobody installed it. */
+  owner: InstalledRow | null
+  /** Two entries of this archive land on the same path (say `usrroot/home/a/.x` and `usrhome/.x`). */
+  twice?: boolean
+}
+
+export type Placement = 'create' | 'replace'
+
+export class TargetPlanner {
+  readonly steps: Step[] = []
+  readonly files: OwnedFile[] = []
+  readonly conflicts: Conflict[] = []
+  /** Rows of the version being replaced, by `kind/path`. */
+  readonly oldFiles: ReadonlyMap<string, OwnedFile>
+  private readonly claimed = new Set<string>()
+  private readonly madeDirs = new Set<string>()
+  private readonly root: string | null
+
+  constructor(
+    readonly layout: Layout,
+    readonly db: InstalledDb,
+    readonly previous: InstalledRow | undefined,
+    readonly txid: string,
+  ) {
+    const old = previous ? db.filesOf(previous) : []
+    this.oldFiles = new Map(old.map((f) => [`${f.kind}/${f.path}`, f]))
+    this.root = layout.root === null ? null : resolvedPath(layout.root)
+  }
+
+  /** The recorded location of a resolved path; refuses paths outside every base or the root. */
+  locationOf(abs: string): Location {
+    if (this.root !== null && !isInside(abs, this.root)) {
+      throw new ZoiError('UNSAFE_PATH', `'${abs}' is outside the root ${this.root}`, {
+        hint: 'a folder on the way is a symlink leading out of the root; point it inside the root',
+      })
+    }
+    const at = locate(abs, this.layout)[0]
+    if (!at) throw new ZoiError('UNSAFE_PATH', `'${abs}' is outside every folder zoi manages`)
+    return at
+  }
+
+  /**
+   * Make sure the folder `abs` will exist: each missing level becomes a journaled mkdir.
+   * Returns true when this install creates it.
+   */
+  ensureFolder(abs: string, mode = 0o755): boolean {
+    if (this.madeDirs.has(abs)) return true
+    // A dangling symlink has no stat but is still in the way.
+    const st = statOrNull(abs, true) ?? statOrNull(abs, false)
+    if (st?.isDirectory()) return false
+    if (st) {
+      this.conflicts.push({ path: abs, owner: this.otherOwners(abs)[0] ?? null })
+      return false
+    }
+    const parent = dirname(abs)
+    if (parent !== abs) this.ensureFolder(parent)
+    this.steps.push({ op: 'mkdir', path: abs, mode })
+    this.madeDirs.add(abs)
+    return true
+  }
+
+  /** Record a folder the package uses; zoi "created" it if it does now or did for the old version. */
+  useFolder(abs: string, mode: number): void {
+    const created = this.ensureFolder(abs, mode)
+    const at = this.locationOf(abs)
+    const wasCreated = this.oldFiles.get(`${at.kind}/${at.path}`)?.created ?? false
+    this.files.push({ kind: at.kind, path: at.path, type: 'dir', created: created || wasCreated, hash: null })
+  }
+
+  /**
+   * Claim the file or link at `abs` for this package. A path already there must belong to the
+   * version being replaced; otherwise it is a conflict (owned by another package, or not
+   * installed by zoi at all). A path another package records is a conflict even when missing.
+   */
+  claim(abs: string): Placement {
+    if (this.claimed.has(abs)) {
+      this.conflicts.push({ path: abs, owner: null, twice: true })
+      return 'create'
+    }
+    this.claimed.add(abs)
+    const others = this.otherOwners(abs)
+    const st = statOrNull(abs, false)
+    if (others.length > 0) this.conflicts.push({ path: abs, owner: others[0]! })
+    else if (st && (st.isDirectory() || !this.ownedBySelf(abs))) this.conflicts.push({ path: abs, owner: null })
+    return st ? 'replace' : 'create'
+  }
+
+  /** Journal the move of staged `from` to `abs`. */
+  place(abs: string, from: string, placement: Placement): void {
+    this.steps.push(placement === 'replace' ? { op: 'replace', path: abs, from, aside: asidePath(abs, this.txid) } : { op: 'create', path: abs, from })
+  }
+
+  /** Journal pointing the symlink `abs` at `target`. */
+  link(abs: string, target: string): void {
+    let old: string | null = null
+    try {
+      old = readlinkSync(abs)
+    } catch {
+      // Not a symlink (or missing): nothing to point back at.
+    }
+    this.steps.push({ op: 'link', path: abs, target, old })
+  }
+
+  record(abs: string, type: 'file' | 'link', hash: string | null = null): void {
+    const at = this.locationOf(abs)
+    this.files.push({ kind: at.kind, path: at.path, type, created: false, hash })
+  }
+
+  /** CONFLICT (exit 4) naming the first file and its owner, when any was found. */
+  throwConflicts(subject: string): void {
+    const [first, ...rest] = this.conflicts
+    if (!first) return
+    const where = first.twice
+      ? 'is the target of two entries of the archive'
+      : first.owner
+        ? `is owned by '${first.owner.name}' (${formatKey(first.owner)})`
+        : 'exists on the filesystem'
+    const more = rest.length > 0 ? ` (and ${rest.length} more)` : ''
+    throw new ZoiError('CONFLICT', `cannot install '${subject}': '${first.path}' ${where}${more}`, {
+      hint: first.twice
+        ? 'the package is broken; report it to its maintainer'
+        : first.owner
+          ? `uninstall '${first.owner.name}' first`
+          : 'move the file away (it was not installed by zoi), then try again',
+      data: { conflicts: this.conflicts.map((c) => ({ path: c.path, owner: c.owner ? formatKey(c.owner) : null })) },
+    })
+  }
+
+  private otherOwners(abs: string): InstalledRow[] {
+    return locate(abs, this.layout)
+      .flatMap((at) => this.db.ownersAt(at))
+      .filter((p) => p.id !== this.previous?.id)
+  }
+
+  private ownedBySelf(abs: string): boolean {
+    return locate(abs, this.layout).some((at) => {
+      const f = this.oldFiles.get(`${at.kind}/${at.path}`)
+      return f !== undefined && f.type !== 'dir'
+    })
+  }
+}
+
+function statOrNull(abs: string, follow: boolean) {
+  try {
+    return follow ? statSync(abs) : lstatSync(abs)
+  } catch {
+    return null
+  }
+}
