@@ -23,7 +23,7 @@ import {
   type PlanStep,
 } from '../resolve/index.ts'
 import { InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
-import { openCatalog } from './registries.ts'
+import { requireCatalog } from './registries.ts'
 
 export interface InstallOptions {
   force?: boolean
@@ -64,9 +64,8 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
   const requests = sources.map(toRequest)
   const run = async (): Promise<InstallResult> => {
     if (!opts.dryRun) await recoverInterrupted(ctx.layout)
-    const catalog = openCatalog(ctx)
+    const catalog = requireCatalog(ctx)
     try {
-      if (catalog.registries.length === 0) throw noRegistry(ctx)
       const installedRows = readInstalled(ctx)
       const platform = platformString(hostPlatform())
       const resolution = resolvePlan(requests, catalog, installedRows.map(toResolverInstalled), {
@@ -132,14 +131,6 @@ function toRequest(source: string): PlanRequestItem {
     })
   }
   return spec
-}
-
-function noRegistry(ctx: Context): ZoiError {
-  return new ZoiError('NOT_FOUND', 'no registry has been synced on this machine', {
-    hint: ctx.offline
-      ? "run 'zoi sync' once on a machine with network access, or copy a synced ~/.zoi/pkgs/db/ here"
-      : "run 'zoi sync' first",
-  })
 }
 
 function readInstalled(ctx: Context): InstalledRow[] {

@@ -3,14 +3,24 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
+import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { compareVersions, defaultVersion } from '../resolve/index.ts'
 import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
 
-function withInstalled<T>(ctx: Context, fn: (db: InstalledDb) => T): T {
-  if (!existsSync(ctx.layout.installedDb)) return fn(InstalledDb.open(':memory:'))
-  const db = InstalledDb.open(ctx.layout.installedDb)
+/**
+ * The scopes a query looks at, in order: with --root or --scope system only that one; otherwise
+ * the user's, then the system's (as Zoi does), so `zoi list` inside a bootstrapped root (where
+ * packages were installed in system scope) shows them.
+ */
+export function installedScopes(ctx: Context): Layout[] {
+  if (ctx.layout.root !== null || ctx.layout.scope === 'system') return [ctx.layout]
+  return [ctx.layout, layoutFor({ scope: 'system', home: ctx.layout.home })]
+}
+
+function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T): T {
+  const db = InstalledDb.open(existsSync(layout.installedDb) ? layout.installedDb : ':memory:')
   try {
     return fn(db)
   } finally {
@@ -18,10 +28,13 @@ function withInstalled<T>(ctx: Context, fn: (db: InstalledDb) => T): T {
   }
 }
 
-function requireInstalled(db: InstalledDb, name: string): InstalledRow {
-  const row = db.get(name)
-  if (!row) throw new ZoiError('NOT_FOUND', `package '${name}' is not installed`, { hint: "see 'zoi list'" })
-  return row
+/** The first scope where `name` is installed, with its row. */
+function findInstalled(ctx: Context, name: string): { layout: Layout; row: InstalledRow } {
+  for (const layout of installedScopes(ctx)) {
+    const row = withInstalled(layout, (db) => db.get(name))
+    if (row) return { layout, row }
+  }
+  throw new ZoiError('NOT_FOUND', `package '${name}' is not installed`, { hint: "see 'zoi list'" })
 }
 
 export interface ListedPackage {
@@ -35,7 +48,7 @@ export interface ListedPackage {
 }
 
 export async function listInstalled(ctx: Context, opts: { outdated?: boolean } = {}): Promise<ListedPackage[]> {
-  const rows = withInstalled(ctx, (db) => db.list())
+  const rows = installedScopes(ctx).flatMap((layout) => withInstalled(layout, (db) => db.list()))
   const listed = rows.map((r) => ({ name: r.name, version: r.version, registry: r.handle, repo: r.repo, reason: r.reason, pinned: r.pinned }))
   if (!opts.outdated) return listed
   const catalog = openCatalog(ctx)
@@ -51,40 +64,43 @@ export async function listInstalled(ctx: Context, opts: { outdated?: boolean } =
 }
 
 export async function filesOf(ctx: Context, name: string): Promise<string[]> {
-  withInstalled(ctx, (db) => requireInstalled(db, name))
-  return listFiles({ layout: ctx.layout, name })
+  const { layout } = findInstalled(ctx, name)
+  return listFiles({ layout, name })
 }
 
 export async function ownerOf(ctx: Context, path: string): Promise<{ path: string; name: string; version: string }> {
   const abs = resolve(path)
-  const owner = withInstalled(ctx, (db) => db.ownerOf(abs, ctx.layout))
+  const owner = installedScopes(ctx)
+    .map((layout) => withInstalled(layout, (db) => db.ownerOf(abs, layout)))
+    .find((o) => o !== undefined)
   if (!owner) throw new ZoiError('NOT_FOUND', `no installed package owns ${abs}`)
   return { path: abs, name: owner.pkg.name, version: owner.pkg.version }
 }
 
 export async function whyInstalled(ctx: Context, name: string): Promise<{ name: string; reason: string; requiredBy: string[] }> {
-  return withInstalled(ctx, (db) => {
-    const row = requireInstalled(db, name)
-    return { name: row.name, reason: row.reason, requiredBy: db.dependentsOf(row.name).map((d) => d.name) }
-  })
+  const { layout, row } = findInstalled(ctx, name)
+  return { name: row.name, reason: row.reason, requiredBy: withInstalled(layout, (db) => db.dependentsOf(row.name).map((d) => d.name)) }
 }
 
 export async function pinPackage(ctx: Context, name: string, version: string | null): Promise<InstalledRow> {
-  return withLock(ctx.layout.lockFile, async () => withInstalled(ctx, (db) => {
-    const row = requireInstalled(db, name)
-    if (version !== null && row.version !== version) {
-      throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
-    }
-    return db.setPinned(name, version)
-  }))
+  const { layout, row } = findInstalled(ctx, name)
+  if (version !== null && row.version !== version) {
+    throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
+  }
+  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
 }
 
 export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean }): Promise<UninstallResult[]> {
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
-  return withLock(ctx.layout.lockFile, async () => {
-    await recoverInterrupted(ctx.layout)
-    const out: UninstallResult[] = []
-    for (const name of names) out.push(await uninstallPackage({ layout: ctx.layout, name, force: opts.force, report: ctx.report }))
-    return out
-  })
+  const out: UninstallResult[] = []
+  for (const name of names) {
+    const { layout } = findInstalled(ctx, name)
+    out.push(
+      await withLock(layout.lockFile, async () => {
+        await recoverInterrupted(layout)
+        return uninstallPackage({ layout, name, force: opts.force, report: ctx.report })
+      }),
+    )
+  }
+  return out
 }

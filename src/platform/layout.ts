@@ -106,7 +106,8 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
       configFiles: [systemConfig, userConfig],
       configWriteFile: userConfig,
       dbDir: join(home, USER.db),
-      fallbackDbDirs: [],
+      // Registries synced system-wide (e.g. by a bootstrap with --root) are readable by users.
+      fallbackDbDirs: [join(systemBase(platform), sys.db)],
       installedDb: join(home, USER.db, 'local.db'),
       storeDir: join(home, USER.store),
       binDir: join(home, USER.bin),

@@ -17,7 +17,7 @@ import { makeStagingDir } from '../platform/fs.ts'
 import { silent, type Report } from '../progress.ts'
 import { carryStoreBackups } from './backup-files.ts'
 import { InstalledDb } from './installed-db.ts'
-import type { InstalledRow, InstallReason, PackageRecord } from './installed-schema.ts'
+import type { InstalledRow, InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
 import { newTxid, removeJournal, SimulatedCrash, writeJournal, type Journal, type Step } from './journal.ts'
 import { doStep, rollBack, rollForward } from './journal-steps.ts'
 import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-install.ts'
@@ -78,42 +78,7 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
     stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
     report({ kind: 'phase', phase: 'extract', text: `extracting ${record.name} ${record.version}` })
     await extractArchive(archivePath, join(stage, 'archive'))
-    const definitionFile = options.record.definitionFile ?? `${record.name}.pkg.lua`
-    const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
-    refuseSystemFilesInUserScope(layout, record, staged)
-
-    const planner = new TargetPlanner(layout, db, db.getByKey(record), txid)
-    const previous = planner.previous
-    const hashes = await carryStoreBackups({
-      backup: record.backup,
-      staged: walkTree(staged.versionDir),
-      oldVersionDir: previous ? join(packageDir(layout, record), previous.version) : null,
-      oldFiles: planner.oldFiles,
-      oldPrefix: previous ? `${packageDirName(record)}/${previous.version}` : '',
-      report,
-    })
-    const storeEntries = walkTree(staged.versionDir)
-    const outside = [...staged.usrroot, ...staged.usrhome].filter((e) => e.type === 'file')
-    record.installedSize = [...storeEntries, ...outside].reduce((sum, e) => sum + e.size, 0)
-    await writeStoreManifest(staged.versionDir, {
-      record,
-      scope: layout.scope,
-      installedFiles: placeholders(staged, [
-        ...storeEntries.filter((e) => e.type !== 'dir').map((e) => e.rel),
-        ...(staged.definition ? [definitionFile] : []),
-      ]),
-      definition: staged.definition ? { path: staged.definition, name: definitionFile } : null,
-    })
-
-    const entries = walkTree(staged.versionDir)
-    const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes)
-    await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report)
-    await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report)
-    const moves = planner.steps.length
-    planLinks(planner, pkgDir, record.version, record.bins, entries, report)
-    planner.throwConflicts(record.name)
-    const journal: Journal = { txid, action: 'install', subject, steps: planner.steps, after: await planCleanup(planner, pkgDir, record.version) }
-
+    const { journal, files, moves } = await planInstall(layout, db, record, stage, options.record.definitionFile, subject, report)
     await writeJournal(layout, journal)
     let row: InstalledRow
     try {
@@ -124,12 +89,9 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
       await applySteps(journal.steps.slice(moves), txid, moves, journal.steps.length, report)
       fault('after-bins')
       fault('before-commit')
-      row = db.commitInstall(record, planner.files)
+      row = db.commitInstall(record, files)
     } catch (e) {
-      if (e instanceof SimulatedCrash) {
-        crashed = true
-        throw e
-      }
+      if (e instanceof SimulatedCrash) throw e
       await rollBack(journal)
       await removeJournal(layout, journal)
       throw e
@@ -139,21 +101,66 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
       await rollForward(journal)
       await removeJournal(layout, journal)
     } catch (e) {
-      if (e instanceof SimulatedCrash) {
-        crashed = true
-        throw e
-      }
+      if (e instanceof SimulatedCrash) throw e
       report({ kind: 'warn', text: `${subject} is installed; removing its old files failed (${describeError(e)}), the next zoi run finishes it` })
     }
     return row
   } catch (e) {
-    if (e instanceof SimulatedCrash) throw e
-    throw toInstallError(e, subject)
+    crashed = e instanceof SimulatedCrash
+    throw crashed ? e : toInstallError(e, subject)
   } finally {
     db.close()
     // After a (simulated) crash the staging folder stays, as it would: recovery removes it.
     if (stage !== null && !crashed) await rm(stage, { recursive: true, force: true })
   }
+}
+
+interface PlannedInstall {
+  journal: Journal
+  files: OwnedFile[]
+  /** Steps up to here move content into place; the rest are links. */
+  moves: number
+}
+
+/** Everything up to the journal: nothing in the root has changed when this returns or throws. */
+async function planInstall(layout: Layout, db: InstalledDb, record: PackageRecord, stage: string, definitionName: string | undefined, subject: string, report: Report): Promise<PlannedInstall> {
+  const definitionFile = definitionName ?? `${record.name}.pkg.lua`
+  const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
+  refuseSystemFilesInUserScope(layout, record, staged)
+
+  const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid)
+  const previous = planner.previous
+  const hashes = await carryStoreBackups({
+    backup: record.backup,
+    staged: walkTree(staged.versionDir),
+    oldVersionDir: previous ? join(packageDir(layout, record), previous.version) : null,
+    oldFiles: planner.oldFiles,
+    oldPrefix: previous ? `${packageDirName(record)}/${previous.version}` : '',
+    report,
+  })
+  const storeEntries = walkTree(staged.versionDir)
+  const outside = [...staged.usrroot, ...staged.usrhome].filter((e) => e.type === 'file')
+  record.installedSize = [...storeEntries, ...outside].reduce((sum, e) => sum + e.size, 0)
+  // Written while still staged, so the version folder appears in the store complete.
+  await writeStoreManifest(staged.versionDir, {
+    record,
+    scope: layout.scope,
+    installedFiles: placeholders(staged, [
+      ...storeEntries.filter((e) => e.type !== 'dir').map((e) => e.rel),
+      ...(staged.definition ? [definitionFile] : []),
+    ]),
+    definition: staged.definition ? { path: staged.definition, name: definitionFile } : null,
+  })
+
+  const entries = walkTree(staged.versionDir)
+  const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes)
+  await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report)
+  await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report)
+  const moves = planner.steps.length
+  planLinks(planner, pkgDir, record.version, record.bins, entries, report)
+  planner.throwConflicts(record.name)
+  const after = await planCleanup(planner, pkgDir, record.version)
+  return { journal: { txid: record.txid, action: 'install', subject, steps: planner.steps, after }, files: planner.files, moves }
 }
 
 async function applySteps(steps: readonly Step[], txid: string, done: number, total: number, report: Report): Promise<void> {

@@ -21,6 +21,7 @@ describe('user scope', () => {
     expect(l.configFiles).toEqual(['/etc/zoi/config.yaml', '/home/alice/.zoi/pkgs/config.yaml'])
     expect(l.scope).toBe('user')
     expect(l.root).toBeNull()
+    expect(l.fallbackDbDirs).toEqual(['/var/lib/zoi/pkgs/db'])
   })
 })
 
