@@ -111,7 +111,8 @@ describe('online install from a registry served on 127.0.0.1', () => {
     const { gitUrl, archives } = await onlineRegistry()
     const file = join(archives, 'pkgs/core/linux/amd64/1.0.0/hello-1.0.0-linux-amd64.pkg.tar.zst')
     const bytes = readFileSync(file)
-    bytes[bytes.length >> 1] ^= 0xff
+    const middle = bytes.length >> 1
+    bytes[middle] = bytes[middle]! ^ 0xff
     writeFileSync(file, bytes)
     const home = makeTempDir()
     await zoi(home, 'sync', 'set', gitUrl)

@@ -1,6 +1,6 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
-import { buildPackage } from '../../build/index.ts'
+import { buildArchives } from '../../ops/package-build.ts'
 import { ZoiError } from '../../errors.ts'
 import { flagList, flagString, needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
 
@@ -23,15 +23,13 @@ export const pkg: CommandSpec = {
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)
     const outputDir = flagString(flags, 'outputDir')
-    const built = await buildPackage({
+    const built = await buildArchives(ctx, {
       definition: resolve(definition!),
       outputDir: outputDir === undefined ? undefined : resolve(outputDir),
       platforms: flagList(flags, 'platform').flatMap((p) => p.split(',')).filter(Boolean),
       versionOverride: flagString(flags, 'versionOverride'),
       subs: flagList(flags, 'sub').flatMap((s) => s.split(',')).filter(Boolean),
       buildType: flagString(flags, 'type'),
-      net: ctx.net,
-      report: ctx.report,
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
     })
     const text = built.map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`).join('\n')
