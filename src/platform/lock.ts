@@ -12,7 +12,8 @@ export interface Lock {
   release(): Promise<void>
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
@@ -47,7 +48,7 @@ export async function acquireLock(file: string): Promise<Lock> {
       }
       if (code !== 'EEXIST') throw e
       const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-      if (alive(owner) && owner !== process.pid) {
+      if (processAlive(owner) && owner !== process.pid) {
         throw new ZoiError('LOCKED', `${file} is held by process ${owner}`, { hint: 'another zoi is changing this root; wait for it to finish' })
       }
       // The owner is gone: its lock is stale.

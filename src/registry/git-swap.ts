@@ -8,7 +8,7 @@
 import * as fsp from 'node:fs/promises'
 import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { errnoCode } from '../errors.ts'
+import { processAlive } from '../platform/lock.ts'
 
 /** Where the previous clone (or its `.git`) waits during the two renames of a swap. */
 function oldName(dir: string, what: 'dir' | 'git'): string {
@@ -33,7 +33,7 @@ export async function recoverInterruptedSwap(dir: string): Promise<void> {
   for (const name of await readdir(dirname(dir)).catch(() => [] as string[])) {
     if (!name.startsWith(prefix)) continue
     const pid = Number(name.slice(prefix.length).split('-')[0])
-    if (!isAlive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true })
+    if (!processAlive(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true })
   }
 }
 
@@ -133,14 +133,4 @@ export async function discardStaging(staging: string): Promise<void> {
 
 export async function exists(path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false)
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return errnoCode(e) === 'EPERM'
-  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, mergeConfigs, readConfigFile, updateConfigFile } from '../../../src/config/index.ts'
-import { ZoiError } from '../../../src/errors.ts'
+import { zoiFailure } from '../../support/expect-error.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
 
 function write(text: string): string {
@@ -12,15 +12,6 @@ function write(text: string): string {
   return file
 }
 
-async function failure(p: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof ZoiError) return e
-    throw e
-  }
-  throw new Error('expected a ZoiError')
-}
 
 describe('reading', () => {
   test('a missing file is an empty config', async () => {
@@ -38,7 +29,7 @@ describe('reading', () => {
 
   test('a YAML syntax error is exit 2 naming the file and line', async () => {
     const file = write('offline_mode: true\npkg_dirs: [a, b\nrepos: []\n')
-    const e = await failure(readConfigFile(file))
+    const e = await zoiFailure(readConfigFile(file))
     expect(e.exitCode).toBe(2)
     expect(e.message).toStartWith(`${file}:`)
     expect(e.message).toMatch(/:\d+: invalid YAML/)
@@ -51,13 +42,13 @@ describe('reading', () => {
     ['\n\ndefault_registry: 42\n', 'default_registry', 3],
   ])('a wrong type is exit 2 naming file, line and key (%p)', async (text, key, line) => {
     const file = write(text)
-    const e = await failure(readConfigFile(file))
+    const e = await zoiFailure(readConfigFile(file))
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain(`${file}:${line}: key '${key}'`)
   })
 
   test('a top-level list is refused', async () => {
-    const e = await failure(readConfigFile(write('- a\n- b\n')))
+    const e = await zoiFailure(readConfigFile(write('- a\n- b\n')))
     expect(e.code).toBe('USAGE')
   })
 })
@@ -105,7 +96,7 @@ describe('writing back', () => {
   test('refuses to overwrite a file it cannot parse', async () => {
     const file = write('pkg_dirs: [unclosed\n')
     const before = readFileSync(file, 'utf8')
-    const e = await failure(updateConfigFile(file, () => ({ offline_mode: true })))
+    const e = await zoiFailure(updateConfigFile(file, () => ({ offline_mode: true })))
     expect(e.exitCode).toBe(2)
     expect(readFileSync(file, 'utf8')).toBe(before)
   })

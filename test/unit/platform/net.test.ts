@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ZoiError } from '../../../src/errors.ts'
 import { createNet, redactUrl } from '../../../src/platform/net.ts'
+import { zoiFailure } from '../../support/expect-error.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
 
 const PAYLOAD = new Uint8Array(200_000).map((_, i) => (i * 7) % 251)
@@ -38,32 +38,23 @@ beforeAll(() => {
 })
 afterAll(() => server.stop(true))
 
-async function failure(p: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof ZoiError) return e
-    throw e
-  }
-  throw new Error('expected a ZoiError')
-}
 
 describe('offline', () => {
   test('refuses before any request, with exit 5 and the URL', async () => {
     requests = []
     const net = createNet({ offline: true })
-    const e = await failure(net.getText(`${base}/text`))
+    const e = await zoiFailure(net.getText(`${base}/text`))
     expect(e.exitCode).toBe(5)
     expect(e.message).toContain(`${base}/text`)
-    const d = await failure(net.download(`${base}/blob`, join(makeTempDir(), 'x')))
+    const d = await zoiFailure(net.download(`${base}/blob`, join(makeTempDir(), 'x')))
     expect(d.code).toBe('OFFLINE')
-    const r = await failure(net.request({ url: `${base}/text` }))
+    const r = await zoiFailure(net.request({ url: `${base}/text` }))
     expect(r.code).toBe('OFFLINE')
     expect(requests).toEqual([])
   })
 
   test('the refusal message never shows credentials', async () => {
-    const e = await failure(createNet({ offline: true }).getText('https://bob:hunter2@example.invalid/x'))
+    const e = await zoiFailure(createNet({ offline: true }).getText('https://bob:hunter2@example.invalid/x'))
     expect(e.message).not.toContain('hunter2')
     expect(e.message).toContain('https://***@example.invalid/x')
   })
@@ -77,7 +68,7 @@ describe('online', () => {
   })
 
   test('a non-2xx answer is an error naming the URL, never a body', async () => {
-    const e = await failure(net.getText(`${base}/missing`))
+    const e = await zoiFailure(net.getText(`${base}/missing`))
     expect(e.code).toBe('NETWORK')
     expect(e.message).toBe(`${base}/missing answered HTTP 404 Not Found`)
   })
@@ -92,7 +83,7 @@ describe('online', () => {
 
   test('gives up after the retries', async () => {
     flaky = 10
-    const e = await failure(createNet({ offline: false, backoffMs: 1, retries: 1 }).getText(`${base}/flaky`))
+    const e = await zoiFailure(createNet({ offline: false, backoffMs: 1, retries: 1 }).getText(`${base}/flaky`))
     expect(e.message).toContain('HTTP 503')
     flaky = 0
   })
@@ -101,7 +92,7 @@ describe('online', () => {
     const dead = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') })
     const port = dead.port
     dead.stop(true)
-    const e = await failure(createNet({ offline: false, retries: 0 }).getText(`http://u:pw@127.0.0.1:${port}/x`))
+    const e = await zoiFailure(createNet({ offline: false, retries: 0 }).getText(`http://u:pw@127.0.0.1:${port}/x`))
     expect(e.exitCode).toBe(5)
     expect(e.message).toContain(`http://***@127.0.0.1:${port}/x`)
     expect(e.message).not.toContain('pw@')
@@ -137,7 +128,7 @@ describe('online', () => {
 
   test('a failed download leaves no file at the destination', async () => {
     const dest = join(makeTempDir(), 'x.bin')
-    const e = await failure(net.download(`${base}/missing`, dest))
+    const e = await zoiFailure(net.download(`${base}/missing`, dest))
     expect(e.code).toBe('NETWORK')
     expect(existsSync(dest)).toBe(false)
   })
