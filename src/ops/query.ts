@@ -1,8 +1,11 @@
 /** Read-only package queries over the synced indexes: search, show, list --all. */
+import { existsSync } from 'node:fs'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { toCandidates, type PackageRow } from '../registry/index.ts'
 import { compareVersions, defaultVersion, parseSource } from '../resolve/index.ts'
+import { InstalledDb } from '../store/index.ts'
+import { installedScopes } from './installed.ts'
 import { withCatalog } from './registries.ts'
 
 export interface PackageSummary {
@@ -60,9 +63,25 @@ export interface PackageDetails extends PackageSummary {
   dependencies: { kind: string; group: string; raw: string }[]
   archives: { version: string; platform: string; downSize?: number; installSize?: number; sha512?: string }[]
   maintainer?: unknown
+  /** The installed version (any scope), or null. */
+  installed: string | null
 }
 
 /** Every registry's match for a source like `vim`, `@core/vim` or `#handle@core/vim`. */
+function installedVersion(ctx: Context, handle: string, repo: string, name: string): string | null {
+  for (const layout of installedScopes(ctx)) {
+    if (!existsSync(layout.installedDb)) continue
+    const db = InstalledDb.open(layout.installedDb)
+    try {
+      const row = db.list().find((r) => r.handle === handle && r.repo === repo && r.name === name)
+      if (row) return row.version
+    } finally {
+      db.close()
+    }
+  }
+  return null
+}
+
 export async function showPackage(ctx: Context, source: string): Promise<PackageDetails[]> {
   const spec = parseSource(source)
   if (spec.kind !== 'name') throw new ZoiError('USAGE', `show takes a package name, not a file: '${source}'`)
@@ -87,6 +106,7 @@ export async function showPackage(ctx: Context, source: string): Promise<Package
       dependencies: pkg.dependencies,
       archives: registry.index.archivesOf(pkg.repo, pkg.name).map((a) => ({ version: a.version, platform: a.platform, downSize: a.downSize, installSize: a.installSize, sha512: a.sha512 })),
       maintainer: (pkg.spec as { maintainer?: unknown } | null)?.maintainer,
+      installed: installedVersion(ctx, registry.handle, pkg.repo, pkg.name),
     }))
   })
 }

@@ -95,6 +95,10 @@ describe('online install from a registry served on 127.0.0.1', () => {
     const run = await runCommand([join(home, '.zoi/pkgs/bin/hello')], { home })
     expect(run.stdout).toBe('Hello from zoi! (installed offline)\n')
     expect((await zoi(home, 'why', 'libgreet')).stdout).toContain('required by: hello')
+    expect((await zoi(home, 'show', 'hello')).stdout).toContain('Installed    : 1.0.0')
+    expect((await zoi(home, 'show', 'hello')).stdout).toMatch(/Archive      : 1\.0\.0 linux-amd64 \(688 bytes, \d+ installed\)/)
+    const files = await zoi(home, 'search', '--files', 'bin/hello')
+    expect(files.stdout).toBe('example/hello 1.0.0 (linux-amd64): data/pkgstore/bin/hello\n')
     const owner = await zoi(home, 'owner', join(home, '.zoi/pkgs/bin/hello'))
     expect(owner.stdout).toContain('owned by hello 1.0.0')
 
@@ -102,6 +106,7 @@ describe('online install from a registry served on 127.0.0.1', () => {
     expect(refused.exitCode).toBe(4)
     expect(refused.stderr).toContain('hello depends on it')
     expect((await zoi(home, 'uninstall', 'hello', 'libgreet')).exitCode).toBe(0)
+    expect((await zoi(home, 'show', 'hello')).stdout).toContain('Installed    : no')
     expect(snapshot(join(home, '.zoi/pkgs/store'))).toEqual(storeBefore)
     expect(snapshot(join(home, '.zoi/pkgs/bin'))).toEqual([])
     expect((await zoi(home, 'list', '--json')).stdout.trim()).toBe('[]')

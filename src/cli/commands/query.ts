@@ -60,6 +60,7 @@ function detailText(d: PackageDetails): string {
     out += line(`Archive`, `${a.version} ${a.platform} (${size})`)
   }
   out += line('Definition', d.path)
+  out += line('Installed', d.installed ?? 'no')
   return out.trimEnd()
 }
 
