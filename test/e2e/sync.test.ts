@@ -115,6 +115,28 @@ describe('sync over HTTP', () => {
   })
 })
 
+test('--fallback: when the main URL fails, the git mirrors of repo.yaml are tried', async () => {
+  const dir = await makeGitRepo(REGISTRY)
+  const root = join(dir, '..')
+  const main = startGitServer(root)
+  const mirror = startGitServer(root)
+  servers.push(main, mirror)
+  const name = dir.split('/').pop()
+  await commitChanges(dir, { 'repo.yaml': `${REGISTRY['repo.yaml']}git:\n  - {type: main, url: ${main.url}/${name}}\n  - {type: mirror, url: ${mirror.url}/${name}}\n` })
+  const home = makeTempDir()
+  await zoi(home, 'sync', 'set', `${main.url}/${name}`)
+  expect((await zoi(home, 'sync')).exitCode).toBe(0)
+  await commitChanges(dir, { 'core/gamma/gamma.pkg.lua': def('gamma', '0.2.0') })
+  await main.stop()
+  const without = await zoi(home, 'sync')
+  expect(without.exitCode).toBe(5)
+  const fallback = await zoi(home, 'sync', '--fallback', '--json')
+  expect(fallback.exitCode, formatResult(fallback)).toBe(0)
+  expect(fallback.stderr).toContain(`trying mirror ${mirror.url}/${name}`)
+  expect(JSON.parse(fallback.stdout)[0]).toMatchObject({ changed: true, packages: 3 })
+  expect(mirror.requests).toBeGreaterThan(0)
+})
+
 describe('sync from local paths (no git on the machine needed)', () => {
   test('a working clone, a bare repository and a plain folder', async () => {
     const work = await makeGitRepo(REGISTRY)
