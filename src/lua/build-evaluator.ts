@@ -7,10 +7,10 @@
  * (UNSAFE_PATH, OFFLINE, …) so that exit codes stay meaningful.
  */
 import { describeError, isZoiError, ZoiError } from '../errors.ts'
-import { answerInclude, firstLine, locate, mapChunknames, type EvaluateInput } from './evaluator.ts'
+import { firstLine, locate, MAX_SOURCE_CHARS, placeMessage, sandboxRun, type EvaluateInput } from './evaluator.ts'
 import { openBuildSandbox, type BuildGlobals, type BuildSandbox } from './lua-build-sandbox.ts'
 import { luaReturn, type HostValue } from './lua-literal.ts'
-import type { SandboxLimits, SandboxOutcome } from './lua-sandbox.ts'
+import type { SandboxLimits, SandboxOutcome } from './lua-engine.ts'
 
 export type LifecyclePhase = 'prepare' | 'build' | 'package' | 'verify' | 'test'
 
@@ -54,7 +54,6 @@ export interface BuildSession {
 }
 
 const DEFAULTS = { instructionBudget: 500_000_000, timeLimitMs: 120_000, memoryLimitBytes: 256 * 1024 * 1024, maxHostCalls: 100_000 }
-const MAX_SOURCE_CHARS = 1024 * 1024
 
 /** Runs the definition's top level in build mode; the session then runs its lifecycle functions. */
 export async function startBuild(input: BuildEvaluateInput, host: HostHandler, options: BuildEvaluatorOptions = {}): Promise<BuildSession> {
@@ -79,15 +78,7 @@ export async function startBuild(input: BuildEvaluateInput, host: HostHandler, o
     return new ZoiError('BAD_DEFINITION', message)
   }
 
-  const started = box.start({
-    source: input.source,
-    chunkname: '=#0',
-    context: {
-      os: input.target.os, arch: input.target.arch, distro: input.target.distro, manager: input.target.manager,
-      version: input.version, userPath: input.zoiPaths?.user, systemPath: input.zoiPaths?.system,
-    },
-    include: (path) => answerInclude(input, files, path),
-  }, { ...input.build, version: input.build.version ?? input.version })
+  const started = box.start(sandboxRun(input, files), { ...input.build, version: input.build.version ?? input.version })
   if (!started.ok) {
     box.close()
     throw fail(started)
@@ -132,6 +123,5 @@ function describeFailure(outcome: Extract<SandboxOutcome, { ok: false }>, files:
   if (outcome.limit === 'instructions') return `${locate(outcome.where, files)}: build exceeded its budget of ${limits.instructionBudget} Lua instructions`
   if (outcome.limit === 'time') return `${locate(outcome.where, files)}: build ran Lua code for longer than ${limits.timeLimitMs} ms`
   if (outcome.limit === 'memory') return `${file}: build used more than ${Math.round(limits.memoryLimitBytes / 1048576)} MiB of Lua memory`
-  const message = mapChunknames(firstLine(outcome.message), files)
-  return files.some((name) => message.startsWith(`${name}:`)) ? message : `${file}: ${message}`
+  return placeMessage(outcome.message, files)
 }

@@ -6,7 +6,9 @@
 import { describeError, ZoiError } from '../errors.ts'
 import { discardLuaFactory } from './lua-module.ts'
 import { includedFilePath, resolveIncludePath } from './include-path.ts'
-import { openSandbox, type IncludeAnswer, type Sandbox, type SandboxLimits, type SandboxOutcome } from './lua-sandbox.ts'
+import type { SandboxLimits, SandboxOutcome } from './lua-engine.ts'
+import { openSandbox, type Sandbox } from './lua-sandbox.ts'
+import type { IncludeAnswer, SandboxRun } from './sandbox-environment.ts'
 import { toPackageSpec, type EvaluationResult, type PackageSpec } from './package-spec.ts'
 
 export interface TargetPlatform {
@@ -46,7 +48,7 @@ export interface Evaluator {
 }
 
 const DEFAULT_LIMITS: SandboxLimits = { instructionBudget: 10_000_000, timeLimitMs: 1000, memoryLimitBytes: 32 * 1024 * 1024 }
-const MAX_SOURCE_CHARS = 1024 * 1024
+export const MAX_SOURCE_CHARS = 1024 * 1024
 const MAX_INCLUDES = 64
 
 /** An evaluator that keeps one Lua state for all the definitions it reads (a fresh one costs ~1.5 ms). */
@@ -71,15 +73,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
     const files = [input.file]
     let outcome: SandboxOutcome
     try {
-      outcome = box.run({
-        source: input.source,
-        chunkname: '=#0',
-        context: {
-          os: input.target.os, arch: input.target.arch, distro: input.target.distro, manager: input.target.manager,
-          version: input.version, userPath: input.zoiPaths?.user, systemPath: input.zoiPaths?.system,
-        },
-        include: (path) => answerInclude(input, files, path),
-      })
+      outcome = box.run(sandboxRun(input, files))
     } catch (e) {
       // The VM itself failed (a wasm trap): this state, and maybe the module, cannot be trusted.
       box.close()
@@ -113,7 +107,20 @@ export function evaluateDefinition(input: EvaluateInput): Promise<PackageSpec> {
   return shared.evaluate(input)
 }
 
-export function answerInclude(input: EvaluateInput, files: string[], requested: string): IncludeAnswer {
+/** The sandbox run of a definition; `files` collects what it INCLUDEs (files[0] is the definition). */
+export function sandboxRun(input: EvaluateInput, files: string[]): SandboxRun {
+  return {
+    source: input.source,
+    chunkname: '=#0',
+    context: {
+      os: input.target.os, arch: input.target.arch, distro: input.target.distro, manager: input.target.manager,
+      version: input.version, userPath: input.zoiPaths?.user, systemPath: input.zoiPaths?.system,
+    },
+    include: (path) => answerInclude(input, files, path),
+  }
+}
+
+function answerInclude(input: EvaluateInput, files: string[], requested: string): IncludeAnswer {
   const call = `INCLUDE(${JSON.stringify(requested.length > 200 ? `${requested.slice(0, 200)}…` : requested)})`
   const relative = resolveIncludePath(requested)
   if (relative === undefined) return { error: `${call}: only files inside the definition's folder can be included` }
@@ -135,8 +142,13 @@ function describeFailure(outcome: Extract<SandboxOutcome, { ok: false }>, files:
   if (outcome.limit === 'instructions') return `${locate(outcome.where, files)}: evaluation exceeded its budget of ${limits.instructionBudget} Lua instructions`
   if (outcome.limit === 'time') return `${locate(outcome.where, files)}: evaluation took longer than ${limits.timeLimitMs} ms`
   if (outcome.limit === 'memory') return `${file}: evaluation used more than ${Math.round(limits.memoryLimitBytes / 1048576)} MiB of memory`
-  const message = mapChunknames(firstLine(outcome.message), files)
-  return files.some((name) => message.startsWith(`${name}:`)) ? message : `${file}: ${message}`
+  return placeMessage(outcome.message, files)
+}
+
+/** A Lua error message as "<file>[:<line>]: <what>": its first line, chunk names mapped to files. */
+export function placeMessage(text: string, files: string[]): string {
+  const message = mapChunknames(firstLine(text), files)
+  return files.some((name) => message.startsWith(`${name}:`)) ? message : `${files[0] ?? ''}: ${message}`
 }
 
 /** "#1:12: " (luaL_where of the running code) → "<files[1]>:12"; the definition itself otherwise. */
@@ -147,7 +159,7 @@ export function locate(where: string | undefined, files: string[]): string {
 }
 
 /** Lua names chunks by their chunkname: "#1:12: …" means line 12 of files[1]. */
-export function mapChunknames(text: string, files: string[]): string {
+function mapChunknames(text: string, files: string[]): string {
   return text.replace(/#(\d+):/g, (whole, index: string) => {
     const file = files[Number(index)]
     return file === undefined ? whole : `${file}:`

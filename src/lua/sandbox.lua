@@ -4,7 +4,7 @@
 --
 -- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate) and
 -- run_definition, which build-sandbox.lua uses to run a definition with build globals added.
--- Arguments (from lua-sandbox.ts): encode (to-json.lua), base and libraries (safe-libraries.lua)
+-- Arguments (from sandbox-environment.ts): encode (to-json.lua), base and libraries (safe-libraries.lua)
 -- and three host functions written in JS: host_source() -> source, chunkname;
 -- host_context() -> os, arch, distro, manager, version, user path, system path;
 -- host_include(path) -> source, chunkname | nil, message.

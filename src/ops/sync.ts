@@ -43,9 +43,26 @@ export async function syncRegistries(ctx: Context, opts: SyncOptions = {}): Prom
   const refs = [ctx.config.default_registry, ...ctx.config.added_registries]
   return withLock(ctx.layout.lockFile, async () => {
     const out: SyncedRegistry[] = []
+    const failures: { url: string; error: ZoiError }[] = []
+    // One broken registry does not stop the others (pacman -Sy does the same); the run fails
+    // at the end with the first failure's exit code and every failure listed.
     for (const ref of refs) {
       ctx.report({ kind: 'phase', phase: 'sync', text: `Syncing ${ref.handle || redactUrl(ref.url)}` })
-      out.push(await syncOne(ctx, ref, opts))
+      try {
+        out.push(await syncOne(ctx, ref, opts))
+      } catch (e) {
+        if (!isZoiError(e)) throw e
+        failures.push({ url: redactUrl(ref.url), error: e })
+      }
+    }
+    const [first] = failures
+    if (first) {
+      if (failures.length === 1 && refs.length === 1) throw first.error
+      const lines = failures.map((f) => `${f.url}: ${f.error.message}`)
+      throw new ZoiError(first.error.code, `${failures.length} of ${refs.length} registries failed to sync (${out.length} synced):\n${lines.join('\n')}`, {
+        hint: first.error.hint,
+        data: { synced: out },
+      })
     }
     return out
   })

@@ -156,6 +156,17 @@ describe('sync from local paths (no git on the machine needed)', () => {
     }
   })
 
+  test('one broken registry does not stop the others; the run still fails', async () => {
+    const home = makeTempDir()
+    await zoi(home, 'sync', 'set', await makeGitRepo(REGISTRY))
+    const broken = makeTempDir()
+    await zoi(home, 'sync', 'add', broken)
+    const r = await zoi(home, 'sync')
+    expect(r.exitCode).toBe(6)
+    expect(r.stderr).toStartWith(`error: 1 of 2 registries failed to sync (1 synced):\n  ${broken}: registry '${broken}' has no repo.yaml at its root`)
+    expect((await zoi(home, 'search', 'beta')).stdout).toContain('testreg/core/beta 2.1.0')
+  })
+
   test('sync add: several registries, addressed by handle', async () => {
     const other = await makeGitRepo({ 'repo.yaml': 'name: Other\n', 'main/delta/delta.pkg.lua': def('delta', '4.0.0') })
     const home = makeTempDir()

@@ -1,0 +1,69 @@
+/**
+ * Installs the hardened environment of sandbox.lua in an engine: runs it with to-json.lua's
+ * encoder, safe-libraries.lua's base and libraries, and the three host functions through which
+ * a definition run reaches its source, its target platform and INCLUDE().
+ */
+import { LuaType } from 'wasmoon'
+import { check, loadChunk, pushOptional, pushText, type LuaEngine } from './lua-engine.ts'
+import safeLibrariesLua from './safe-libraries.lua' with { type: 'text' }
+import sandboxLua from './sandbox.lua' with { type: 'text' }
+import toJsonLua from './to-json.lua' with { type: 'text' }
+
+export interface SandboxContext {
+  os: string
+  arch: string
+  distro?: string
+  manager?: string
+  version?: string
+  userPath?: string
+  systemPath?: string
+}
+
+export type IncludeAnswer = { source: string; chunkname: string } | { error: string }
+
+export interface SandboxRun {
+  source: string
+  chunkname: string
+  context: SandboxContext
+  include(path: string): IncludeAnswer
+}
+
+/**
+ * Registers the host functions, which answer for `current()` (the run in progress, if any),
+ * and pushes them onto the stack as the last three arguments of sandbox.lua. The stack then holds
+ * sandbox.lua(encode, base, libraries, host_source, host_context, host_include), ready for
+ * lua_pcallk(L, 6, results). Errors raised in its wrappers carry the chunkname =sandbox, which
+ * locate_error rewrites. Call it inside engine.setup(), which cleans up when it throws.
+ */
+export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | undefined): void {
+  const { lua, L } = engine
+  const hostSource = engine.host((state) => {
+    pushText(lua, state, current()?.source ?? '')
+    pushText(lua, state, current()?.chunkname ?? '=#0')
+    return 2
+  })
+  const hostContext = engine.host((state) => {
+    const c = current()?.context
+    for (const value of [c?.os, c?.arch, c?.distro, c?.manager, c?.version, c?.userPath, c?.systemPath]) pushOptional(lua, state, value)
+    return 7
+  })
+  const hostInclude = engine.host((state) => {
+    const path = lua.lua_type(state, 1) === LuaType.String ? lua.lua_tolstring(state, 1, null) : ''
+    const run = current()
+    const answer = run ? run.include(path) : { error: 'INCLUDE() is not available here' }
+    if ('error' in answer) {
+      lua.lua_pushnil(state)
+      pushText(lua, state, answer.error)
+    } else {
+      pushText(lua, state, answer.source)
+      pushText(lua, state, answer.chunkname)
+    }
+    return 2
+  })
+  loadChunk(lua, L, sandboxLua, '=sandbox')
+  loadChunk(lua, L, toJsonLua, '=to-json')
+  check(lua, L, lua.lua_pcallk(L, 0, 1, 0, 0, null))
+  loadChunk(lua, L, safeLibrariesLua, '=sandbox')
+  check(lua, L, lua.lua_pcallk(L, 0, 2, 0, 0, null))
+  for (const pointer of [hostSource, hostContext, hostInclude]) lua.lua_pushcclosure(L, pointer, 0)
+}
