@@ -163,7 +163,7 @@ describe('sync from local paths (no git on the machine needed)', () => {
     await zoi(home, 'sync', 'add', broken)
     const r = await zoi(home, 'sync')
     expect(r.exitCode).toBe(6)
-    expect(r.stderr).toStartWith(`error: 1 of 2 registries failed to sync (1 synced):\n  ${broken}: registry '${broken}' has no repo.yaml at its root`)
+    expect(r.stderr).toContain(`\nerror: 1 of 2 registries failed to sync (1 synced):\n  ${broken}: registry '${broken}' has no repo.yaml at its root`)
     expect((await zoi(home, 'search', 'beta')).stdout).toContain('testreg/core/beta 2.1.0')
   })
 
