@@ -28,6 +28,8 @@ import { requireCatalog } from './registries.ts'
 export interface InstallOptions {
   force?: boolean
   dryRun?: boolean
+  /** Updates keep each package's recorded reason (a dependency stays a dependency). */
+  keepReasons?: boolean
 }
 
 export interface PlannedInstall {
@@ -99,7 +101,7 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
             version: pkg.version,
             revision: pkg.revision,
             platform,
-            reason: p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
+            reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
             subs: p.step.subs,
             bins: p.bins,
             backup: p.backup,
@@ -120,6 +122,32 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
     }
   }
   return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
+}
+
+/**
+ * `zoi update <pkg…>` / `--all`: each installed package is requested at `>=` its installed
+ * version, so the newest release the index knows wins and nothing is downgraded. Pinned
+ * packages are left alone (with a warning when named).
+ */
+export async function updatePackages(ctx: Context, names: readonly string[], opts: { all?: boolean; dryRun?: boolean } = {}): Promise<InstallResult> {
+  if (opts.all && names.length) throw new ZoiError('USAGE', 'give package names or --all, not both')
+  if (!opts.all && !names.length) throw new ZoiError('USAGE', 'update needs package names or --all')
+  const rows = readInstalled(ctx)
+  const chosen = opts.all ? rows : names.map((n) => rows.find((r) => r.name === n) ?? notInstalled(n))
+  const sources: string[] = []
+  for (const r of chosen) {
+    if (r.pinned) {
+      if (!opts.all) ctx.report({ kind: 'warn', text: `${r.name} is pinned at ${r.pinned}; not updating it (zoi unpin ${r.name})` })
+      continue
+    }
+    sources.push(`#${r.handle}@${r.repo ? r.repo + '/' : ''}${r.name}@>=${r.version}`)
+  }
+  if (!sources.length) return { dryRun: Boolean(opts.dryRun), planned: [], installed: [], external: [], upToDate: true }
+  return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true })
+}
+
+function notInstalled(name: string): never {
+  throw new ZoiError('NOT_FOUND', `package '${name}' is not installed`, { hint: `install it with 'zoi install ${name}'` })
 }
 
 function toRequest(source: string): PlanRequestItem {

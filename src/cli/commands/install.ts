@@ -1,5 +1,5 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
-import { installPackages, type InstallResult } from '../../ops/install.ts'
+import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
 import { flagBool, needArgs, notImplemented, type CommandSpec } from '../command-spec.ts'
 import { formatSize } from './cache.ts'
@@ -59,7 +59,10 @@ export const update: CommandSpec = {
     { flag: '--all', description: 'Update every installed package' },
     { flag: '--dry-run', description: 'Print the plan and change nothing' },
   ],
-  run: notImplemented('update'),
+  async run(ctx, args, flags) {
+    const result = await updatePackages(ctx, args, { all: flagBool(flags, 'all'), dryRun: flagBool(flags, 'dryRun') })
+    return { text: result.upToDate ? 'Everything is up to date.' : planText(result), json: result }
+  },
 }
 
 export const pin: CommandSpec = {
