@@ -3,9 +3,9 @@
  * resolve the whole request → find and VERIFY every archive → apply each, dependencies first,
  * under the root lock. Nothing on disk changes before every archive has passed verification.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fetchArchives, type FetchItem } from '../cache/index.ts'
 import { updateConfigFile } from '../config/index.ts'
 import type { Context } from '../context.ts'
@@ -19,11 +19,13 @@ import {
   parseInstallArgument,
   resolvePlan,
   type InstalledPackage,
+  type NameSource,
   type PlanRequestItem,
   type PlanStep,
 } from '../resolve/index.ts'
 import { InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
-import { requireCatalog } from './registries.ts'
+import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
+import { openCatalog, requireCatalog } from './registries.ts'
 
 export interface InstallOptions {
   force?: boolean
@@ -63,14 +65,16 @@ interface PreparedStep {
 
 export async function installPackages(ctx: Context, sources: readonly string[], opts: InstallOptions = {}): Promise<InstallResult> {
   if (sources.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
-  const requests = sources.map(toRequest)
+  const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
+  const requests = sources.map((s, i) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
   const run = async (): Promise<InstallResult> => {
     if (!opts.dryRun) await recoverInterrupted(ctx.layout)
-    const catalog = requireCatalog(ctx)
+    // Archive files alone need no synced registry; their dependencies do.
+    const catalog = locals.length === sources.length ? openCatalog(ctx) : requireCatalog(ctx)
     try {
       const installedRows = readInstalled(ctx)
       const platform = platformString(hostPlatform())
-      const resolution = resolvePlan(requests, catalog, installedRows.map(toResolverInstalled), {
+      const resolution = resolvePlan(requests, overlayCatalog(catalog, locals), installedRows.map(toResolverInstalled), {
         force: opts.force,
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
@@ -79,13 +83,14 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
       const plan = resolution.plan
       const external = plan.external.map((e) => e.dependency.raw)
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
-      const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, s))
+      const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, locals, s))
       const planned = prepared.map((p) => p.planned)
       if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
 
       ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
       // Every archive is found and verified before the first one is applied.
-      const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
+      const pkgDirs = [...new Set([...locals.map((l) => l.dir), ...ctx.pkgDirs])]
+      const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs, report: ctx.report })
       const installed: { name: string; version: string }[] = []
       for (const [i, p] of prepared.entries()) {
         const pkg = p.step.pkg
@@ -109,7 +114,7 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
             provides: pkg.provides,
             conflicts: pkg.conflicts,
             replaces: pkg.replaces,
-            installMethod: 'pre-compiled',
+            installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : 'pre-compiled',
             archiveSha512: fetched[i]!.hash?.algorithm === 'sha512' ? fetched[i]!.hash!.hex : null,
           },
         })
@@ -154,11 +159,15 @@ function toRequest(source: string): PlanRequestItem {
   const spec = parseInstallArgument(source)
   if (!('kind' in spec)) return spec
   if (spec.kind !== 'name') {
-    throw new ZoiError('NOT_IMPLEMENTED', `installing from a local file ('${source}') is not implemented yet`, {
-      hint: "add the archive to the cache with 'zoi cache add' and install it by name",
+    throw new ZoiError('NOT_IMPLEMENTED', `installing from a definition file ('${source}') is not implemented yet`, {
+      hint: "build it with 'zoi package build', then install the archive file",
     })
   }
   return spec
+}
+
+function localRequest(l: LocalArchive): NameSource {
+  return { kind: 'name', raw: l.path, handle: LOCAL_HANDLE, repo: l.pkg.repo || undefined, name: l.pkg.name, versionSpec: l.pkg.version }
 }
 
 function readInstalled(ctx: Context): InstalledRow[] {
@@ -188,8 +197,18 @@ export function toResolverInstalled(r: InstalledRow): InstalledPackage {
 }
 
 /** The archive a plan step needs, where it may come from, and what the index says about it. */
-function prepareStep(ctx: Context, catalog: RegistrySet, step: PlanStep): PreparedStep {
+function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly LocalArchive[], step: PlanStep): PreparedStep {
   const pkg = step.pkg
+  const local = locals.find((l) => l.pkg === pkg || (l.pkg.name === pkg.name && pkg.handle === LOCAL_HANDLE))
+  if (local) {
+    return {
+      step,
+      bins: local.bins,
+      backup: local.backup,
+      item: { fileName: local.fileName, candidates: [], hashRequired: false },
+      planned: { action: step.action, name: pkg.name, version: pkg.version, registry: LOCAL_HANDLE, repo: pkg.repo, reason: step.reason, archive: local.fileName, downSize: statSync(local.path).size },
+    }
+  }
   const registry = catalog.find(pkg.handle)!
   const row = registry.index.packagesByName(pkg.name, pkg.repo).find((r) => r.repo === pkg.repo)
   const platform = hostPlatform()

@@ -2,7 +2,9 @@
 import { resolve } from 'node:path'
 import { buildArchives } from '../../ops/package-build.ts'
 import { ZoiError } from '../../errors.ts'
-import { flagList, flagString, needArgs, notImplemented, requireAction, type CommandSpec } from '../command-spec.ts'
+import { installPackages } from '../../ops/install.ts'
+import { isArchivePath } from '../../ops/local-archive.ts'
+import { flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',
@@ -18,7 +20,12 @@ export const pkg: CommandSpec = {
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
   async run(ctx, args, flags) {
     const action = requireAction('package', args[0], ['build', 'install'])
-    if (action === 'install') return notImplemented('package install')(ctx, args, flags)
+    if (action === 'install') {
+      const [archive] = needArgs('package install <archive>', args.slice(1))
+      if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst archive`)
+      const result = await installPackages(ctx, [archive!], {})
+      return { text: result.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n') || 'Nothing to do: already installed.', json: result }
+    }
     const [definition] = needArgs('package build <file.pkg.lua>', args.slice(1))
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)

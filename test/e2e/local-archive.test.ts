@@ -1,0 +1,70 @@
+/** Installing archive files given on the command line: `install ./x.pkg.tar.zst`, `package install`. */
+import { expect, test } from 'bun:test'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { writeTarZst } from '../support/make-archive.ts'
+import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
+
+const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
+const DEF = (name: string) => `metadata({ name = "${name}", version = "1.0.0", bins = { "${name}" } })\n`
+
+test('install ./archive: no registry needed; dependencies must be satisfiable', async () => {
+  const home = makeTempDir()
+  const zoi = (...a: string[]) => runZoi(a, { home })
+  for (const n of ['hello', 'libgreet']) await zoi('package', 'build', join(EXAMPLES, 'core', n, `${n}.pkg.lua`), '-o', join(home, 'out'))
+  const missingDep = await zoi('install', './out/hello-1.0.0-linux-amd64.pkg.tar.zst')
+  expect(missingDep.exitCode, formatResult(missingDep)).toBe(4)
+  expect(missingDep.stderr).toContain('libgreet')
+  const r = await zoi('install', './out/libgreet-1.2.0-linux-amd64.pkg.tar.zst', './out/hello-1.0.0-linux-amd64.pkg.tar.zst', '--offline')
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(r.stdout).toBe('installed libgreet 1.2.0\ninstalled hello 1.0.0\n')
+  expect((await runCommand([join(home, '.zoi/pkgs/bin/hello')], { home })).stdout).toContain('Hello from zoi!')
+  expect(JSON.parse((await zoi('list', '--json')).stdout).map((p: { registry: string }) => p.registry)).toEqual(['local', 'local'])
+})
+
+test('package install verifies a .hash lying beside the archive', async () => {
+  const home = makeTempDir()
+  const zoi = (...a: string[]) => runZoi(a, { home })
+  await zoi('package', 'build', join(EXAMPLES, 'core/libgreet/libgreet.pkg.lua'), '-o', join(home, 'out'))
+  const hashFile = join(home, 'out/libgreet-1.2.0-linux-amd64.pkg.tar.zst.hash')
+  writeFileSync(hashFile, readFileSync(hashFile, 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')))
+  const r = await zoi('package', 'install', 'out/libgreet-1.2.0-linux-amd64.pkg.tar.zst')
+  expect(r.exitCode, formatResult(r)).toBe(6)
+  expect((await zoi('list', '--json')).stdout.trim()).toBe('[]')
+  // The pkg-dir copy is never deleted for a mismatch; only cache files are.
+  expect(existsSync(join(home, 'out/libgreet-1.2.0-linux-amd64.pkg.tar.zst'))).toBe(true)
+})
+
+test('a hostile archive (path traversal) installs nothing: exit 6', async () => {
+  const home = makeTempDir()
+  const file = join(home, 'evil-1.0.0-linux-amd64.pkg.tar.zst')
+  await writeTarZst(file, [
+    { name: 'evil.pkg.lua', content: DEF('evil') },
+    { name: 'data/pkgstore/bin/evil', content: '#!/bin/sh\n' },
+    { name: 'data/pkgstore/../../../../escaped', content: 'x' },
+  ])
+  const r = await runZoi(['install', file], { home })
+  expect(r.exitCode, formatResult(r)).toBe(6)
+  expect(existsSync(join(home, '.zoi/pkgs/escaped'))).toBe(false)
+  expect(existsSync(join(home, 'escaped'))).toBe(false)
+  expect(existsSync(join(home, '.zoi/pkgs/bin/evil'))).toBe(false)
+  const store = join(home, '.zoi/pkgs/store')
+  expect(existsSync(store) ? readdirSync(store) : []).toEqual([])
+})
+
+test('a truncated archive and a file that is not an archive: exit 6 naming the file', async () => {
+  const home = makeTempDir()
+  const good = join(home, 'ok-1.0.0-linux-amd64.pkg.tar.zst')
+  await writeTarZst(good, [{ name: 'ok.pkg.lua', content: DEF('ok') }, { name: 'data/pkgstore/bin/ok', content: 'x'.repeat(100_000) }])
+  const bytes = readFileSync(good)
+  const cut = join(home, 'cut-1.0.0-linux-amd64.pkg.tar.zst')
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 50))
+  const junk = join(home, 'junk-1.0.0-linux-amd64.pkg.tar.zst')
+  writeFileSync(junk, 'not an archive at all')
+  for (const f of [cut, junk]) {
+    const r = await runZoi(['install', f], { home })
+    expect(r.exitCode, formatResult(r)).toBe(6)
+    expect(r.stderr).toContain(f.split('/').pop()!)
+  }
+  expect((await runZoi(['list', '--json'], { home })).stdout.trim()).toBe('[]')
+})
