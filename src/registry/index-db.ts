@@ -118,7 +118,7 @@ type RawPackageRow = Record<string, unknown> & { id: number; spec: string }
 const JSON_COLUMNS = ['bins', 'tags', 'types', 'platforms', 'sub_packages', 'main_subs', 'provides', 'conflicts', 'replaces', 'backup'] as const
 
 export class IndexDb {
-  private constructor(readonly db: Database, readonly file: string) {}
+  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean) {}
 
   static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
     let db: Database
@@ -136,10 +136,22 @@ export class IndexDb {
         cause: e,
       })
     }
-    return new IndexDb(db, file)
+    return new IndexDb(db, file, !options.readonly)
   }
 
+  /**
+   * WAL is for writing only: at rest the index is a single file in rollback-journal mode, so
+   * read-only readers (another user, a --root install reading the host's registries) create no
+   * -wal/-shm files beside it, and copying <db>/ elsewhere needs nothing but the .db file.
+   */
   close(): void {
+    if (this.writable) {
+      try {
+        this.db.exec('PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;')
+      } catch {
+        // Another connection still has it open: it stays in WAL mode, which is still correct.
+      }
+    }
     this.db.close()
   }
 

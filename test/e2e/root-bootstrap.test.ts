@@ -1,0 +1,87 @@
+/**
+ * --root and registry bundling, the properties the seed promises: a bootstrap writes nothing
+ * outside the root, a non-root user can bootstrap a directory it owns, and a synced registry
+ * folder copied to another machine works offline.
+ */
+import { expect, test } from 'bun:test'
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
+
+const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
+const HOST_PATHS = ['/etc/zoi', '/var/lib/zoi', '/var/cache/zoi', '/usr/local/bin']
+
+/** path → mtime+size of everything under `dir` (empty when it does not exist). */
+function fingerprint(dir: string): Record<string, string> {
+  if (!existsSync(dir)) return {}
+  const out: Record<string, string> = {}
+  for (const rel of readdirSync(dir, { recursive: true }).map(String)) {
+    const st = statSync(join(dir, rel), { throwIfNoEntry: false })
+    if (st) out[rel] = `${st.mtimeMs}:${st.size}`
+  }
+  return out
+}
+
+async function syncedHome(): Promise<{ home: string; usb: string }> {
+  const home = makeTempDir()
+  const usb = join(home, 'usb')
+  await runZoi(['sync', 'set', EXAMPLES], { home })
+  expect((await runZoi(['sync'], { home })).exitCode).toBe(0)
+  for (const n of ['hello', 'libgreet']) await runZoi(['package', 'build', join(EXAMPLES, 'core', n, `${n}.pkg.lua`), '-o', usb], { home })
+  return { home, usb }
+}
+
+test('--root writes nothing outside the root: HOME and the host system paths are untouched', async () => {
+  const { home, usb } = await syncedHome()
+  const disk = makeTempDir('zoi-disk-')
+  const before = { home: fingerprint(home), host: HOST_PATHS.map(fingerprint) }
+  const r = await runZoi(['install', 'hello', '--root', disk, '--pkg-dir', usb, '--offline'], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(fingerprint(home)).toEqual(before.home)
+  expect(HOST_PATHS.map(fingerprint)).toEqual(before.host)
+  expect(existsSync(join(disk, 'usr/local/bin/hello'))).toBe(true)
+  const un = await runZoi(['uninstall', 'hello', '--root', disk], { home })
+  expect(un.exitCode, formatResult(un)).toBe(0)
+  expect(fingerprint(home)).toEqual(before.home)
+})
+
+test('a non-root user bootstraps a directory it can write', async () => {
+  if (process.getuid?.() !== 0 || !Bun.which('setpriv')) {
+    console.log('SKIP non-root bootstrap: needs root to switch to the nobody user (setpriv)')
+    return
+  }
+  const { home, usb } = await syncedHome()
+  // nobody needs to read the binary, the host registry and the pkg-dir, and write the disk.
+  const shared = makeTempDir('zoi-nobody-')
+  chmodSync(shared, 0o777)
+  const bin = join(shared, 'zoi')
+  cpSync(ZOI_BIN, bin)
+  chmodSync(bin, 0o755)
+  cpSync(home, join(shared, 'home'), { recursive: true })
+  const disk = join(shared, 'disk')
+  mkdirSync(disk)
+  await runCommand(['chmod', '-R', 'a+rwX', shared], { home })
+  const r = await runCommand(
+    ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', bin, 'install', 'hello', '--root', disk, '--pkg-dir', join(shared, 'home', 'usb'), '--offline'],
+    { home: join(shared, 'home'), cwd: shared },
+  )
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(statSync(join(disk, 'var/lib/zoi/pkgs/db/local.db')).uid).toBe(65534)
+  const run = await runCommand([join(disk, 'usr/local/bin/hello')], { home })
+  expect(run.stdout).toContain('Hello from zoi!')
+  void usb
+})
+
+test('registry bundling: copying <db>/ to another HOME gives a working offline registry', async () => {
+  const { home, usb } = await syncedHome()
+  const other = makeTempDir()
+  cpSync(join(home, '.zoi/pkgs/db'), join(other, '.zoi/pkgs/db'), { recursive: true })
+  cpSync(join(home, '.zoi/pkgs/config.yaml'), join(other, '.zoi/pkgs/config.yaml'))
+  const search = await runZoi(['search', 'hello', '--offline'], { home: other })
+  expect(search.stdout, formatResult(search)).toContain('example/core/hello 1.0.0')
+  const sync = await runZoi(['sync', '--offline'], { home: other })
+  expect(sync.exitCode, formatResult(sync)).toBe(0)
+  const r = await runZoi(['install', 'hello', '--pkg-dir', usb, '--offline'], { home: other })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect((await runCommand([join(other, '.zoi/pkgs/bin/hello')], { home: other })).stdout).toContain('Hello from zoi!')
+})
