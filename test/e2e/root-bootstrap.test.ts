@@ -85,3 +85,37 @@ test('registry bundling: copying <db>/ to another HOME gives a working offline r
   expect(r.exitCode, formatResult(r)).toBe(0)
   expect((await runCommand([join(other, '.zoi/pkgs/bin/hello')], { home: other })).stdout).toContain('Hello from zoi!')
 })
+
+test('sync export / sync import carry the registry to a machine that never synced', async () => {
+  const { home, usb } = await syncedHome()
+  const bundle = join(home, 'registry-bundle.tar.zst')
+  const exp = await runZoi(['sync', 'export', bundle], { home })
+  expect(exp.exitCode, formatResult(exp)).toBe(0)
+  expect(existsSync(`${bundle}.hash`)).toBe(true)
+
+  const other = makeTempDir()
+  const imp = await runZoi(['sync', 'import', bundle, '--offline'], { home: other })
+  expect(imp.exitCode, formatResult(imp)).toBe(0)
+  expect(imp.stdout).toBe(`Imported example (3 packages) from ${EXAMPLES}\n`)
+  expect((await runZoi(['sync', '--offline'], { home: other })).exitCode).toBe(0)
+  const r = await runZoi(['install', 'hello', '--pkg-dir', usb, '--offline'], { home: other })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+
+  // A tampered bundle is refused before anything changes.
+  const tampered = makeTempDir()
+  const copy = join(tampered, 'b.tar.zst')
+  cpSync(bundle, copy)
+  const bytes = await Bun.file(copy).bytes()
+  bytes[100] = bytes[100]! ^ 1
+  await Bun.write(copy, bytes)
+  await Bun.write(`${copy}.hash`, (await Bun.file(`${bundle}.hash`).text()).replace('registry-bundle.tar.zst', 'b.tar.zst'))
+  const bad = await runZoi(['sync', 'import', copy], { home: tampered })
+  expect(bad.exitCode, formatResult(bad)).toBe(6)
+  expect(bad.stderr).toContain('checksum mismatch')
+  expect(existsSync(join(tampered, '.zoi/pkgs/db/example'))).toBe(false)
+
+  // An archive that is not a bundle (a package archive) is refused too.
+  const notBundle = await runZoi(['sync', 'import', join(usb, 'hello-1.0.0-linux-amd64.pkg.tar.zst')], { home: tampered })
+  expect(notBundle.exitCode).toBe(6)
+  expect(notBundle.stderr).toContain('not a registry bundle')
+})

@@ -1,13 +1,14 @@
 /** `zoi sync` and its registry-management actions. */
+import { exportRegistries, importRegistries } from '../../ops/bundle.ts'
 import { addRegistry, removeRegistry, setDefaultRegistry } from '../../ops/registry-config.ts'
 import { syncRegistries } from '../../ops/sync.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
-const ACTIONS = ['set', 'add', 'remove', 'list', 'ls'] as const
+const ACTIONS = ['set', 'add', 'remove', 'list', 'ls', 'export', 'import'] as const
 
 export const sync: CommandSpec = {
   usage: 'sync [action] [...args]',
-  description: 'Fetch and index every registry; or: sync set <url>, sync add <url>, sync remove <handle|url>, sync list',
+  description: 'Fetch and index every registry; or: sync set <url>, sync add <url>, sync remove <handle|url>, sync list, sync export|import <file.tar.zst>',
   options: [
     { flag: '--force', description: 'Re-clone registries from scratch' },
     { flag: '--fallback', description: "Try the registry's git mirrors when its main URL fails" },
@@ -35,6 +36,16 @@ export const sync: CommandSpec = {
         const [url] = needArgs('sync add <url>', rest)
         const ref = await addRegistry(ctx, url!)
         return { text: `Added registry: ${ref.url}\nIt is fetched the next time you run 'zoi sync'.`, json: ref }
+      }
+      case 'export': {
+        const [file] = needArgs('sync export <file.tar.zst>', rest)
+        const r = await exportRegistries(ctx, file!)
+        return { text: `Exported ${r.registries.map((x) => x.handle).join(', ')} to ${r.file} (and ${r.file}.hash)`, json: r }
+      }
+      case 'import': {
+        const [file] = needArgs('sync import <file.tar.zst>', rest)
+        const r = await importRegistries(ctx, file!)
+        return { text: r.registries.map((x) => `Imported ${x.handle} (${x.packages} packages) from ${x.url}`).join('\n'), json: r }
       }
       case 'remove': {
         const [which] = needArgs('sync remove <handle|url>', rest)
