@@ -145,8 +145,16 @@ test('the seed document, top to bottom, with the network gone after the sync', a
   const unshare = Bun.which('unshare', { PATH: `${process.env.PATH}:/usr/bin:/usr/sbin` })
   const isolated = unshare !== null && process.getuid?.() === 0 && (await runCommand([unshare, '-n', 'true'], { home })).exitCode === 0
   if (!isolated) console.log('SKIP network namespace: unshare -n is not permitted here; running the offline steps without it')
-  const offline = (cmd: string) =>
-    runCommand([...(isolated ? [unshare!, '-n'] : []), 'sh', '-c', cmd], { home, env: { ZOI: ZOI_BIN } })
+  // Every offline step also runs under strace: no AF_INET/AF_INET6 socket may be created.
+  const strace = Bun.which('strace')
+  if (!strace) console.log('SKIP strace: strace is not installed; the offline steps run without it')
+  const traces: string[] = []
+  const offline = (cmd: string) => {
+    const log = join(home, `strace-${traces.length}.log`)
+    if (strace) traces.push(log)
+    const traced = strace ? [strace, '-f', '-o', log, '-e', 'trace=socket,connect'] : []
+    return runCommand([...(isolated ? [unshare!, '-n'] : []), ...traced, 'sh', '-c', cmd], { home, env: { ZOI: ZOI_BIN } })
+  }
 
   const add = await offline('"$ZOI" cache add ./my-downloads/*.pkg.tar.zst')
   expect(add.exitCode, formatResult(add)).toBe(0)
@@ -181,6 +189,12 @@ test('the seed document, top to bottom, with the network gone after the sync', a
   expect(list.stdout).toBe('hello 1.0.0\nlibgreet 1.2.0 [dependency]\n')
   expect(existsSync(join(disk, 'var/lib/zoi/pkgs/db/example.db'))).toBe(true)
   expect(existsSync(join(disk, 'etc/zoi/config.yaml'))).toBe(true)
+  for (const log of traces) {
+    const calls = readFileSync(log, 'utf8')
+    expect(calls, log).not.toMatch(/AF_INET6?/)
+    expect(calls, log).toContain('+++ exited with') // strace really traced the run
+  }
+  if (strace) expect(traces.length).toBeGreaterThan(8)
 
   // The new root manages itself: from inside a chroot, with no network, list and uninstall.
   const reason = await chrootUnavailable()
