@@ -15,11 +15,13 @@ zoi() { echo "+ zoi $*" >&2; ./dist/zoi "$@"; }
 
 zoi sync set ./examples/registry
 zoi sync
-for def in examples/registry/core/hello/hello.pkg.lua examples/registry/core/libgreet/libgreet.pkg.lua; do
+for def in examples/registry/core/{base,hello,libgreet}/*.pkg.lua; do
   zoi package build "$def" -o "$work/usb"
 done
-zoi install hello --root "$work/new-disk" --pkg-dir "$work/usb" --offline -y
+zoi install base hello --root "$work/new-disk" --pkg-dir "$work/usb" --offline -y
 zoi --root "$work/new-disk" list
+echo "+ cat $work/new-disk/etc/os-release" >&2
+cat "$work/new-disk/etc/os-release"
 echo "+ $work/new-disk/usr/local/bin/hello" >&2
 "$work/new-disk/usr/local/bin/hello"
 echo "demo finished; everything it wrote is under $work" >&2

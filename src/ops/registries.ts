@@ -18,7 +18,7 @@ export function requireCatalog(ctx: Context): RegistrySet {
     set.close()
     throw new ZoiError('NOT_FOUND', 'no registry has been synced on this machine', {
       hint: ctx.offline
-        ? `run 'zoi sync' on a machine with network access, or copy a synced registry folder (<handle>/ and <handle>.db) into ${ctx.layout.dbDir}`
+        ? `run 'zoi sync' on a machine with network access and bring its 'zoi sync export <file>' bundle here ('zoi sync import <file>'), or copy its registry folder (<handle>/ and <handle>.db) into ${ctx.layout.dbDir}`
         : "run 'zoi sync' first",
     })
   }

@@ -49,7 +49,7 @@ function snapshot(dir: string): string[] {
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
 
 async function buildExamples(home: string, out: string): Promise<void> {
-  for (const name of ['hello', 'libgreet']) {
+  for (const name of ['hello', 'libgreet', 'base']) {
     const r = await zoi(home, 'package', 'build', join(EXAMPLES, 'core', name, `${name}.pkg.lua`), '-o', out)
     expect(r.exitCode, formatResult(r)).toBe(0)
   }
@@ -158,14 +158,18 @@ test('the seed document, top to bottom, with the network gone after the sync', a
 
   const add = await offline('"$ZOI" cache add ./my-downloads/*.pkg.tar.zst')
   expect(add.exitCode, formatResult(add)).toBe(0)
-  expect(add.stdout).toBe('Added hello-1.0.0-linux-amd64.pkg.tar.zst\nAdded libgreet-1.2.0-linux-amd64.pkg.tar.zst\n')
+  expect(add.stdout).toBe('Added base-2026.11-linux-amd64.pkg.tar.zst\nAdded hello-1.0.0-linux-amd64.pkg.tar.zst\nAdded libgreet-1.2.0-linux-amd64.pkg.tar.zst\n')
 
   const inst = await offline('"$ZOI" install hello --offline && ~/.zoi/pkgs/bin/hello')
   expect(inst.exitCode, formatResult(inst)).toBe(0)
   expect(inst.stdout).toContain('Hello from zoi!')
   expect((await offline('"$ZOI" uninstall hello libgreet --offline')).exitCode).toBe(0)
 
-  expect((await offline('"$ZOI" cache ls')).stdout).toMatch(/hello\s+1\.0\.0\s+linux-amd64[\s\S]*Total: 2 archive/)
+  expect((await offline('"$ZOI" cache ls')).stdout).toMatch(/hello\s+1\.0\.0\s+linux-amd64[\s\S]*Total: 3 archive/)
+  // base puts files in the root filesystem: refused in user scope, nothing written.
+  const userBase = await offline('"$ZOI" install base --offline')
+  expect(userBase.exitCode, formatResult(userBase)).toBe(4)
+  expect(userBase.stderr).toContain('--root')
   expect((await offline('"$ZOI" cache clear')).exitCode).toBe(0)
   expect((await offline('"$ZOI" cache ls')).stdout).toBe('The archive cache is empty.\n')
 
@@ -182,11 +186,12 @@ test('the seed document, top to bottom, with the network gone after the sync', a
   // Sysroot bootstrap into an empty directory.
   const disk = join(home, 'new-disk')
   mkdirSync(disk)
-  const boot = await offline(`"$ZOI" install hello --root ${disk} --pkg-dir ./my-downloads --offline`)
+  const boot = await offline(`"$ZOI" install base hello --root ${disk} --pkg-dir ./my-downloads --offline`)
   expect(boot.exitCode, formatResult(boot)).toBe(0)
+  expect(readFileSync(join(disk, 'etc/os-release'), 'utf8')).toContain('ID=zoi-example')
   expect((await offline(`${disk}/usr/local/bin/hello`)).stdout).toContain('Hello from zoi!')
   const list = await offline(`"$ZOI" --root ${disk} list`)
-  expect(list.stdout).toBe('hello 1.0.0\nlibgreet 1.2.0 [dependency]\n')
+  expect(list.stdout).toBe('base 2026.11\nhello 1.0.0\nlibgreet 1.2.0 [dependency]\n')
   expect(existsSync(join(disk, 'var/lib/zoi/pkgs/db/example.db'))).toBe(true)
   expect(existsSync(join(disk, 'etc/zoi/config.yaml'))).toBe(true)
   for (const log of traces) {
@@ -204,11 +209,11 @@ test('the seed document, top to bottom, with the network gone after the sync', a
   }
   await installZoiInto(disk)
   const inside = await runInChroot(disk, '/zoi list --offline', { network: false })
-  expect(inside.stdout, formatResult(inside)).toBe('hello 1.0.0\nlibgreet 1.2.0 [dependency]\n')
+  expect(inside.stdout, formatResult(inside)).toBe('base 2026.11\nhello 1.0.0\nlibgreet 1.2.0 [dependency]\n')
   const search = await runInChroot(disk, '/zoi search greet --offline', { network: false })
   expect(search.stdout, formatResult(search)).toContain('example/core/hello')
   const rm = await runInChroot(disk, '/zoi uninstall hello --offline', { network: false })
   expect(rm.exitCode, formatResult(rm)).toBe(0)
   expect(existsSync(join(disk, 'usr/local/bin/hello'))).toBe(false)
-  expect((await runInChroot(disk, '/zoi list --offline')).stdout).toBe('libgreet 1.2.0 [dependency]\n')
+  expect((await runInChroot(disk, '/zoi list --offline')).stdout).toBe('base 2026.11\nlibgreet 1.2.0 [dependency]\n')
 })
