@@ -156,6 +156,9 @@ test('the seed document, top to bottom, with the network gone after the sync', a
     return runCommand([...(isolated ? [unshare!, '-n'] : []), ...traced, 'sh', '-c', cmd], { home, env: { ZOI: ZOI_BIN } })
   }
 
+  const none = await offline('"$ZOI" cache add ./not-there/*.pkg.tar.zst')
+  expect(none.exitCode).toBe(2)
+  expect(none.stderr).toContain("error: no files match './not-there/*.pkg.tar.zst'")
   const add = await offline('"$ZOI" cache add ./my-downloads/*.pkg.tar.zst')
   expect(add.exitCode, formatResult(add)).toBe(0)
   expect(add.stdout).toBe('Added base-2026.11-linux-amd64.pkg.tar.zst\nAdded hello-1.0.0-linux-amd64.pkg.tar.zst\nAdded libgreet-1.2.0-linux-amd64.pkg.tar.zst\n')
