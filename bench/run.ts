@@ -2,12 +2,14 @@
  * `npm run bench`: builds dist/zoi (via the npm script) and runs every benchmark section.
  * `bun bench/run.ts startup` runs one section.
  */
+import { benchArchive } from './archive.ts'
 import { benchRegistry } from './registry.ts'
 import { benchStartup } from './startup.ts'
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   startup: benchStartup,
   registry: benchRegistry,
+  archive: benchArchive,
 }
 
 const wanted = process.argv.slice(2)

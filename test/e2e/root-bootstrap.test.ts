@@ -96,7 +96,7 @@ test('sync export / sync import carry the registry to a machine that never synce
   const other = makeTempDir()
   const imp = await runZoi(['sync', 'import', bundle, '--offline'], { home: other })
   expect(imp.exitCode, formatResult(imp)).toBe(0)
-  expect(imp.stdout).toBe(`Imported example (3 packages) from ${EXAMPLES}\n`)
+  expect(imp.stdout).toBe(`Imported example (4 packages) from ${EXAMPLES}\n`)
   expect((await runZoi(['sync', '--offline'], { home: other })).exitCode).toBe(0)
   const r = await runZoi(['install', 'hello', '--pkg-dir', usb, '--offline'], { home: other })
   expect(r.exitCode, formatResult(r)).toBe(0)

@@ -1,6 +1,7 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
 import { buildArchives } from '../../ops/package-build.ts'
+import { extractTo } from '../../ops/package-extract.ts'
 import { ZoiError } from '../../errors.ts'
 import { installPackages } from '../../ops/install.ts'
 import { isArchivePath } from '../../ops/local-archive.ts'
@@ -8,7 +9,7 @@ import { flagList, flagString, needArgs, requireAction, type CommandSpec } from 
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',
-  description: 'package build <file.pkg.lua> | package install <archive>',
+  description: 'package build <file.pkg.lua> | package install <archive> | package extract <archive> <dir>',
   options: [
     { flag: '-o, --output-dir <dir>', description: 'Where build writes the archive and sidecars (default: next to the definition)' },
     { flag: '--platform <platform>', description: 'Target platform(s), e.g. linux-amd64 (repeatable)', repeatable: true },
@@ -19,7 +20,12 @@ export const pkg: CommandSpec = {
   ],
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
   async run(ctx, args, flags) {
-    const action = requireAction('package', args[0], ['build', 'install'])
+    const action = requireAction('package', args[0], ['build', 'install', 'extract'])
+    if (action === 'extract') {
+      const [archive, dir] = needArgs('package extract <archive> <dir>', args.slice(1), 2)
+      const r = await extractTo(archive!, dir!)
+      return { text: `Extracted ${r.entries} entries (${r.bytes} bytes) into ${r.dir}`, json: r }
+    }
     if (action === 'install') {
       const [archive] = needArgs('package install <archive>', args.slice(1))
       if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst archive`)
