@@ -68,3 +68,16 @@ test('a truncated archive and a file that is not an archive: exit 6 naming the f
   }
   expect((await runZoi(['list', '--json'], { home })).stdout.trim()).toBe('[]')
 })
+
+test('package extract unpacks with the safety checks; a non-empty target is refused', async () => {
+  const home = makeTempDir()
+  await runZoi(['package', 'build', join(EXAMPLES, 'core/hello/hello.pkg.lua'), '-o', join(home, 'out')], { home })
+  const archive = join(home, 'out/hello-1.0.0-linux-amd64.pkg.tar.zst')
+  const r = await runZoi(['package', 'extract', archive, join(home, 'x')], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(readFileSync(join(home, 'x/data/pkgstore/bin/hello'), 'utf8')).toContain('Hello from zoi!')
+  expect(readFileSync(join(home, 'x/hello.pkg.lua'), 'utf8')).toContain('name = "hello"')
+  const again = await runZoi(['package', 'extract', archive, join(home, 'x')], { home })
+  expect(again.exitCode).toBe(4)
+  expect(again.stderr).toContain('is not empty')
+})
