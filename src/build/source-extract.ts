@@ -1,7 +1,7 @@
 /**
  * UTILS.EXTRACT's unpacking of upstream sources: .tar.gz/.tgz, .tar.zst, plain .tar and .zip,
  * recognised by their first bytes (a download URL often has no extension), with node:zlib only;
- * any other file is copied as it is. .tar.xz, .tar.bz2 and .7z are refused as not supported yet.
+ * any other file is copied as it is. .tar.bz2 and .7z are refused as not supported yet.
  *
  * Every entry passes the archive module's EntryGuard (no `..`, no absolute paths, no writing
  * through links, no links out of the tree) before it touches the disk. The tree is unpacked into
@@ -9,9 +9,10 @@
  */
 import { chmodSync, copyFileSync, createReadStream, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { pipeline, type Transform } from 'node:stream'
+import { pipeline, Readable, type Transform } from 'node:stream'
 import { createGunzip, createZstdDecompress } from 'node:zlib'
 import { extract as tarExtract, type Header } from 'tar-stream'
+import { XzReadableStream } from 'xz-decompress'
 import { EntryGuard, type ArchiveEntry, type RawEntry } from '../archive/index.ts'
 import { describeError, isZoiError, ZoiError } from '../errors.ts'
 import { readZipMembers } from './zip-entries.ts'
@@ -21,7 +22,7 @@ type Format = 'gzip' | 'zstd' | 'tar' | 'zip' | 'xz' | 'bzip2' | '7z' | 'plain'
 /** Unpacks `file` into `destDir` (created if needed, merged into if it exists). `name` is the file's name for messages and plain copies. */
 export async function extractSource(file: string, destDir: string, name: string): Promise<void> {
   const format = sniffFormat(file)
-  if (format === 'xz' || format === 'bzip2' || format === '7z') {
+  if (format === 'bzip2' || format === '7z') {
     throw new ZoiError('NOT_IMPLEMENTED', `UTILS.EXTRACT: ${name} is a ${format} file; zoi cannot unpack ${format} yet`, {
       hint: `unpack it with cmd() and a system tool (e.g. cmd("tar -xf ${name}")), or use a .tar.gz/.tar.zst/.zip source`,
     })
@@ -61,11 +62,13 @@ export function sniffFormat(file: string): Format {
   return 'plain'
 }
 
-async function writeTar(file: string, format: 'gzip' | 'zstd' | 'tar', root: string, name: string): Promise<void> {
+async function writeTar(file: string, format: 'gzip' | 'zstd' | 'xz' | 'tar', root: string, name: string): Promise<void> {
   const writer = treeWriter(root, name)
   const extract = tarExtract()
   const stages: Transform[] = format === 'gzip' ? [createGunzip()] : format === 'zstd' ? [createZstdDecompress()] : []
-  pipeline([createReadStream(file), ...stages, extract], (err) => {
+  // xz has no node:zlib decoder: xz-decompress (xz-embedded compiled to wasm, inlined) streams it.
+  const source = format === 'xz' ? Readable.fromWeb(new XzReadableStream(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>) as never) : createReadStream(file)
+  pipeline([source, ...stages, extract], (err) => {
     if (err) extract.destroy(err)
   })
   for await (const entry of extract) {

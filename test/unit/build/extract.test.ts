@@ -58,6 +58,13 @@ function makeZip(files: Record<string, { text: string; mode?: number }>): Buffer
   return Buffer.concat([...locals, directory, end])
 }
 
+function systemTarXz(): Buffer {
+  const dir = scratch()
+  writeFileSync(join(dir, 'src.tar'), systemTar())
+  execFileSync('xz', ['-q', join(dir, 'src.tar')])
+  return readFileSync(join(dir, 'src.tar.xz'))
+}
+
 /** package() extracts `source` and stages the tree, so the archive's file list shows what came out. */
 const STAGE_EXTRACTED = `local out = UTILS.EXTRACT(SOURCE, "unpacked")
   assert(out == BUILD_DIR .. "/unpacked", out)
@@ -68,6 +75,7 @@ describe('UTILS.EXTRACT of local files', () => {
     ['src.tar.gz', () => gzipSync(systemTar())],
     ['src.tgz', () => gzipSync(systemTar())],
     ['src.tar.zst', systemTarZst],
+    ['src.tar.xz', systemTarXz],
     ['src.tar', systemTar],
     ['download-without-extension', () => gzipSync(systemTar())],
   ]
@@ -94,12 +102,20 @@ describe('UTILS.EXTRACT of local files', () => {
     expect((await f.build())[0]?.files).toEqual(['data/pkgstore/src/tool.bin'])
   })
 
-  test('a .tar.xz is refused as not supported yet, with a hint', async () => {
-    const f = fixture(packageWith(STAGE_EXTRACTED, 'SOURCE = "${pkgluadir}/src.tar.xz"'))
-    writeFileSync(join(f.dir, 'pkg/demo/src.tar.xz'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]))
+  test('a .tar.bz2 is refused as not supported yet, with a hint', async () => {
+    const f = fixture(packageWith(STAGE_EXTRACTED, 'SOURCE = "${pkgluadir}/src.tar.bz2"'))
+    writeFileSync(join(f.dir, 'pkg/demo/src.tar.bz2'), Buffer.from('BZh91AY&SY'))
     const error = await failure(f.build())
-    expect(error.message).toBe(`${f.definition}:4: UTILS.EXTRACT: src.tar.xz is a xz file; zoi cannot unpack xz yet`)
+    expect(error.message).toBe(`${f.definition}:4: UTILS.EXTRACT: src.tar.bz2 is a bzip2 file; zoi cannot unpack bzip2 yet`)
     expect(error.hint).toContain('cmd(')
+  })
+
+  test('a corrupt .xz is an integrity error naming the file', async () => {
+    const f = fixture(packageWith(STAGE_EXTRACTED, 'SOURCE = "${pkgluadir}/src.tar.xz"'))
+    writeFileSync(join(f.dir, 'pkg/demo/src.tar.xz'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0, 1, 2, 3]))
+    const error = await failure(f.build())
+    expect(error.code).toBe('INTEGRITY')
+    expect(error.message).toContain('cannot unpack src.tar.xz')
   })
 
   test('a source tarball with ../ entries is refused before anything is written (path traversal)', async () => {
