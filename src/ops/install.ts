@@ -3,16 +3,16 @@
  * resolve the whole request → find and VERIFY every archive → apply each, dependencies first,
  * under the root lock. Nothing on disk changes before every archive has passed verification.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fetchArchives, type FetchItem } from '../cache/index.ts'
+import { fetchArchives } from '../cache/index.ts'
 import { updateConfigFile } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
 import { withLock } from '../platform/lock.ts'
-import { archiveCandidates, archiveFileName, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
+import type { RegistrySet } from '../registry/index.ts'
 import {
   describePlan,
   explainProblems,
@@ -21,17 +21,22 @@ import {
   type InstalledPackage,
   type NameSource,
   type PlanRequestItem,
-  type PlanStep,
 } from '../resolve/index.ts'
 import { InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { prepareStep, type PreparedStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
+import { buildFromSource, stepsToBuild } from './source-build.ts'
 
 export interface InstallOptions {
   force?: boolean
   dryRun?: boolean
   /** Updates keep each package's recorded reason (a dependency stays a dependency). */
   keepReasons?: boolean
+  /** `--build`: build registry packages from source even when an archive exists. */
+  build?: boolean
+  /** `--type`: the build type for source builds. */
+  buildType?: string
 }
 
 export interface PlannedInstall {
@@ -44,6 +49,8 @@ export interface PlannedInstall {
   archive: string
   downSize?: number
   installSize?: number
+  /** Built from the definition instead of a pre-built archive. */
+  source?: boolean
 }
 
 export interface InstallResult {
@@ -55,13 +62,6 @@ export interface InstallResult {
   upToDate: boolean
 }
 
-interface PreparedStep {
-  step: PlanStep
-  item: FetchItem
-  planned: PlannedInstall
-  bins: string[]
-  backup: string[]
-}
 
 export async function installPackages(ctx: Context, sources: readonly string[], opts: InstallOptions = {}): Promise<InstallResult> {
   if (sources.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
@@ -85,48 +85,65 @@ export async function installPackages(ctx: Context, sources: readonly string[], 
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
       const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, locals, s))
       const planned = prepared.map((p) => p.planned)
+      const sourceOpts = { always: Boolean(opts.build), buildType: opts.buildType }
+      const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
+      for (const p of toBuild) p.planned.source = true
       if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
-
-      ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
-      // Every archive is found and verified before the first one is applied.
-      const pkgDirs = [...new Set([...locals.map((l) => l.dir), ...ctx.pkgDirs])]
-      const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs, report: ctx.report })
-      const installed: { name: string; version: string }[] = []
-      for (const [i, p] of prepared.entries()) {
-        const pkg = p.step.pkg
-        ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
-        await installArchive({
-          layout: ctx.layout,
-          archivePath: fetched[i]!.path,
-          report: ctx.report,
-          record: {
-            handle: pkg.handle,
-            repo: pkg.repo,
-            name: pkg.name,
-            version: pkg.version,
-            revision: pkg.revision,
-            platform,
-            reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
-            subs: p.step.subs,
-            bins: p.bins,
-            backup: p.backup,
-            dependencies: pkg.dependencies,
-            provides: pkg.provides,
-            conflicts: pkg.conflicts,
-            replaces: pkg.replaces,
-            installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : 'pre-compiled',
-            archiveSha512: fetched[i]!.hash?.algorithm === 'sha512' ? fetched[i]!.hash!.hex : null,
-          },
-        })
-        installed.push({ name: pkg.name, version: pkg.version })
+      const built = await buildFromSource(ctx, toBuild, sourceOpts)
+      try {
+        ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
+        const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
+        const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons) })
+        await carryRegistriesIntoRoot(ctx, catalog)
+        return { dryRun: false, planned, installed, external, upToDate: false }
+      } finally {
+        await built?.cleanup()
       }
-      await carryRegistriesIntoRoot(ctx, catalog)
-      return { dryRun: false, planned, installed, external, upToDate: false }
     } finally {
       catalog.close()
     }
   }
   return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
+}
+
+/** Every archive is found and verified first; then each is applied, dependencies first. */
+async function applyPlan(
+  ctx: Context,
+  prepared: readonly PreparedStep[],
+  opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
+): Promise<{ name: string; version: string }[]> {
+  const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
+  const installed: { name: string; version: string }[] = []
+  for (const [i, p] of prepared.entries()) {
+    const pkg = p.step.pkg
+    const got = fetched[i]!
+    ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
+    await installArchive({
+      layout: ctx.layout,
+      archivePath: got.path,
+      report: ctx.report,
+      record: {
+        handle: pkg.handle,
+        repo: pkg.repo,
+        name: pkg.name,
+        version: pkg.version,
+        revision: pkg.revision,
+        platform: opts.platform,
+        reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
+        subs: p.step.subs,
+        bins: p.bins,
+        backup: p.backup,
+        dependencies: pkg.dependencies,
+        provides: pkg.provides,
+        conflicts: pkg.conflicts,
+        replaces: pkg.replaces,
+        installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : p.planned.source ? 'source' : 'pre-compiled',
+        archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
+      },
+    })
+    installed.push({ name: pkg.name, version: pkg.version })
+  }
+  return installed
 }
 
 /**
@@ -194,63 +211,6 @@ export function toResolverInstalled(r: InstalledRow): InstalledPackage {
     provides: r.provides,
     conflicts: r.conflicts,
   }
-}
-
-/** The archive a plan step needs, where it may come from, and what the index says about it. */
-function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly LocalArchive[], step: PlanStep): PreparedStep {
-  const pkg = step.pkg
-  const local = locals.find((l) => l.pkg === pkg || (l.pkg.name === pkg.name && pkg.handle === LOCAL_HANDLE))
-  if (local) {
-    return {
-      step,
-      bins: local.bins,
-      backup: local.backup,
-      item: { fileName: local.fileName, candidates: [], hashRequired: false },
-      planned: { action: step.action, name: pkg.name, version: pkg.version, registry: LOCAL_HANDLE, repo: pkg.repo, reason: step.reason, archive: local.fileName, downSize: statSync(local.path).size },
-    }
-  }
-  const registry = catalog.find(pkg.handle)!
-  const row = registry.index.packagesByName(pkg.name, pkg.repo).find((r) => r.repo === pkg.repo)
-  const platform = hostPlatform()
-  const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
-  const fileName = archiveFileName(ref)
-  const links = pkgLinks(registry.dbDir, pkg.handle)
-  const facts = registry.index.archiveFacts(pkg.repo, pkg.name, pkg.version, platformString(platform))
-  return {
-    step,
-    bins: row?.bins ?? [],
-    backup: row?.backup ?? [],
-    item: {
-      fileName,
-      candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref),
-      expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined,
-      hashRequired: links.some((l) => l.hash !== undefined),
-    },
-    planned: {
-      action: step.action,
-      name: pkg.name,
-      version: pkg.version,
-      registry: pkg.handle,
-      repo: pkg.repo,
-      reason: step.reason,
-      archive: fileName,
-      downSize: facts?.downSize,
-      installSize: facts?.installSize,
-    },
-  }
-}
-
-const linkCache = new Map<string, PkgLink[]>()
-
-/** The registry's `pkg:` links, from the repo.yaml of its clone. */
-function pkgLinks(dbDir: string, handle: string): PkgLink[] {
-  const file = join(dbDir, handle, 'repo.yaml')
-  let links = linkCache.get(file)
-  if (!links) {
-    links = existsSync(file) ? parseRepoYaml(readFileSync(file, 'utf8'), file).pkg : []
-    linkCache.set(file, links)
-  }
-  return links
 }
 
 /**

@@ -1,14 +1,14 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
 import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
-import { flagBool, needArgs, notImplemented, type CommandSpec } from '../command-spec.ts'
+import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { formatSize } from './cache.ts'
 
 function planText(r: InstallResult): string {
   if (r.upToDate) return 'Nothing to do: every requested package is already installed.'
   const rows = r.planned.map((p) => {
     const size = p.downSize === undefined ? '' : `  ${formatSize(p.downSize)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`
-    return `  ${p.action.padEnd(9)} ${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.reason === 'dependency' ? ' [dependency]' : ''}${size}`
+    return `  ${p.action.padEnd(9)} ${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.reason === 'dependency' ? ' [dependency]' : ''}${p.source ? ' (build from source)' : size}`
   })
   const external = r.external.length ? `\nNot handled by zoi (install with your system's package manager):\n${r.external.map((e) => `  ${e}`).join('\n')}` : ''
   if (r.dryRun) return `Plan (dry run, nothing changed):\n${rows.join('\n')}${external}`
@@ -22,14 +22,18 @@ export const install: CommandSpec = {
   options: [
     { flag: '--force', description: 'Reinstall even if already installed' },
     { flag: '--dry-run', description: 'Print the plan with sizes and change nothing' },
-    { flag: '--build', description: 'Build from source instead of using a pre-built archive (not implemented yet)' },
+    { flag: '--build', description: 'Build from source instead of using a pre-built archive' },
     { flag: '--scope <scope>', description: 'user (default) or system (implied by --root)' },
     { flag: '--type <type>', description: 'Build type to use with --build' },
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
   async run(ctx, args, flags) {
-    if (flagBool(flags, 'build')) return notImplemented('install --build')(ctx, args, flags)
-    const result = await installPackages(ctx, args, { force: flagBool(flags, 'force'), dryRun: flagBool(flags, 'dryRun') })
+    const result = await installPackages(ctx, args, {
+      force: flagBool(flags, 'force'),
+      dryRun: flagBool(flags, 'dryRun'),
+      build: flagBool(flags, 'build'),
+      buildType: flagString(flags, 'type'),
+    })
     return { text: planText(result), json: result }
   },
 }

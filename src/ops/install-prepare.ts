@@ -1,0 +1,87 @@
+/**
+ * Turning a plan step into what fetching and applying need: the archive file name, where it
+ * may be downloaded from, what the index knows about it (hash, sizes), and for registry
+ * packages the definition a source build would use.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FetchItem } from '../cache/index.ts'
+import type { Context } from '../context.ts'
+import { hostPlatform, platformString } from '../platform/arch.ts'
+import { archiveCandidates, archiveFileName, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
+import type { PlanStep } from '../resolve/index.ts'
+import type { PlannedInstall } from './install.ts'
+import { LOCAL_HANDLE, type LocalArchive } from './local-archive.ts'
+
+export interface PreparedStep {
+  step: PlanStep
+  item: FetchItem
+  planned: PlannedInstall
+  bins: string[]
+  backup: string[]
+  /** Registry packages: the definition in the registry clone, for a source build. */
+  definition?: string
+  /** The registry names download links (`pkg:`) for pre-built archives. */
+  prebuilt: boolean
+}
+
+/** The archive a plan step needs, where it may come from, and what the index says about it. */
+export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly LocalArchive[], step: PlanStep): PreparedStep {
+  const pkg = step.pkg
+  const local = locals.find((l) => l.pkg === pkg || (l.pkg.name === pkg.name && pkg.handle === LOCAL_HANDLE))
+  if (local) {
+    return {
+      step,
+      bins: local.bins,
+      backup: local.backup,
+      prebuilt: true,
+      item: { fileName: local.fileName, candidates: [], hashRequired: false },
+      planned: { action: step.action, name: pkg.name, version: pkg.version, registry: LOCAL_HANDLE, repo: pkg.repo, reason: step.reason, archive: local.fileName, downSize: statSync(local.path).size },
+    }
+  }
+  const registry = catalog.find(pkg.handle)!
+  const row = registry.index.packagesByName(pkg.name, pkg.repo).find((r) => r.repo === pkg.repo)
+  const platform = hostPlatform()
+  const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
+  const fileName = archiveFileName(ref)
+  const links = pkgLinks(registry.dbDir, pkg.handle)
+  const facts = registry.index.archiveFacts(pkg.repo, pkg.name, pkg.version, platformString(platform))
+  return {
+    step,
+    bins: row?.bins ?? [],
+    backup: row?.backup ?? [],
+    definition: row ? join(registry.dbDir, pkg.handle, row.path) : undefined,
+    prebuilt: links.length > 0,
+    item: {
+      fileName,
+      candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref),
+      expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined,
+      hashRequired: links.some((l) => l.hash !== undefined),
+    },
+    planned: {
+      action: step.action,
+      name: pkg.name,
+      version: pkg.version,
+      registry: pkg.handle,
+      repo: pkg.repo,
+      reason: step.reason,
+      archive: fileName,
+      downSize: facts?.downSize,
+      installSize: facts?.installSize,
+    },
+  }
+}
+
+const linkCache = new Map<string, PkgLink[]>()
+
+/** The registry's `pkg:` links, from the repo.yaml of its clone. */
+function pkgLinks(dbDir: string, handle: string): PkgLink[] {
+  const file = join(dbDir, handle, 'repo.yaml')
+  let links = linkCache.get(file)
+  if (!links) {
+    links = existsSync(file) ? parseRepoYaml(readFileSync(file, 'utf8'), file).pkg : []
+    linkCache.set(file, links)
+  }
+  return links
+}
+

@@ -1,0 +1,65 @@
+/**
+ * Source builds during install: with `--build`, or for a registry package whose registry names
+ * no pre-built archives (`pkg:` links) and that no pkg-dir or cache holds (as Zoi does). The
+ * definition from the registry clone is built with `package build` into a staging folder on the
+ * root's filesystem; the archive then goes through the same verify-and-apply path as any other,
+ * checked against the sidecars the build wrote beside it.
+ */
+import { rm } from 'node:fs/promises'
+import { locateArchive } from '../cache/index.ts'
+import type { Context } from '../context.ts'
+import { hostPlatform, platformString } from '../platform/arch.ts'
+import { makeStagingDir } from '../platform/fs.ts'
+import type { PreparedStep } from './install-prepare.ts'
+import { buildArchives } from './package-build.ts'
+
+export interface SourceBuildOptions {
+  /** `--build`: build every registry package of the plan, even when an archive exists. */
+  always: boolean
+  buildType?: string
+}
+
+/** The steps that will be built from source. */
+export async function stepsToBuild(ctx: Context, prepared: readonly PreparedStep[], opts: SourceBuildOptions): Promise<PreparedStep[]> {
+  const out: PreparedStep[] = []
+  for (const p of prepared) {
+    if (!p.definition) continue
+    if (!opts.always) {
+      if (p.prebuilt) continue
+      if (await locateArchive({ fileName: p.item.fileName, pkgDirs: ctx.pkgDirs, cacheDir: ctx.layout.cacheDir })) continue
+    }
+    out.push(p)
+  }
+  return out
+}
+
+/**
+ * Builds `steps` and points their fetch items at the result. Returns the folder holding the
+ * built archives (search it first) and a cleanup, or undefined when nothing was built.
+ */
+export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts: SourceBuildOptions): Promise<{ dir: string; cleanup: () => Promise<void> } | undefined> {
+  if (steps.length === 0) return undefined
+  const dir = await makeStagingDir(ctx.layout.tmpDir, 'build-')
+  const cleanup = () => rm(dir, { recursive: true, force: true })
+  try {
+    for (const p of steps) {
+      const pkg = p.step.pkg
+      ctx.report({ kind: 'phase', phase: 'build', text: `building ${pkg.name} ${pkg.version} from source` })
+      await buildArchives(ctx, {
+        definition: p.definition!,
+        outputDir: dir,
+        platforms: [platformString(hostPlatform())],
+        versionOverride: pkg.version,
+        subs: [],
+        buildType: opts.buildType,
+      })
+      // Built here: the index's hash describes the registry's pre-built archive, not this one.
+      p.item = { fileName: p.item.fileName, candidates: [], hashRequired: false }
+      p.planned.source = true
+    }
+  } catch (e) {
+    await cleanup()
+    throw e
+  }
+  return { dir, cleanup }
+}
