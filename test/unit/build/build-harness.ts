@@ -2,13 +2,13 @@
  * Shared helpers for the build tests: a throwaway folder per test holding a definition (and
  * whatever files it needs), a build into that folder, and ways to look inside the result.
  */
+export { zoiFailure as failure } from '../../support/expect-error.ts'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { listArchive, readArchiveMember } from '../../../src/archive/index.ts'
 import { buildPackage, type BuildOptions, type BuiltArchive } from '../../../src/build/index.ts'
-import { isZoiError, type ZoiError } from '../../../src/errors.ts'
 import { createNet, type Net } from '../../../src/platform/net.ts'
 import type { ProgressEvent } from '../../../src/progress.ts'
 
@@ -70,15 +70,6 @@ end
 `
 }
 
-export async function failure(promise: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await promise
-  } catch (e) {
-    if (isZoiError(e)) return e
-    throw e
-  }
-  throw new Error('expected the build to fail, but it succeeded')
-}
 
 export function sha512Of(path: string): string {
   return createHash('sha512').update(readFileSync(path)).digest('hex')

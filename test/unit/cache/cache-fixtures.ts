@@ -2,10 +2,10 @@
  * Archives for the cache tests, built inside the test with the real writer: a tiny package tree
  * (`<name>.pkg.lua`, `manifest.yaml`, a binary under `data/pkgstore`) and, on request, its sidecars.
  */
+export { zoiFailure as rejection } from '../../support/expect-error.ts'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { listDataFiles, writeArchive, writeSidecars } from '../../../src/archive/index.ts'
-import { ZoiError } from '../../../src/errors.ts'
 import type { ProgressEvent } from '../../../src/progress.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
 
@@ -61,13 +61,3 @@ export function recordReports(): { report: (e: ProgressEvent) => void; events: P
   return { report: (e) => void events.push(e), events }
 }
 
-/** The ZoiError a promise rejects with; fails the test when it resolves or throws anything else. */
-export async function rejection(p: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof ZoiError) return e
-    throw e
-  }
-  throw new Error('expected a ZoiError, but it succeeded')
-}

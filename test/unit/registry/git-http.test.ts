@@ -1,8 +1,8 @@
+import { zoiFailure as catchError } from '../../support/expect-error.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { isZoiError, ZoiError } from '../../../src/errors.ts'
 import { createNet } from '../../../src/platform/net.ts'
 import type { ProgressEvent } from '../../../src/progress.ts'
 import { headCommit, listDefinitionBlobs, syncClone } from '../../../src/registry/git.ts'
@@ -31,15 +31,6 @@ async function setup(server: GitServer, root: string) {
   return { served, url: `${server.url}/${name}`, dir: join(await makeTempDir(), 'db', 'test-registry') }
 }
 
-async function catchError(p: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await p
-  } catch (e) {
-    if (isZoiError(e)) return e
-    throw e
-  }
-  throw new Error('expected a ZoiError')
-}
 
 /** Everything a user could observe of a clone; equal before and after a failed sync. */
 async function snapshotClone(dir: string) {

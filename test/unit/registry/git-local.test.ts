@@ -1,9 +1,9 @@
+import { zoiFailure as catchError } from '../../support/expect-error.ts'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { isZoiError, type ZoiError } from '../../../src/errors.ts'
 import { createNet } from '../../../src/platform/net.ts'
 import { headCommit, listDefinitionBlobs, syncClone } from '../../../src/registry/git.ts'
 import {
@@ -25,15 +25,6 @@ async function newDest(): Promise<string> {
   return join(await makeTempDir(), 'db', 'local')
 }
 
-async function catchError(p: Promise<unknown>): Promise<ZoiError> {
-  try {
-    await p
-  } catch (e) {
-    if (isZoiError(e)) return e
-    throw e
-  }
-  throw new Error('expected a ZoiError')
-}
 
 describe('syncClone from a local git repository (no git binary involved)', () => {
   test.each([
