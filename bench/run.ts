@@ -3,6 +3,7 @@
  * `bun bench/run.ts startup` runs one section.
  */
 import { benchArchive } from './archive.ts'
+import { benchInstall } from './install.ts'
 import { benchRegistry } from './registry.ts'
 import { benchStartup } from './startup.ts'
 
@@ -10,6 +11,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   startup: benchStartup,
   registry: benchRegistry,
   archive: benchArchive,
+  install: benchInstall,
 }
 
 const wanted = process.argv.slice(2)
