@@ -91,7 +91,12 @@ function orderDependenciesFirst(
 ): { order: string[]; cycle?: string[] } {
   const state = new Map<string, 'open' | 'done'>()
   const order: string[] = []
-  const roots = [...nodes.values()].filter((n) => n.bounds.some((b) => b.req.from === null)).map((n) => n.key)
+  // Requests are roots in the order they were given (the nodes map is in decision order).
+  const requestIndex = (n: SolvedNode) => Math.min(...n.bounds.filter((b) => b.req.from === null).map((b) => b.req.index))
+  const roots = [...nodes.values()]
+    .filter((n) => n.bounds.some((b) => b.req.from === null))
+    .sort((a, b) => requestIndex(a) - requestIndex(b))
+    .map((n) => n.key)
   for (const root of [...roots, ...nodes.keys()]) {
     if (state.has(root)) continue
     const stack = [{ key: root, next: 0 }]

@@ -6,6 +6,13 @@ import { pkg, run, type ResolverCase } from './resolve-fixtures.ts'
 const CASES: ResolverCase[] = [
   { name: 'simple', catalog: [pkg('a 1.0')], request: ['a'], expect: ['install a 1.0'] },
   {
+    // Regression: the order came from the solver's decisions (names sorted), not the request.
+    name: 'independent requests are applied in the order given',
+    catalog: [pkg('alpha 1.0'), pkg('zulu 1.0'), pkg('mike 1.0')],
+    request: ['zulu', 'alpha', 'mike'],
+    expect: ['install zulu 1.0', 'install alpha 1.0', 'install mike 1.0'],
+  },
+  {
     name: 'newest version in version order, not string order',
     catalog: [pkg('a 1.2'), pkg('a 1.10'), pkg('a 1.9')],
     request: ['a'],
