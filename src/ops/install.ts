@@ -4,7 +4,7 @@
  * under the root lock. Nothing on disk changes before every archive has passed verification.
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir } from 'node:fs/promises'
+import { cp, mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fetchArchives } from '../cache/index.ts'
 import { updateConfigFile } from '../config/index.ts'
@@ -22,7 +22,7 @@ import {
   type NameSource,
   type PlanRequestItem,
 } from '../resolve/index.ts'
-import { InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { extractForInstall, InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
@@ -113,15 +113,21 @@ async function applyPlan(
   opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
 ): Promise<{ name: string; version: string }[]> {
   const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
+  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's
+  // pool). Applying stays strictly in plan order, each waiting for its own extraction.
+  const extractions = startExtractions(ctx, fetched.map((f) => f.path))
   const installed: { name: string; version: string }[] = []
-  for (const [i, p] of prepared.entries()) {
-    const pkg = p.step.pkg
-    const got = fetched[i]!
-    ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
-    await installArchive({
-      layout: ctx.layout,
-      archivePath: got.path,
-      report: ctx.report,
+  try {
+    for (const [i, p] of prepared.entries()) {
+      const pkg = p.step.pkg
+      const got = fetched[i]!
+      const staged = await extractions[i]!
+      ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
+      await installArchive({
+        layout: ctx.layout,
+        archivePath: got.path,
+        staged,
+        report: ctx.report,
       record: {
         handle: pkg.handle,
         repo: pkg.repo,
@@ -138,12 +144,31 @@ async function applyPlan(
         conflicts: pkg.conflicts,
         replaces: pkg.replaces,
         installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : p.planned.source ? 'source' : 'pre-compiled',
-        archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
-      },
-    })
-    installed.push({ name: pkg.name, version: pkg.version })
+          archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
+        },
+      })
+      installed.push({ name: pkg.name, version: pkg.version })
+    }
+  } finally {
+    // Extractions not taken over by an install (after a failure) are discarded.
+    for (const e of extractions.slice(installed.length + 1)) {
+      await e.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined)
+    }
   }
   return installed
+}
+
+/** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
+function startExtractions(ctx: Context, paths: readonly string[]): Promise<string>[] {
+  const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
+  return paths.map((path, i) => {
+    const slot = i % 2
+    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
+    // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
+    // surfaces when its install awaits it, never as an unhandled rejection.
+    slots[slot] = job.then(() => undefined, () => undefined)
+    return job
+  })
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 export { InstalledDb, type Owner } from './installed-db.ts'
 export type { InstalledRow, InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
-export { installArchive, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
+export { extractForInstall, installArchive, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
 export { SimulatedCrash } from './journal.ts'
 export { recoverInterrupted, type RecoveryResult } from './recover.ts'
 export { listFiles, uninstallPackage, type UninstallFaultPoint, type UninstallOptions, type UninstallResult } from './uninstall.ts'

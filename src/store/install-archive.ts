@@ -59,8 +59,29 @@ export interface InstallArchiveOptions {
   archivePath: string
   record: InstallRecord
   report?: Report
+  /**
+   * A staging folder from `extractForInstall` for this archive (extracted ahead of time, e.g.
+   * in parallel with other installs); this install takes it over and removes it.
+   */
+  staged?: string
   /** Tests only. */
   faultAt?: FaultPoint
+}
+
+/**
+ * Extracts an archive into a fresh staging folder of the root (same filesystem as the store),
+ * ready for `installArchive({ staged })`. Nothing in the root changes; a crash leaves only a
+ * staging folder, which `recoverInterrupted` removes. On failure the folder is removed.
+ */
+export async function extractForInstall(layout: Layout, archivePath: string): Promise<string> {
+  const stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
+  try {
+    await extractArchive(archivePath, join(stage, 'archive'))
+    return stage
+  } catch (e) {
+    await rm(stage, { recursive: true, force: true })
+    throw e
+  }
 }
 
 export async function installArchive(options: InstallArchiveOptions): Promise<InstalledRow> {
@@ -75,9 +96,13 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
   let stage: string | null = null
   let crashed = false
   try {
-    stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
-    report({ kind: 'phase', phase: 'extract', text: `extracting ${record.name} ${record.version}` })
-    await extractArchive(archivePath, join(stage, 'archive'))
+    if (options.staged !== undefined) {
+      stage = options.staged
+    } else {
+      stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
+      report({ kind: 'phase', phase: 'extract', text: `extracting ${record.name} ${record.version}` })
+      await extractArchive(archivePath, join(stage, 'archive'))
+    }
     const { journal, files, moves } = await planInstall(layout, db, record, stage, options.record.definitionFile, subject, report)
     await writeJournal(layout, journal)
     let row: InstalledRow

@@ -81,3 +81,19 @@ test('package extract unpacks with the safety checks; a non-empty target is refu
   expect(again.exitCode).toBe(4)
   expect(again.stderr).toContain('is not empty')
 })
+
+test('an extraction failing while earlier packages install leaves no staging folder behind', async () => {
+  const home = makeTempDir()
+  // Independent packages are applied in request order: alpha before zulu, which fails.
+  const good = join(home, 'alpha-1.0.0-linux-amd64.pkg.tar.zst')
+  const evil = join(home, 'zulu-1.0.0-linux-amd64.pkg.tar.zst')
+  await writeTarZst(good, [{ name: 'alpha.pkg.lua', content: DEF('alpha') }, { name: 'data/pkgstore/bin/alpha', content: '#!/bin/sh\n' }])
+  await writeTarZst(evil, [{ name: 'zulu.pkg.lua', content: DEF('zulu') }, { name: 'data/pkgstore/../../x', content: 'x' }])
+  const r = await runZoi(['install', good, evil], { home })
+  expect(r.exitCode, formatResult(r)).toBe(6)
+  expect(r.stderr).toContain("zulu-1.0.0-linux-amd64.pkg.tar.zst: entry 'data/pkgstore/../../x' contains a '..' segment")
+  const tmp = join(home, '.zoi/pkgs/tmp')
+  expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([])
+  // Packages are applied one by one, in order: alpha was complete before zulu failed.
+  expect(JSON.parse((await runZoi(['list', '--json'], { home })).stdout).map((p: { name: string }) => p.name)).toEqual(['alpha'])
+})
