@@ -2,6 +2,7 @@
 import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
+import { confirm, isInteractive } from '../prompt.ts'
 import { formatSize } from './cache.ts'
 
 function planText(r: InstallResult): string {
@@ -28,12 +29,17 @@ export const install: CommandSpec = {
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
   async run(ctx, args, flags) {
-    const result = await installPackages(ctx, args, {
-      force: flagBool(flags, 'force'),
-      dryRun: flagBool(flags, 'dryRun'),
-      build: flagBool(flags, 'build'),
-      buildType: flagString(flags, 'type'),
-    })
+    const opts = { force: flagBool(flags, 'force'), build: flagBool(flags, 'build'), buildType: flagString(flags, 'type') }
+    const dryRun = flagBool(flags, 'dryRun')
+    const prompt = { yes: ctx.yes, json: flagBool(flags, 'json'), write: (t: string) => process.stderr.write(t) }
+    if (!dryRun && isInteractive(prompt)) {
+      const plan = await installPackages(ctx, args, { ...opts, dryRun: true })
+      if (plan.upToDate) return { text: planText(plan), json: plan }
+      if (!(await confirm(prompt, planText(plan).replace('Plan (dry run, nothing changed):', 'Plan:'), 'Proceed with installation?'))) {
+        return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
+      }
+    }
+    const result = await installPackages(ctx, args, { ...opts, dryRun })
     return { text: planText(result), json: result }
   },
 }
@@ -47,6 +53,10 @@ export const uninstall: CommandSpec = {
     { flag: '--scope <scope>', description: 'user (default) or system' },
   ],
   async run(ctx, args, flags) {
+    const prompt = { yes: ctx.yes, json: flagBool(flags, 'json'), write: (t: string) => process.stderr.write(t) }
+    if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
+      return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
+    }
     const results = await uninstallPackages(ctx, args, { force: flagBool(flags, 'force') })
     const text = results
       .map((r) => [`removed ${r.removed.name} ${r.removed.version}`, ...r.saved.map((s) => `  kept your modified ${s}`), ...(r.brokenDependents.length ? [`  warning: ${r.brokenDependents.join(', ')} depended on it`] : [])].join('\n'))
