@@ -93,3 +93,15 @@ export function run(c: Omit<ResolverCase, 'name' | 'expect'>): string[] {
   const result = resolvePlan(request, createMemoryCatalog(c.catalog), c.installed ?? [], c.options)
   return result.ok ? describePlan(result.plan) : explainProblems(result.problems).map((line) => `error: ${line}`)
 }
+
+/** mulberry32: a tiny seeded generator, so "random" catalogs are the same on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -11,18 +11,8 @@ import {
   type CatalogPackage,
   type NameSource,
 } from '../../../src/resolve/index.ts'
-import { pkg } from './resolve-fixtures.ts'
+import { pkg, seeded } from './resolve-fixtures.ts'
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const NAMES = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5']
 const VERSIONS = ['1.0', '2.0', '3.0']
