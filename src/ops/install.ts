@@ -23,6 +23,7 @@ import {
   type PlanRequestItem,
 } from '../resolve/index.ts'
 import { extractForInstall, InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { buildDefinitionSources } from './definition-source.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
@@ -63,8 +64,17 @@ export interface InstallResult {
 }
 
 
-export async function installPackages(ctx: Context, sources: readonly string[], opts: InstallOptions = {}): Promise<InstallResult> {
-  if (sources.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
+export async function installPackages(ctx: Context, given: readonly string[], opts: InstallOptions = {}): Promise<InstallResult> {
+  if (given.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
+  const defs = await buildDefinitionSources(ctx, given, opts.buildType)
+  try {
+    return await installSources(ctx, defs.sources, opts)
+  } finally {
+    await defs.cleanup()
+  }
+}
+
+async function installSources(ctx: Context, sources: readonly string[], opts: InstallOptions): Promise<InstallResult> {
   const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
   const requests = sources.map((s, i) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
   const run = async (): Promise<InstallResult> => {
@@ -200,11 +210,7 @@ function notInstalled(name: string): never {
 function toRequest(source: string): PlanRequestItem {
   const spec = parseInstallArgument(source)
   if (!('kind' in spec)) return spec
-  if (spec.kind !== 'name') {
-    throw new ZoiError('NOT_IMPLEMENTED', `installing from a definition file ('${source}') is not implemented yet`, {
-      hint: "build it with 'zoi package build', then install the archive file",
-    })
-  }
+  if (spec.kind !== 'name') throw new ZoiError('USAGE', `cannot install '${source}': expected a package name, a .pkg.lua or a .pkg.tar.zst file`)
   return spec
 }
 

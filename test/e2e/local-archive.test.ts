@@ -97,3 +97,15 @@ test('an extraction failing while earlier packages install leaves no staging fol
   // Packages are applied one by one, in order: alpha was complete before zulu failed.
   expect(JSON.parse((await runZoi(['list', '--json'], { home })).stdout).map((p: { name: string }) => p.name)).toEqual(['alpha'])
 })
+
+test('install ./name.pkg.lua[@version]: built for this platform, then installed', async () => {
+  const home = makeTempDir()
+  const r = await runZoi(['install', join(EXAMPLES, 'core/libgreet/libgreet.pkg.lua'), `${join(EXAMPLES, 'core/hello/hello.pkg.lua')}@1.3.0`, '--offline'], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(r.stdout).toBe('installed libgreet 1.2.0\ninstalled hello 1.3.0\n')
+  expect((await runCommand([join(home, '.zoi/pkgs/bin/hello')], { home })).stdout).toContain('Hello from zoi!')
+  expect(readdirSync(join(home, '.zoi/pkgs/tmp'))).toEqual([])
+  const bad = await runZoi(['install', join(home, 'missing.pkg.lua')], { home })
+  expect(bad.exitCode).toBe(3)
+  expect(bad.stderr).toContain('missing.pkg.lua')
+})
