@@ -1,5 +1,8 @@
 /** `zoi mirror` and `zoi serve`: self-contained registry + archive mirrors (seed 001). */
-import { notImplemented, type CommandSpec } from '../command-spec.ts'
+import { ZoiError } from '../../errors.ts'
+import { mirrorRegistry, type MirrorResult } from '../../ops/mirror.ts'
+import { DEFAULT_PORT, startServe, untilStopSignal } from '../../ops/serve.ts'
+import { flagBool, flagList, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 
 export const mirror: CommandSpec = {
   usage: 'mirror <dir>',
@@ -12,15 +15,61 @@ export const mirror: CommandSpec = {
     { flag: '--base-url <url>', description: "Rewrite repo.yaml's pkg: links to this URL" },
     { flag: '--build', description: 'Build archives that cannot be found' },
   ],
-  run: notImplemented('mirror'),
+  examples: [
+    'zoi mirror ./mirror --all --base-url http://mirror.lan:8080',
+    'zoi mirror ./mirror --packages hello --platform linux-amd64 --platform linux-arm64 --pkg-dir ./built',
+  ],
+  async run(ctx, args, flags) {
+    const [dir] = needArgs('mirror <dir>', args)
+    const result = await mirrorRegistry(ctx, {
+      dir: dir!,
+      registry: flagString(flags, 'registry'),
+      platforms: flagList(flags, 'platform'),
+      packages: flagList(flags, 'packages'),
+      all: flagBool(flags, 'all'),
+      baseUrl: flagString(flags, 'baseUrl'),
+      build: flagBool(flags, 'build'),
+    })
+    // A missing archive is normal (not every package has every platform); a bad one is not.
+    const bad = result.archives.missing.find((m) => ['INTEGRITY', 'UNSAFE_PATH', 'BAD_DEFINITION'].includes(m.code))
+    return { text: describeMirror(result), json: result, exitCode: bad ? 6 : 0 }
+  },
+}
+
+function describeMirror(r: MirrorResult): string {
+  const reg = r.registry
+  const a = r.archives
+  const out = [
+    `registry.git: ${reg.handle} ${reg.branch.replace(/^refs\/heads\//, '')} at ${reg.head.slice(0, 12)}${reg.changed ? '' : ' (unchanged)'}` +
+      (reg.baseUrl ? `, served from ${reg.baseUrl}` : ''),
+    `archives: ${a.copied.length} copied, ${a.unchanged.length} unchanged${a.built.length ? `, ${a.built.length} built` : ''}, ${a.missing.length} missing`,
+    ...a.missing.map((m) => `  missing ${m.file}: ${m.reason}`),
+    `manifest: ${r.manifest.files} files (${r.manifest.hashed} hashed)`,
+  ]
+  if (reg.baseUrl) out.push(`clients: zoi sync set ${reg.baseUrl.replace(/\/+$/, '')}/registry.git`)
+  return out.join('\n')
 }
 
 export const serve: CommandSpec = {
   usage: 'serve <dir>',
-  description: 'Serve a mirror directory over HTTP (git smart-HTTP + static files)',
+  description: 'Serve a mirror directory over HTTP (git smart-HTTP + static files) until stopped',
   options: [
     { flag: '--host <host>', description: 'Address to bind (default 127.0.0.1; 0.0.0.0 for a LAN)' },
-    { flag: '--port <port>', description: 'Port (default 8080; 0 picks a free one)' },
+    { flag: '--port <port>', description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)` },
   ],
-  run: notImplemented('serve'),
+  examples: ['zoi serve ./mirror', 'zoi serve ./mirror --host 0.0.0.0 --port 8080'],
+  async run(ctx, args, flags) {
+    const [dir] = needArgs('serve <dir>', args)
+    const server = await startServe(ctx, { dir: dir!, host: flagString(flags, 'host'), port: parsePort(flagString(flags, 'port')) })
+    // Runs until SIGINT/SIGTERM; in-flight requests are cut and the command exits 0.
+    const signal = await untilStopSignal()
+    await server.stop()
+    return { json: { url: server.url, stopped: signal } }
+  },
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  if (!/^\d+$/.test(raw)) throw new ZoiError('USAGE', `--port '${raw}' is not a port number`, { hint: 'use a number from 0 to 65535 (0 picks a free port)' })
+  return Number(raw)
 }

@@ -1,0 +1,179 @@
+/**
+ * `zoi mirror <dir>`: create or update a self-contained mirror folder (seed 001): the registry
+ * as `registry.git` (bare, full history, optionally one base-url commit on top), archives with
+ * sidecars under `pkgs/` (from pkg-dirs, the cache, upstream downloads, or `package build` with
+ * --build), and a manifest. Archives go in before the branch moves, so a client that syncs the
+ * new registry finds every archive it names already in place.
+ */
+import { mkdir, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { fetchArchives, locateArchive } from '../cache/index.ts'
+import type { Context } from '../context.ts'
+import { ZoiError, isZoiError } from '../errors.ts'
+import {
+  archiveItems, archiveRelPath, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
+  REGISTRY_GIT, selectPackages, STATE_DIR, writeManifest, type ArchiveItem,
+} from '../mirror/index.ts'
+import { hostPlatform, parsePlatform, platformString, type Platform } from '../platform/arch.ts'
+import { makeStagingDir } from '../platform/fs.ts'
+import { withLock } from '../platform/lock.ts'
+import { isRemoteUrl, redactUrl } from '../platform/net.ts'
+import { archiveCandidates, archiveFileName, type PkgLink, type RepoYaml } from '../registry/index.ts'
+import { parseDependency } from '../resolve/index.ts'
+import { buildArchives } from './package-build.ts'
+
+export interface MirrorOptions {
+  dir: string
+  /** Handle of a configured registry, or a URL/path; default: the default registry. */
+  registry?: string
+  platforms: string[]
+  packages: string[]
+  all: boolean
+  baseUrl?: string
+  build: boolean
+}
+
+export interface MirrorResult {
+  dir: string
+  registry: { handle: string; url: string; branch: string; upstream: string; head: string; changed: boolean; baseUrl?: string }
+  archives: { copied: string[]; unchanged: string[]; built: string[]; missing: { file: string; code: string; reason: string }[] }
+  manifest: { files: number; hashed: number }
+}
+
+export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise<MirrorResult> {
+  if (opts.baseUrl !== undefined && !isRemoteUrl(opts.baseUrl)) {
+    throw new ZoiError('USAGE', `--base-url '${opts.baseUrl}' is not an http(s) URL`, { hint: 'give the URL clients will use for this folder, e.g. http://mirror.lan:8080' })
+  }
+  if (opts.all && opts.packages.length > 0) throw new ZoiError('USAGE', '--all and --packages cannot be combined')
+  const platforms = opts.platforms.length > 0 ? opts.platforms.map(parsePlatform) : [hostPlatform()]
+  const dir = resolve(opts.dir)
+  await mkdir(dir, { recursive: true })
+  return withLock(join(dir, STATE_DIR, 'lock'), async () => {
+    const url = registryUrl(ctx, opts.registry)
+    const gitdir = join(dir, REGISTRY_GIT)
+    ctx.report({ kind: 'phase', phase: 'mirror', text: `Mirroring registry ${redactUrl(url)}` })
+    const before = await readServedHead(gitdir)
+    const upstream = await fetchUpstream({ url, gitdir, net: ctx.net })
+    const repo = await readRepoYamlAt(gitdir, upstream.head)
+
+    const archives: MirrorResult['archives'] = { copied: [], unchanged: [], built: [], missing: [] }
+    if (opts.all || opts.packages.length > 0) {
+      for (const platform of platforms) {
+        const rows = await indexCommit(dir, gitdir, upstream.head, platform, ctx.report)
+        const chosen = selectPackages(rows, { all: opts.all, names: opts.packages, dependencies: (row) => zoiDependencies(row.dependencies, repo.handle) })
+        const items = archiveItems(chosen, platform)
+        ctx.report({ kind: 'phase', phase: 'mirror', text: `Archives for ${platformString(platform)}: ${items.length}`, total: items.length })
+        for (const item of items) await mirrorArchive(ctx, { dir, gitdir, commit: upstream.head, repo, item, build: opts.build }, archives)
+      }
+    }
+
+    const head = opts.baseUrl ? await commitBaseUrl(gitdir, upstream.head, opts.baseUrl) : upstream.head
+    await publishBranch(gitdir, upstream.branch, head)
+    const registry = { handle: repo.handle, url: redactUrl(url), branch: upstream.branch, upstream: upstream.head, head, changed: head !== before, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) }
+    const { manifest, hashed } = await writeManifest(dir, { handle: registry.handle, upstream: registry.upstream, head, branch: registry.branch, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) })
+    return { dir, registry, archives, manifest: { files: manifest.files.length, hashed } }
+  })
+}
+
+interface ArchiveJob {
+  dir: string
+  gitdir: string
+  commit: string
+  repo: RepoYaml
+  item: ArchiveItem
+  build: boolean
+}
+
+/**
+ * One archive: kept when the mirror has it and no local copy differs; otherwise taken from the
+ * pkg-dirs or cache, downloaded from the upstream's links, or built. A miss is recorded, not
+ * fatal: registries rarely have every archive for every platform.
+ */
+async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['archives']): Promise<void> {
+  const { item } = job
+  const fileName = archiveFileName(item)
+  const local = await locateArchive({ fileName, pkgDirs: ctx.pkgDirs, cacheDir: ctx.layout.cacheDir })
+  if (!local && (await isFile(join(job.dir, archiveRelPath(item)))) && (await isFile(join(job.dir, `${archiveRelPath(item)}.hash`)))) {
+    out.unchanged.push(archiveRelPath(item))
+    return
+  }
+  let source = local?.path
+  let cleanup: (() => Promise<void>) | undefined
+  try {
+    if (!source) {
+      try {
+        source = await download(ctx, job.repo.pkg, item)
+      } catch (e) {
+        if (!isZoiError(e) || !job.build) throw e
+        ;({ path: source, cleanup } = await buildItem(ctx, job))
+        out.built.push(fileName)
+      }
+    }
+    const placed = await placeArchive(job.dir, item, source)
+    ;(placed.copied ? out.copied : out.unchanged).push(placed.path)
+  } catch (e) {
+    if (!isZoiError(e)) throw e
+    out.missing.push({ file: fileName, code: e.code, reason: e.message.split('\n')[0]! })
+    ctx.report({ kind: 'warn', text: `not mirrored: ${fileName}: ${e.message.split('\n')[0]}` })
+  } finally {
+    await cleanup?.()
+  }
+}
+
+/** From the upstream registry's own `pkg:` links (and cache_mirrors), into the cache. */
+async function download(ctx: Context, links: PkgLink[], item: ArchiveItem): Promise<string> {
+  const fileName = archiveFileName(item)
+  const [got] = await fetchArchives(
+    [{ fileName, candidates: archiveCandidates(links, ctx.config.cache_mirrors, item), hashRequired: links.some((l) => l.hash !== undefined) }],
+    { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report },
+  )
+  return got!.path
+}
+
+/** `package build` of the definition at the mirrored commit, written out to a temp folder. */
+async function buildItem(ctx: Context, job: ArchiveJob): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const temp = await makeStagingDir(join(job.dir, STATE_DIR, 'tmp'), 'build-')
+  const cleanup = () => rm(temp, { recursive: true, force: true })
+  try {
+    const folder = dirname(job.item.row.path)
+    await bareReader(job.gitdir, job.commit).checkout(folder, join(temp, 'def'))
+    const platform: Platform = { os: job.item.os as Platform['os'], arch: job.item.arch as Platform['arch'] }
+    const [built] = await buildArchives(ctx, {
+      definition: join(temp, 'def', basename(job.item.row.path)),
+      outputDir: join(temp, 'out'),
+      platforms: [platformString(platform)],
+      versionOverride: job.item.version,
+      subs: [],
+    })
+    return { path: built!.path, cleanup }
+  } catch (e) {
+    await cleanup()
+    throw e
+  }
+}
+
+/** The URL to mirror: a configured registry's by handle, the default registry's, or the argument itself. */
+function registryUrl(ctx: Context, registry: string | undefined): string {
+  const refs = [ctx.config.default_registry, ...ctx.config.added_registries]
+  if (registry === undefined) return ctx.config.default_registry.url
+  return refs.find((r) => r.handle !== '' && r.handle === registry.toLowerCase())?.url ?? registry
+}
+
+/** Names of the `zoi:` runtime dependencies that live in registry `handle`. */
+function zoiDependencies(deps: { kind: string; group: string; raw: string }[], handle: string): string[] {
+  return deps
+    .filter((d) => d.kind === 'runtime' && d.group === 'required')
+    .flatMap((d) => {
+      try {
+        const dep = parseDependency(d.raw)
+        if (dep.manager !== 'zoi' || (dep.handle !== undefined && dep.handle !== handle)) return []
+        return [dep.repo ? `${dep.repo}/${dep.name}` : dep.name]
+      } catch {
+        return []
+      }
+    })
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false
+}

@@ -1,0 +1,58 @@
+/** Archives into the mirror: layout, sidecars (copied or made), the flat view, no needless copies. */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { placeArchive } from '../../../src/mirror/index.ts'
+import { buildArchive } from '../cache/cache-fixtures.ts'
+import { zoiFailure } from '../../support/expect-error.ts'
+import { makeTempDir, removeTempDirs } from '../../support/make-git-repo.ts'
+
+afterAll(removeTempDirs)
+
+const ITEM = { name: 'tool', version: '1.0.0', repo: 'core/dev', os: 'linux', arch: 'amd64' }
+const REL = 'pkgs/core/dev/linux/amd64/1.0.0/tool-1.0.0-linux-amd64.pkg.tar.zst'
+
+describe('placeArchive', () => {
+  test('nested path, sidecars copied from the source, flat hard links, SHA-512 in .hash', async () => {
+    const src = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+    const root = await makeTempDir('zoi-mirror-')
+    const placed = await placeArchive(root, ITEM, src.path)
+    expect(placed).toEqual({ path: REL, sha512: src.sha512, bytes: (await stat(src.path)).size, copied: true })
+    expect(await readFile(join(root, `${REL}.hash`), 'utf8')).toBe(`${src.sha512}  tool-1.0.0-linux-amd64.pkg.tar.zst\n`)
+    for (const s of ['.size', '.files']) expect(await readFile(join(root, REL + s), 'utf8')).toBe(await readFile(src.path + s, 'utf8'))
+    for (const s of ['', '.hash', '.size', '.files']) {
+      const [nested, flat] = await Promise.all([stat(join(root, REL + s)), stat(join(root, 'archives/tool-1.0.0-linux-amd64.pkg.tar.zst' + s))])
+      expect(flat.ino).toBe(nested.ino)
+    }
+  })
+
+  test('without sidecars beside the source, the mirror makes the same ones a build writes', async () => {
+    const withSidecars = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+    const bare = await buildArchive(await makeTempDir(), 'tool', '1.0.0')
+    const root = await makeTempDir('zoi-mirror-')
+    await placeArchive(root, ITEM, bare.path)
+    for (const s of ['.hash', '.size', '.files']) expect(await readFile(join(root, REL + s), 'utf8')).toBe(await readFile(withSidecars.path + s, 'utf8'))
+  })
+
+  test('the same archive again is not copied; a different one replaces it', async () => {
+    const root = await makeTempDir('zoi-mirror-')
+    const src = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+    await placeArchive(root, ITEM, src.path)
+    const before = await stat(join(root, REL))
+    await Bun.sleep(5)
+    expect((await placeArchive(root, ITEM, src.path)).copied).toBe(false)
+    expect((await stat(join(root, REL))).mtimeMs).toBe(before.mtimeMs)
+    const other = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true, payloadBytes: 999 })
+    const replaced = await placeArchive(root, ITEM, other.path)
+    expect(replaced).toMatchObject({ copied: true, sha512: other.sha512 })
+    expect((await stat(join(root, 'archives/tool-1.0.0-linux-amd64.pkg.tar.zst'))).ino).toBe((await stat(join(root, REL))).ino)
+  })
+
+  test('a source that contradicts its own .hash is refused (INTEGRITY) and nothing lands', async () => {
+    const src = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+    await writeFile(`${src.path}.hash`, `${'0'.repeat(128)}  tool-1.0.0-linux-amd64.pkg.tar.zst\n`)
+    const root = await makeTempDir('zoi-mirror-')
+    expect((await zoiFailure(placeArchive(root, ITEM, src.path))).code).toBe('INTEGRITY')
+    expect(await stat(join(root, REL)).catch(() => undefined)).toBeUndefined()
+  })
+})
