@@ -34,13 +34,6 @@ export interface CommandSpec {
   run(ctx: Context, args: string[], flags: Flags): Promise<Output>
 }
 
-/** For capabilities that land in a later issue: a clear error, exit 1. */
-export function notImplemented(name: string): CommandSpec['run'] {
-  return async () => {
-    throw new ZoiError('NOT_IMPLEMENTED', `'${name}' is not implemented yet`)
-  }
-}
-
 export function flagString(flags: Flags, name: string): string | undefined {
   const v = flags[name]
   if (v === undefined || v === false) return undefined
