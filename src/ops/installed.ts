@@ -5,7 +5,8 @@ import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
-import { compareVersions, defaultVersion } from '../resolve/index.ts'
+import { chooseDefaultVersion } from '../registry/index.ts'
+import { compareVersions } from '../resolve/index.ts'
 import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
 
@@ -19,6 +20,7 @@ export function installedScopes(ctx: Context): Layout[] {
   return [ctx.layout, layoutFor({ scope: 'system', home: ctx.layout.home })]
 }
 
+/** Runs `fn` on the layout's installed db (an empty one when nothing was ever installed). */
 function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T): T {
   const db = InstalledDb.open(existsSync(layout.installedDb) ? layout.installedDb : ':memory:')
   try {
@@ -26,6 +28,11 @@ function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T): T {
   } finally {
     db.close()
   }
+}
+
+/** Every package installed in this layout's scope. */
+export function installedRows(layout: Layout): InstalledRow[] {
+  return withInstalled(layout, (db) => db.list())
 }
 
 /** The first scope where `name` is installed, with its row. */
@@ -48,14 +55,13 @@ export interface ListedPackage {
 }
 
 export async function listInstalled(ctx: Context, opts: { outdated?: boolean } = {}): Promise<ListedPackage[]> {
-  const rows = installedScopes(ctx).flatMap((layout) => withInstalled(layout, (db) => db.list()))
+  const rows = installedScopes(ctx).flatMap(installedRows)
   const listed = rows.map((r) => ({ name: r.name, version: r.version, registry: r.handle, repo: r.repo, reason: r.reason, pinned: r.pinned }))
   if (!opts.outdated) return listed
   const catalog = openCatalog(ctx)
   try {
     return listed.flatMap((p) => {
-      const candidates = catalog.candidates(p.name, { handle: p.registry, repo: p.repo }).sort((a, b) => compareVersions(b.version, a.version))
-      const best = defaultVersion(candidates)
+      const best = chooseDefaultVersion(catalog.candidates(p.name, { handle: p.registry, repo: p.repo }))
       return best && compareVersions(best, p.version) > 0 ? [{ ...p, available: best }] : []
     })
   } finally {

@@ -1,11 +1,9 @@
 /** Read-only package queries over the synced indexes: search, show, list --all. */
-import { existsSync } from 'node:fs'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { toCandidates, type PackageRow } from '../registry/index.ts'
-import { compareVersions, defaultVersion, parseSource } from '../resolve/index.ts'
-import { InstalledDb } from '../store/index.ts'
-import { installedScopes } from './installed.ts'
+import { chooseDefaultVersion, toCandidates, type PackageRow } from '../registry/index.ts'
+import { parseSource } from '../resolve/index.ts'
+import { installedRows, installedScopes } from './installed.ts'
 import { withCatalog } from './registries.ts'
 
 export interface PackageSummary {
@@ -22,8 +20,7 @@ function summarize(handle: string, p: PackageRow): PackageSummary {
 
 /** The version `install <name>` would pick: stable channel, else first channel, else newest. */
 function chosenVersion(handle: string, p: PackageRow): string | undefined {
-  const rows = toCandidates(handle, p).sort((a, b) => compareVersions(b.version, a.version))
-  return defaultVersion(rows)
+  return chooseDefaultVersion(toCandidates(handle, p))
 }
 
 export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
@@ -70,14 +67,8 @@ export interface PackageDetails extends PackageSummary {
 /** Every registry's match for a source like `vim`, `@core/vim` or `#handle@core/vim`. */
 function installedVersion(ctx: Context, handle: string, repo: string, name: string): string | null {
   for (const layout of installedScopes(ctx)) {
-    if (!existsSync(layout.installedDb)) continue
-    const db = InstalledDb.open(layout.installedDb)
-    try {
-      const row = db.list().find((r) => r.handle === handle && r.repo === repo && r.name === name)
-      if (row) return row.version
-    } finally {
-      db.close()
-    }
+    const row = installedRows(layout).find((r) => r.handle === handle && r.repo === repo && r.name === name)
+    if (row) return row.version
   }
   return null
 }

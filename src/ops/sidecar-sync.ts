@@ -7,8 +7,7 @@
 import { parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import type { Context } from '../context.ts'
 import { hostPlatform, platformAllowed, platformString } from '../platform/arch.ts'
-import { archiveCandidates, archiveFileName, toCandidates, type ArchiveFacts, type Candidate, type IndexDb, type RepoYaml } from '../registry/index.ts'
-import { compareVersions, defaultVersion } from '../resolve/index.ts'
+import { archiveCandidates, archiveFileName, chooseDefaultVersion, toCandidates, type ArchiveFacts, type Candidate, type IndexDb, type RepoYaml } from '../registry/index.ts'
 
 const CONCURRENCY = 8
 
@@ -19,7 +18,7 @@ export async function fetchSidecars(ctx: Context, index: IndexDb, repo: RepoYaml
   const jobs: { facts: ArchiveFacts; candidates: Candidate[] }[] = []
   for (const pkg of index.allPackages()) {
     if (!platformAllowed(pkg.platforms, platform)) continue
-    const version = defaultVersion(toCandidates('', pkg).sort((a, b) => compareVersions(b.version, a.version)))
+    const version = chooseDefaultVersion(toCandidates('', pkg))
     if (!version || index.archiveFacts(pkg.repo, pkg.name, version, pname)?.sha512) continue
     const ref = { name: pkg.name, version, repo: pkg.repo, os: platform.os, arch: platform.arch }
     jobs.push({ facts: { name: pkg.name, repo: pkg.repo, version, platform: pname }, candidates: archiveCandidates(repo.pkg, [], ref) })

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RegistryRef } from '../config/index.ts'
-import type { Catalog, CatalogPackage, PackageScope } from '../resolve/index.ts'
+import { compareVersions, defaultVersion, type Catalog, type CatalogPackage, type PackageScope } from '../resolve/index.ts'
 import { IndexDb, type PackageRow } from './index-db.ts'
 
 export interface OpenRegistry {
@@ -60,6 +60,11 @@ export function openRegistries(opts: OpenOptions): RegistrySet {
     providers: (virtualName) => registries.flatMap((r) => r.index.providersOf(virtualName).flatMap((pkg) => toCandidates(r.handle, pkg))),
     close: () => registries.forEach((r) => r.index.close()),
   }
+}
+
+/** The version `install <name>` picks among entries: stable channel, else first channel, else newest release. */
+export function chooseDefaultVersion(candidates: readonly CatalogPackage[]): string | undefined {
+  return defaultVersion([...candidates].sort((a, b) => compareVersions(b.version, a.version)))
 }
 
 /** One catalog entry per version the definition names: `version` and each channel's version. */
