@@ -22,10 +22,11 @@ import {
   type NameSource,
   type PlanRequestItem,
 } from '../resolve/index.ts'
-import { extractForInstall, InstalledDb, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
+import { installedRows } from './installed.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
 import { buildFromSource, stepsToBuild } from './source-build.ts'
 
@@ -76,15 +77,15 @@ export async function installPackages(ctx: Context, given: readonly string[], op
 
 async function installSources(ctx: Context, sources: readonly string[], opts: InstallOptions): Promise<InstallResult> {
   const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
-  const requests = sources.map((s, i) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
+  const requests = sources.map((s) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
   const run = async (): Promise<InstallResult> => {
     if (!opts.dryRun) await recoverInterrupted(ctx.layout)
     // Archive files alone need no synced registry; their dependencies do.
     const catalog = locals.length === sources.length ? openCatalog(ctx) : requireCatalog(ctx)
     try {
-      const installedRows = readInstalled(ctx)
+      const held = installedRows(ctx.layout)
       const platform = platformString(hostPlatform())
-      const resolution = resolvePlan(requests, overlayCatalog(catalog, locals), installedRows.map(toResolverInstalled), {
+      const resolution = resolvePlan(requests, overlayCatalog(catalog, locals), held.map(toResolverInstalled), {
         force: opts.force,
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
@@ -189,7 +190,7 @@ function startExtractions(ctx: Context, paths: readonly string[]): Promise<strin
 export async function updatePackages(ctx: Context, names: readonly string[], opts: { all?: boolean; dryRun?: boolean } = {}): Promise<InstallResult> {
   if (opts.all && names.length) throw new ZoiError('USAGE', 'give package names or --all, not both')
   if (!opts.all && !names.length) throw new ZoiError('USAGE', 'update needs package names or --all')
-  const rows = readInstalled(ctx)
+  const rows = installedRows(ctx.layout)
   const chosen = opts.all ? rows : names.map((n) => rows.find((r) => r.name === n) ?? notInstalled(n))
   const sources: string[] = []
   for (const r of chosen) {
@@ -216,16 +217,6 @@ function toRequest(source: string): PlanRequestItem {
 
 function localRequest(l: LocalArchive): NameSource {
   return { kind: 'name', raw: l.path, handle: LOCAL_HANDLE, repo: l.pkg.repo || undefined, name: l.pkg.name, versionSpec: l.pkg.version }
-}
-
-function readInstalled(ctx: Context): InstalledRow[] {
-  if (!existsSync(ctx.layout.installedDb)) return []
-  const db = InstalledDb.open(ctx.layout.installedDb)
-  try {
-    return db.list()
-  } finally {
-    db.close()
-  }
 }
 
 export function toResolverInstalled(r: InstalledRow): InstalledPackage {

@@ -55,7 +55,6 @@ export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts:
       })
       // Built here: the index's hash describes the registry's pre-built archive, not this one.
       p.item = { fileName: p.item.fileName, candidates: [], hashRequired: false }
-      p.planned.source = true
     }
   } catch (e) {
     await cleanup()

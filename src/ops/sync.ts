@@ -77,11 +77,11 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
   let changed = false
   let head: string
 
-  if (known && (ctx.offline || !mayFetch)) {
+  if (known && ctx.offline) {
+    // Offline, an existing clone is kept as it is (even a local-path one) and only re-indexed.
     head = await headCommit(join(db, known))
   } else if (known) {
-    const r = await fetchWithFallback(ctx, ref.url, join(db, known), opts)
-    ;({ head, changed } = r)
+    ;({ head, changed } = await fetchWithFallback(ctx, ref.url, join(db, known), opts))
     fetched = true
   } else {
     if (!mayFetch) {
