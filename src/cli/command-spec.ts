@@ -38,7 +38,7 @@ export function flagString(flags: Flags, name: string): string | undefined {
   const v = flags[name]
   if (v === undefined || v === false) return undefined
   if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined
-  if (v === true) throw new ZoiError('USAGE', `option '--${kebab(name)}' needs a value`)
+  if (v === true) throw new ZoiError('USAGE', `option '--${flagName(name)}' needs a value`)
   return String(v)
 }
 
@@ -52,7 +52,8 @@ export function flagBool(flags: Flags, name: string): boolean {
   return flags[name] === true
 }
 
-function kebab(name: string): string {
+/** cac's camelCase option name back to its flag spelling: `outputDir` → `output-dir`. */
+export function flagName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
 }
 

@@ -5,7 +5,7 @@
 import { cac, type CAC } from 'cac'
 import { ZoiError } from '../errors.ts'
 import { VERSION } from '../version.ts'
-import type { CommandSpec, Flags } from './command-spec.ts'
+import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
 import { createContext, type GlobalFlags } from './context.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
@@ -126,7 +126,7 @@ function fixStringOptions(cli: CAC, argv: string[]): void {
       const a = argv[i]!
       if (a === '--') break
       for (const n of o.names) {
-        const flag = n.length > 1 ? `--${kebab(n)}` : `-${n}`
+        const flag = n.length > 1 ? `--${flagName(n)}` : `-${n}`
         if (a === flag && i + 1 < argv.length) values.push(argv[i + 1]!)
         else if (a.startsWith(flag + '=')) values.push(a.slice(flag.length + 1))
       }
@@ -134,8 +134,4 @@ function fixStringOptions(cli: CAC, argv: string[]): void {
     if (values.length === 0) continue
     cli.options[o.name] = Array.isArray(cli.options[o.name]) ? values : values[values.length - 1]
   }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
 }

@@ -10,6 +10,10 @@ export interface PromptOptions {
   write: (text: string) => void
 }
 
+export function promptOptions(yes: boolean, flags: Record<string, unknown>): PromptOptions {
+  return { yes, json: flags.json === true, write: (t) => void process.stderr.write(t) }
+}
+
 export function isInteractive(opts: PromptOptions): boolean {
   return !opts.yes && !opts.json && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
 }

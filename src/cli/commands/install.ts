@@ -2,7 +2,7 @@
 import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
-import { confirm, isInteractive } from '../prompt.ts'
+import { confirm, isInteractive, promptOptions } from '../prompt.ts'
 import { formatSize } from './cache.ts'
 
 function planText(r: InstallResult): string {
@@ -31,7 +31,7 @@ export const install: CommandSpec = {
   async run(ctx, args, flags) {
     const opts = { force: flagBool(flags, 'force'), build: flagBool(flags, 'build'), buildType: flagString(flags, 'type') }
     const dryRun = flagBool(flags, 'dryRun')
-    const prompt = { yes: ctx.yes, json: flagBool(flags, 'json'), write: (t: string) => process.stderr.write(t) }
+    const prompt = promptOptions(ctx.yes, flags)
     if (!dryRun && isInteractive(prompt)) {
       const plan = await installPackages(ctx, args, { ...opts, dryRun: true })
       if (plan.upToDate) return { text: planText(plan), json: plan }
@@ -53,7 +53,7 @@ export const uninstall: CommandSpec = {
     { flag: '--scope <scope>', description: 'user (default) or system' },
   ],
   async run(ctx, args, flags) {
-    const prompt = { yes: ctx.yes, json: flagBool(flags, 'json'), write: (t: string) => process.stderr.write(t) }
+    const prompt = promptOptions(ctx.yes, flags)
     if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
       return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
     }
