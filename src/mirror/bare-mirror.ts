@@ -6,16 +6,18 @@
  * tip itself or the base-url commit on top of it, and a re-run knows what it mirrored last.
  */
 import { mkdir, readdir } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import * as git from 'isomorphic-git'
 import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import { toZoiError } from '../registry/git-errors.ts'
+import { fetchDumb, mayBeDumbHost, readDumbHead } from '../registry/git-dumb.ts'
 import { createGitHttp } from '../registry/git-http.ts'
 import { copyObjects, readLocalHead } from '../registry/git-local.ts'
 import { hashOnly, snapshotTree, writeMissing } from '../registry/git-snapshot.ts'
 import { classifySource } from '../registry/git-source.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
+import { STATE_DIR } from './mirror-layout.ts'
 import { isBareRepo } from './smart-http.ts'
 
 export const UPSTREAM_REF = 'refs/zoi/upstream'
@@ -46,11 +48,7 @@ export async function fetchUpstream(opts: { url: string; gitdir: string; net: Ne
     let head: { oid: string; branch: string }
     switch (source.kind) {
       case 'http': {
-        const res = await git.fetch({
-          fs, http: createGitHttp(opts.net), gitdir, url: source.url, remote: 'upstream', remoteRef: 'HEAD', singleBranch: true, tags: false, cache: {},
-        })
-        if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
-        head = { oid: res.fetchHead, branch: res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main' }
+        head = await fetchHttp(source.url, gitdir, opts.net)
         break
       }
       case 'git': {
@@ -67,6 +65,20 @@ export async function fetchUpstream(opts: { url: string; gitdir: string; net: Ne
   } catch (e) {
     throw toZoiError(e, url, source.kind === 'http')
   }
+}
+
+/** Smart HTTP, or a static host's files (dumb HTTP) when the host does not speak smart HTTP. */
+async function fetchHttp(url: string, gitdir: string, net: Net): Promise<{ oid: string; branch: string }> {
+  try {
+    const res = await git.fetch({ fs, http: createGitHttp(net), gitdir, url, remote: 'upstream', remoteRef: 'HEAD', singleBranch: true, tags: false, cache: {} })
+    if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
+    return { oid: res.fetchHead, branch: res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main' }
+  } catch (e) {
+    if (!mayBeDumbHost(e)) throw e
+  }
+  const head = await readDumbHead(net, url)
+  await fetchDumb({ net, url, gitdir, incoming: join(dirname(gitdir), STATE_DIR, 'incoming') }, head)
+  return head
 }
 
 /**

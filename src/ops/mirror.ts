@@ -12,7 +12,7 @@ import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import {
   archiveItems, archiveRelPath, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
-  REGISTRY_GIT, selectPackages, STATE_DIR, writeManifest, type ArchiveItem,
+  REGISTRY_GIT, selectPackages, STATE_DIR, updateServerInfo, writeManifest, type ArchiveItem,
 } from '../mirror/index.ts'
 import { hostPlatform, parsePlatform, platformString, type Platform } from '../platform/arch.ts'
 import { makeStagingDir } from '../platform/fs.ts'
@@ -69,6 +69,7 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
 
     const head = opts.baseUrl ? await commitBaseUrl(gitdir, upstream.head, opts.baseUrl) : upstream.head
     await publishBranch(gitdir, upstream.branch, head)
+    await updateServerInfo(gitdir)
     const registry = { handle: repo.handle, url: redactUrl(url), branch: upstream.branch, upstream: upstream.head, head, changed: head !== before, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) }
     const { manifest, hashed } = await writeManifest(dir, { handle: registry.handle, upstream: registry.upstream, head, branch: registry.branch, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) })
     return { dir, registry, archives, manifest: { files: manifest.files.length, hashed } }

@@ -12,6 +12,7 @@ import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
+import { fetchDumb, mayBeDumbHost, readDumbHead } from './git-dumb.ts'
 import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
@@ -80,24 +81,20 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
   const onProgress = progressTo(opts.report)
   switch (source.kind) {
     case 'http': {
-      const http = createGitHttp(opts.net)
-      const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
-      // A shallow clone cannot become a full one by fetching on top of it: start over instead.
-      const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
-      if (reuse) {
-        // One GET of the ref advertisement; an unchanged registry costs nothing more.
-        const info = await git.getRemoteInfo2({ http, url: source.url, protocolVersion: 1 })
-        const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
-        if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
+      try {
+        return await syncSmart(source.url, dir, base, opts)
+      } catch (e) {
+        if (!mayBeDumbHost(e)) throw e
       }
+      // A static host: full history only (no shallow over dumb HTTP), so a shallow clone starts over.
+      const reuse = base && !base.shallow ? base : undefined
+      const head = await readDumbHead(opts.net, source.url)
+      if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
+      const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
       return await buildStaged(dir, reuse, onProgress, async (staging) => {
         await setOrigin(staging, source.url)
-        const res = await git.fetch({
-          fs, http, dir: staging, url: source.url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {},
-        })
-        if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(source.url)} has no commits`)
-        const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
-        return { oid: res.fetchHead, branch }
+        await fetchDumb({ net: opts.net, url: source.url, gitdir: join(staging, '.git'), incoming, report: opts.report }, head)
+        return head
       })
     }
     case 'git': {
@@ -123,6 +120,27 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       })
     }
   }
+}
+
+/** Smart HTTP: shallow by default; an unchanged registry costs one GET of the ref advertisement. */
+async function syncSmart(url: string, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
+  const onProgress = progressTo(opts.report)
+  const http = createGitHttp(opts.net)
+  const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
+  // A shallow clone cannot become a full one by fetching on top of it: start over instead.
+  const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
+  if (reuse) {
+    const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 })
+    const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
+    if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
+  }
+  return await buildStaged(dir, reuse, onProgress, async (staging) => {
+    await setOrigin(staging, url)
+    const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {} })
+    if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
+    const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
+    return { oid: res.fetchHead, branch }
+  })
 }
 
 /**
