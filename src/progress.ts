@@ -3,7 +3,7 @@
  * CLI decides how (or whether) to show them. The shape follows isomorphic-git's onProgress.
  */
 
-export type Phase = 'sync' | 'index' | 'resolve' | 'fetch' | 'verify' | 'extract' | 'commit' | 'build' | 'mirror'
+export type Phase = 'sync' | 'index' | 'resolve' | 'fetch' | 'verify' | 'extract' | 'commit' | 'build' | 'mirror' | 'bundle'
 
 export type ProgressEvent =
   | { kind: 'phase'; phase: Phase; text: string; total?: number }

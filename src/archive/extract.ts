@@ -18,6 +18,8 @@ import { readTarEntries } from './tar-read.ts'
 export interface ExtractOptions {
   /** Called as content is written, with the total bytes of file content written so far. */
   onProgress?: (bytes: number) => void
+  /** 'none' for a plain tar (air-gap bundles); default zstd. */
+  compression?: 'zstd' | 'none'
 }
 
 export interface ExtractResult {
@@ -37,7 +39,7 @@ export async function extractArchive(archivePath: string, destDir: string, optio
   const dirModes: Array<[string, number]> = []
   let bytes = 0
   try {
-    for await (const { entry, data } of readTarEntries(archivePath)) {
+    for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression })) {
       entries.push(entry)
       const target = join(destDir, entry.path)
       ensureParents(destDir, entry.path, made)

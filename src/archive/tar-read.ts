@@ -5,7 +5,8 @@
  * so even `list` refuses a hostile archive.
  */
 import { extract as tarExtract, type Extract } from 'tar-stream'
-import { ZoiError, describeError, isZoiError } from '../errors.ts'
+import { createReadStream } from 'node:fs'
+import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { toRawEntry, type ArchiveEntry } from './archive-entry.ts'
 import { EntryGuard, normalizeEntryPath } from './safe-path.ts'
 import { decodeZstdFile } from './zstd.ts'
@@ -16,6 +17,11 @@ export interface TarItem {
   data: AsyncIterable<Uint8Array>
 }
 
+export interface ReadOptions {
+  /** 'none' reads a plain tar (air-gap bundles); default zstd. */
+  compression?: 'zstd' | 'none'
+}
+
 /** Upper bound for readArchiveMember: members read into memory are small metadata files. */
 const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
 
@@ -23,10 +29,11 @@ const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
  * Every entry of the archive, checked, in archive order. Errors are ZoiErrors: INTEGRITY for
  * anything undecodable, UNSAFE_PATH for hostile entries. Returning early closes the archive.
  */
-export async function* readTarEntries(archivePath: string): AsyncGenerator<TarItem> {
+export async function* readTarEntries(archivePath: string, options: ReadOptions = {}): AsyncGenerator<TarItem> {
   const subject = archivePath
   const extract = tarExtract()
-  const feeding = feed(decodeZstdFile(archivePath, subject), extract)
+  const source = options.compression === 'none' ? readPlainFile(archivePath, subject) : decodeZstdFile(archivePath, subject)
+  const feeding = feed(source, extract)
   const guard = new EntryGuard(subject)
   try {
     for await (const stream of extract) {
@@ -59,12 +66,12 @@ export async function listArchive(archivePath: string): Promise<ArchiveEntry[]> 
 export async function readArchiveMember(
   archivePath: string,
   member: string | ((entry: ArchiveEntry) => boolean),
-  options: { maxBytes?: number } = {},
+  options: { maxBytes?: number } & ReadOptions = {},
 ): Promise<Uint8Array | undefined> {
   const wanted = typeof member === 'string' ? normalizeEntryPath(member, archivePath) : undefined
   const matches = typeof member === 'string' ? (e: ArchiveEntry) => e.path === wanted : member
   const limit = options.maxBytes ?? DEFAULT_MEMBER_LIMIT
-  for await (const { entry, data } of readTarEntries(archivePath)) {
+  for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression })) {
     if (entry.type !== 'file' || !matches(entry)) continue
     if (entry.size > limit) {
       throw new ZoiError('INTEGRITY', `${archivePath}: member '${entry.path}' is ${entry.size} bytes, more than the ${limit} allowed`)
@@ -85,6 +92,18 @@ async function* readContent(stream: AsyncIterable<Uint8Array>, subject: string):
   try {
     yield* stream
   } catch (e) {
+    throw toTarError(e, subject)
+  }
+}
+
+/** The bytes of an uncompressed tar file, with file errors as ZoiErrors naming it. */
+async function* readPlainFile(path: string, subject: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>
+  } catch (e) {
+    const errno = errnoCode(e)
+    if (errno === 'ENOENT') throw new ZoiError('NOT_FOUND', `${subject}: file not found`)
+    if (errno === 'EACCES' || errno === 'EPERM') throw new ZoiError('PERMISSION', `${subject}: cannot read it (${errno})`)
     throw toTarError(e, subject)
   }
 }

@@ -5,8 +5,9 @@
  * prefix field or a pax header. Content is streamed file by file into the compressor, and the
  * result appears at `outPath` only when complete (written to `outPath.tmp`, then renamed).
  */
-import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { createReadStream, createWriteStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
+import { pipeline as pipelineAsync } from 'node:stream/promises'
 import { join } from 'node:path'
 import { pack as tarPack, type Pack } from 'tar-stream'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
@@ -17,6 +18,8 @@ import { writeZstdFile } from './zstd.ts'
 export interface WriteOptions {
   /** Seconds since the epoch for every entry. Callers pass SOURCE_DATE_EPOCH when set; default 0. */
   mtime?: number
+  /** 'none' writes a plain tar (air-gap bundles); default zstd. */
+  compression?: 'zstd' | 'none'
 }
 
 export interface WriteResult {
@@ -36,7 +39,7 @@ export async function writeArchive(outPath: string, sourceDir: string, options: 
   const guard = new EntryGuard(sourceDir)
   const entries = collectEntries(sourceDir).map((raw) => guard.admit(raw) as ArchiveEntry)
   const pack = tarPack()
-  const writing = writeZstdFile(tmpPath, pack)
+  const writing = options.compression === 'none' ? pipelineAsync(pack, createWriteStream(tmpPath)) : writeZstdFile(tmpPath, pack)
   try {
     const [, bytes] = await Promise.all([writing, addEntries(pack, sourceDir, entries, mtime)])
     await rename(tmpPath, outPath)

@@ -21,7 +21,7 @@ import { openCatalog } from './registries.ts'
 
 const FORMAT = 'zoi-registry-bundle'
 
-interface BundleEntry {
+export interface BundleEntry {
   handle: string
   url: string
   default: boolean
@@ -76,7 +76,7 @@ export async function importRegistries(ctx: Context, file: string): Promise<{ re
         for (const s of ['-wal', '-shm']) await rm(join(ctx.layout.dbDir, `${e.handle}.db${s}`), { force: true })
         await rename(join(unpacked, `${e.handle}.db`), join(ctx.layout.dbDir, `${e.handle}.db`))
       }
-      await recordInConfig(ctx, entries)
+      await recordRegistriesInConfig(ctx, entries)
       return { registries: entries }
     } finally {
       await rm(staging, { recursive: true, force: true })
@@ -114,7 +114,7 @@ async function checkRegistry(path: string, dir: string, e: BundleEntry): Promise
 }
 
 /** The bundle's default becomes ours when ours is unsynced or the same URL; others are added. */
-async function recordInConfig(ctx: Context, entries: BundleEntry[]): Promise<void> {
+export async function recordRegistriesInConfig(ctx: Context, entries: BundleEntry[]): Promise<void> {
   await updateConfigFile(ctx.layout.configWriteFile, (cur) => {
     const current = cur.default_registry ?? ctx.config.default_registry
     const added: RegistryRef[] = [...(cur.added_registries ?? [])]

@@ -31,6 +31,8 @@ export interface Layout {
   readonly storeDir: string
   readonly binDir: string
   readonly cacheDir: string
+  /** Records of imported air-gap bundles (`<sha512 of bundle.json>.json`). */
+  readonly bundlesDir: string
   readonly lockFile: string
   /** Staging area on the same filesystem as the store, so moving into place is a rename. */
   readonly tmpDir: string
@@ -57,6 +59,7 @@ const SYSTEM_UNIX = {
   cache: 'var/cache/zoi/archives',
   lock: 'var/lib/zoi/pkgs/lock',
   tmp: 'var/lib/zoi/pkgs/tmp',
+  bundles: 'var/lib/zoi/pkgs/bundles',
 } as const
 
 const SYSTEM_WINDOWS = {
@@ -67,6 +70,7 @@ const SYSTEM_WINDOWS = {
   cache: 'ProgramData/zoi/cache/archives',
   lock: 'ProgramData/zoi/pkgs/lock',
   tmp: 'ProgramData/zoi/pkgs/tmp',
+  bundles: 'ProgramData/zoi/pkgs/bundles',
 } as const
 
 const USER = {
@@ -77,6 +81,7 @@ const USER = {
   cache: '.zoi/cache/archives',
   lock: '.zoi/pkgs/lock',
   tmp: '.zoi/pkgs/tmp',
+  bundles: '.zoi/pkgs/bundles',
 } as const
 
 /** The user's home: $HOME (or USERPROFILE) when set, else the OS answer. */
@@ -112,6 +117,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
       storeDir: join(home, USER.store),
       binDir: join(home, USER.bin),
       cacheDir: join(home, USER.cache),
+      bundlesDir: join(home, USER.bundles),
       lockFile: join(home, USER.lock),
       tmpDir: join(home, USER.tmp),
       usrRoot: systemBase(platform),
@@ -137,6 +143,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
     storeDir: join(sysBase, sys.store),
     binDir: join(sysBase, sys.bin),
     cacheDir: join(sysBase, sys.cache),
+    bundlesDir: join(sysBase, sys.bundles),
     lockFile: join(sysBase, sys.lock),
     tmpDir: join(sysBase, sys.tmp),
     usrRoot: sysBase,

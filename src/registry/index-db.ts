@@ -144,6 +144,14 @@ export class IndexDb {
    * read-only readers (another user, a --root install reading the host's registries) create no
    * -wal/-shm files beside it, and copying <db>/ elsewhere needs nothing but the .db file.
    */
+  /**
+   * A compact, self-contained copy at `dest` (`VACUUM INTO`): no WAL, no change counters, so the
+   * same index content gives the same bytes — what a reproducible bundle needs.
+   */
+  copyTo(dest: string): void {
+    this.db.query('VACUUM INTO ?').run(dest)
+  }
+
   close(): void {
     if (this.writable) {
       try {

@@ -32,7 +32,8 @@ function folder(rel: string): string {
 const ALLOWED: Record<string, string[]> = {
   'main.ts': ['cli'],
   cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua'],
-  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror'],
+  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror', 'bundle', 'version.ts'],
+  bundle: ['archive', 'platform'],
   build: ['lua', 'archive', 'config', 'platform', 'context.ts'],
   mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts'],
   registry: ['lua', 'resolve', 'archive', 'config', 'platform', 'context.ts'],

@@ -1,4 +1,5 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
+import { installFromBundle } from '../../ops/bundle-import.ts'
 import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
@@ -26,11 +27,17 @@ export const install: CommandSpec = {
     { flag: '--build', description: 'Build from source instead of using a pre-built archive' },
     { flag: '--scope <scope>', description: 'user (default) or system (implied by --root)' },
     { flag: '--type <type>', description: 'Build type to use with --build' },
+    { flag: '--from <bundle>', description: 'Install from an air-gap bundle (folder or .tar) without importing it first' },
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
   async run(ctx, args, flags) {
     const opts = { force: flagBool(flags, 'force'), build: flagBool(flags, 'build'), buildType: flagString(flags, 'type') }
     const dryRun = flagBool(flags, 'dryRun')
+    const from = flagString(flags, 'from')
+    if (from !== undefined) {
+      const result = await installFromBundle(ctx, from, args, { dryRun, force: opts.force })
+      return { text: planText(result), json: result }
+    }
     const prompt = promptOptions(ctx.yes, flags)
     if (!dryRun && isInteractive(prompt)) {
       const plan = await installPackages(ctx, args, { ...opts, dryRun: true })

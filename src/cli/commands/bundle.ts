@@ -1,0 +1,100 @@
+/** `zoi bundle create|verify|import|ls`: carry a verified closure across an air gap (SPEC §12). */
+import { ZoiError } from '../../errors.ts'
+import { createBundle, type BundleCreateResult } from '../../ops/bundle-create.ts'
+import { importBundle } from '../../ops/bundle-import.ts'
+import { listBundle, type BundleListing } from '../../ops/bundle-ls.ts'
+import { verifyBundle } from '../../ops/bundle-verify.ts'
+import { flagBool, flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
+import { formatSize } from './cache.ts'
+
+const ACTIONS = ['create', 'verify', 'import', 'ls'] as const
+
+export const bundle: CommandSpec = {
+  usage: 'bundle <action> [...args]',
+  description: 'Air-gap bundles: create (online), verify, import, ls',
+  options: [
+    { flag: '-o, --output <path>', description: 'create: the bundle folder, or a file ending in .tar' },
+    { flag: '--platform <platform>', description: 'create: target platforms (repeatable; default this machine)', repeatable: true },
+    { flag: '--closure <kind>', description: 'create: runtime (default)' },
+    { flag: '--since <bundle>', description: 'create: write only what this older bundle lacks' },
+    { flag: '--zoi-binary <file>', description: 'create: also carry this zoi-<os>-<arch> binary (repeatable)', repeatable: true },
+    { flag: '--dry-run', description: 'create: print the plan with sizes, fetch and write nothing' },
+    { flag: '--quick', description: 'verify: check files only, skip the test install' },
+  ],
+  examples: [
+    'zoi bundle create hello -o /mnt/usb/hello-bundle',
+    'zoi bundle create vim --platform linux-amd64 --platform linux-arm64 --dry-run',
+    'zoi bundle verify /mnt/usb/hello-bundle',
+    'zoi bundle import /mnt/usb/hello-bundle --offline',
+    'zoi install hello --from /mnt/usb/hello-bundle --root /mnt/new-disk',
+  ],
+  async run(ctx, args, flags) {
+    const [raw, ...rest] = args
+    const action = requireAction('bundle', raw, ACTIONS) as (typeof ACTIONS)[number]
+    switch (action) {
+      case 'create': {
+        const output = flagString(flags, 'output')
+        const dryRun = flagBool(flags, 'dryRun')
+        if (!output && !dryRun) throw new ZoiError('USAGE', 'bundle create needs -o <folder | file.tar>', { hint: "e.g. 'zoi bundle create hello -o ./hello-bundle'" })
+        const closure = flagString(flags, 'closure') ?? 'runtime'
+        if (closure !== 'runtime' && closure !== 'build') throw new ZoiError('USAGE', `--closure '${closure}': expected runtime or build`)
+        const result = await createBundle(ctx, {
+          requests: rest, output: output ?? '.', platforms: flagList(flags, 'platform'), closure, since: flagString(flags, 'since'),
+          zoiBinaries: flagList(flags, 'zoiBinary'), dryRun,
+        })
+        return { text: describeCreate(result), json: result }
+      }
+      case 'verify': {
+        const [path] = needArgs('bundle verify <bundle>', rest)
+        const r = await verifyBundle(ctx, path!, { quick: flagBool(flags, 'quick') })
+        const lines = r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`)
+        if (r.exitCode === 0) {
+          lines.push(`ok: ${r.files} files match bundle.json (sha512 ${r.sha512.slice(0, 16)}…)`)
+          for (const p of r.installed) lines.push(`ok: ${p}: the requests install offline from the bundle alone`)
+          for (const p of r.resolved) lines.push(`ok: ${p}: the plan resolves and every archive is on board`)
+        }
+        return { text: lines.join('\n'), json: r, exitCode: r.exitCode }
+      }
+      case 'import': {
+        const [path] = needArgs('bundle import <bundle>', rest)
+        const r = await importBundle(ctx, path!)
+        const regs = r.registries.map((x) => `registry ${x.handle} at ${x.commit.slice(0, 12)}`).join(', ')
+        return { text: `imported ${regs}; ${r.archives} archive(s) into the cache`, json: r }
+      }
+      default: {
+        const [path] = needArgs('bundle ls <bundle>', rest)
+        const r = await listBundle(ctx, path!)
+        return { text: describeListing(r), json: r }
+      }
+    }
+  },
+}
+
+function describeCreate(r: BundleCreateResult): string {
+  const out: string[] = []
+  for (const p of r.platforms) {
+    out.push(`${p.platform}: ${p.packages.length} package(s)`)
+    for (const pkg of p.packages) {
+      const sizes = pkg.download === undefined ? 'size unknown' : `${formatSize(pkg.download)}${pkg.install === undefined ? '' : `, ${formatSize(pkg.install)} installed`}`
+      out.push(`  ${pkg.name} ${pkg.version}  ${pkg.file}  (${sizes})`)
+    }
+    out.push(`  download ${formatSize(p.download)}, installed ${formatSize(p.install)}${p.unknownSizes ? ` (+ ${p.unknownSizes} of unknown size)` : ''}`)
+  }
+  out.push(`Total Download Size: ${formatSize(r.totals.download)}`, `Total Installed Size: ${formatSize(r.totals.install)}`)
+  if (r.dryRun) out.push('(dry run: nothing fetched or written)')
+  else out.push(`wrote ${r.output}: ${r.files} file(s)${r.inherited ? `, ${r.inherited} inherited from the base` : ''}; bundle.json sha512 ${r.sha512!.slice(0, 16)}…`)
+  return out.join('\n')
+}
+
+function describeListing(r: BundleListing): string {
+  const out = [`requests: ${r.requests.join(' ')}`, `created: ${r.created} by zoi ${r.zoi}`]
+  for (const reg of r.registries) out.push(`registry: ${reg.handle} ${reg.url} at ${reg.commit.slice(0, 12)}`)
+  for (const [platform, pkgs] of Object.entries(r.plans)) {
+    out.push(`${platform}:`)
+    for (const p of pkgs) out.push(`  ${p.name} ${p.version}  ${formatSize(p.size)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`)
+  }
+  out.push(`files: ${r.files} (${formatSize(r.bytes)})`, `zoi binaries: ${r.binaries.join(', ') || 'none'}`)
+  out.push(r.base ? `base: ${r.base}` : 'base: none (a full bundle)')
+  out.push(`totals: download ${formatSize(r.totals.download)}, installed ${formatSize(r.totals.install)}`)
+  return out.join('\n')
+}

@@ -1,0 +1,119 @@
+/**
+ * `zoi bundle import` and `zoi install --from`: bringing a verified bundle into a root. The
+ * registry comes in through the same path as a sync from a local repository (staged, then
+ * swapped in whole), with the bundle's index beside it; archives go through `cache add`'s
+ * validation; the import is recorded under the bundle's SHA-512 so that an increment can check
+ * its base. Every file is checked against the manifest first: nothing changes if one is wrong.
+ */
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { checkFiles } from '../bundle/bundle-files.ts'
+import { BUNDLE_DIRS, type BundleManifest } from '../bundle/manifest.ts'
+import { addToCache } from '../cache/index.ts'
+import type { Context } from '../context.ts'
+import { ZoiError } from '../errors.ts'
+import { loadConfig } from '../config/index.ts'
+import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
+import { withLock } from '../platform/lock.ts'
+import { syncClone } from '../registry/git.ts'
+import { recordRegistriesInConfig } from './bundle.ts'
+import { openBundle, type OpenedBundle } from './bundle-open.ts'
+import { installPackages, type InstallResult } from './install.ts'
+
+export interface BundleImportResult {
+  bundle: string
+  sha512: string
+  registries: { handle: string; commit: string }[]
+  archives: number
+}
+
+export async function importBundle(ctx: Context, given: string): Promise<BundleImportResult> {
+  const bundle = await openBundle(ctx, given)
+  try {
+    await checkOrThrow(ctx, bundle)
+    return await withLock(ctx.layout.lockFile, async () => {
+      const registries = await importRegistries(ctx, bundle)
+      const archives = await importArchives(ctx, bundle)
+      await recordImport(ctx, bundle)
+      return { bundle: given, sha512: bundle.sha512, registries, archives }
+    })
+  } finally {
+    await bundle.close()
+  }
+}
+
+/**
+ * `install <source…> --from <bundle>`: the registry comes in (the new root can manage itself
+ * offline afterwards); archives are read from the bundle, not copied into the cache. A dry run
+ * resolves against the bundle's registry in a throw-away db folder and changes nothing.
+ */
+export async function installFromBundle(ctx: Context, given: string, sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
+  const bundle = await openBundle(ctx, given)
+  const scratch = opts.dryRun ? await makeStagingDir(ctx.layout.tmpDir, 'from-') : undefined
+  try {
+    await checkOrThrow(ctx, bundle)
+    const layout = scratch ? { ...ctx.layout, dbDir: scratch, fallbackDbDirs: [], configWriteFile: join(scratch, 'config.yaml') } : ctx.layout
+    const target = { ...ctx, layout }
+    if (scratch) await importRegistries(target, bundle)
+    else await withLock(ctx.layout.lockFile, () => importRegistries(target, bundle))
+    // The import named the bundle's registries in the config: read it again.
+    const config = await loadConfig(scratch ? [...layout.configFiles, layout.configWriteFile] : layout.configFiles)
+    const pkgDirs = [join(bundle.root, BUNDLE_DIRS.archives), ...ctx.pkgDirs]
+    return await installPackages({ ...target, config, pkgDirs }, sources.length > 0 ? sources : bundle.manifest.requests, opts)
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true })
+    await bundle.close()
+  }
+}
+
+/** Quick verification: every file's size and SHA-512, nothing extra, and the base imported before. */
+export async function checkOrThrow(ctx: Context, bundle: OpenedBundle): Promise<void> {
+  const problems = await checkFiles(bundle.root, bundle.manifest)
+  if (problems.length > 0) {
+    throw new ZoiError('INTEGRITY', `bundle ${bundle.path} failed verification:\n${problems.map((p) => `  ${p.detail}`).join('\n')}`, {
+      hint: 'copy the bundle again, or make a new one on the online machine',
+    })
+  }
+  const base = bundle.manifest.base
+  if (base && !existsSync(join(ctx.layout.bundlesDir, `${base}.json`))) {
+    throw new ZoiError('REFUSED', `bundle ${bundle.path} is an increment of bundle ${base.slice(0, 16)}…, which was never imported here`, {
+      hint: "import the base bundle first ('zoi bundle import <base>'), then this one",
+    })
+  }
+}
+
+/** Each registry: its bare repository synced into `<db>/<handle>` (atomic), then its index. */
+export async function importRegistries(ctx: Context, bundle: OpenedBundle): Promise<{ handle: string; commit: string }[]> {
+  const out: { handle: string; commit: string }[] = []
+  await mkdir(ctx.layout.dbDir, { recursive: true })
+  for (const r of bundle.manifest.registries) {
+    ctx.report({ kind: 'phase', phase: 'bundle', text: `Importing registry ${r.handle} at ${r.commit.slice(0, 12)}` })
+    const synced = await syncClone({ url: join(bundle.root, r.git), dir: join(ctx.layout.dbDir, r.handle), net: ctx.net, report: ctx.report })
+    if (synced.head !== r.commit) {
+      throw new ZoiError('INTEGRITY', `bundle ${bundle.path}: registry ${r.handle} is at ${synced.head.slice(0, 12)}, the manifest says ${r.commit.slice(0, 12)}`)
+    }
+    const db = join(ctx.layout.dbDir, `${r.handle}.db`)
+    await copyFile(join(bundle.root, r.index), `${db}.tmp`)
+    for (const s of ['-wal', '-shm']) await rm(`${db}${s}`, { force: true })
+    await rename(`${db}.tmp`, db)
+    out.push({ handle: r.handle, commit: r.commit })
+  }
+  await recordRegistriesInConfig(ctx, bundle.manifest.registries.map((r) => ({ handle: r.handle, url: r.url, default: r.default, packages: 0 })))
+  return out
+}
+
+async function importArchives(ctx: Context, bundle: OpenedBundle): Promise<number> {
+  const dir = join(bundle.root, BUNDLE_DIRS.archives)
+  if (!existsSync(dir)) return 0
+  const files = (await readdir(dir)).filter((n) => /\.(pkg\.tar\.zst|zpa)$/.test(n)).map((n) => join(dir, n))
+  if (files.length === 0) return 0
+  return (await addToCache(files, { cacheDir: ctx.layout.cacheDir, report: ctx.report })).length
+}
+
+async function recordImport(ctx: Context, bundle: OpenedBundle): Promise<void> {
+  await mkdir(ctx.layout.bundlesDir, { recursive: true })
+  await writeFileAtomic(join(ctx.layout.bundlesDir, `${bundle.sha512}.json`), bundle.text)
+}
+
+export type { BundleManifest }
