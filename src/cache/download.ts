@@ -9,11 +9,12 @@
  */
 import { rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseHashSidecar, parseSizeSidecar, sidecarPaths, type ArchiveSizes } from '../archive/index.ts'
+import { hashFile, parseHashSidecar, parseSizeSidecar, sidecarPaths, type ArchiveSizes } from '../archive/index.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import { writeFileAtomic } from '../platform/fs.ts'
 import { redactUrl, type DownloadResult, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
+import { isOciUrl, locateOciFile, OciSession, parseOciTarget } from './oci.ts'
 import { sha512Of, verifyArchive, type KnownHash, type Verification } from './verify.ts'
 
 /** One place an archive can be downloaded from (the registry's `Candidate`, received as data). */
@@ -78,16 +79,20 @@ export async function downloadArchive(req: DownloadRequest, ctx: DownloadContext
   )
 }
 
-async function tryCandidate(c: DownloadSource, req: DownloadRequest, ctx: DownloadContext): Promise<Downloaded> {
+async function tryCandidate(given: DownloadSource, req: DownloadRequest, ctx: DownloadContext): Promise<Downloaded> {
   const staged = join(ctx.cacheDir, INCOMING_DIR, req.fileName)
   const onBytes = (loaded: number, total?: number) =>
     ctx.report({ kind: 'advance', phase: 'fetch', loaded, total, item: req.fileName })
+  // An oci:// candidate becomes the blob URLs of its artifact's layers (plus auth headers).
+  const oci = isOciUrl(given.url) ? await resolveOciSource(ctx.net, given) : undefined
+  const c = oci?.source ?? given
   // The archive comes first: a source that lacks the archive is a plain miss (exit 5), while
   // one that has it but no usable checksum is an integrity problem (exit 6).
-  const first = await downloadResuming(ctx.net, c.url, staged, onBytes)
+  const first = await downloadResuming(ctx.net, c.url, staged, onBytes, oci?.headers)
   try {
-    const hash = req.indexHash ?? (await fetchHash(c, req, ctx.net))
-    const sizes = req.indexHash || req.indexSize !== undefined ? undefined : await fetchSizes(c, ctx.net)
+    if (oci) await checkOciDigest(staged, oci.digest, given.url)
+    const hash = req.indexHash ?? (await fetchHash(c, req, ctx.net, oci?.headers))
+    const sizes = req.indexHash || req.indexSize !== undefined ? undefined : await fetchSizes(c, ctx.net, oci?.headers)
     const size = req.indexSize !== undefined ? { bytes: req.indexSize, source: 'the registry index' }
       : sizes?.down !== undefined ? { bytes: sizes.down, source: redactUrl(c.sizeUrl ?? c.url) } : undefined
     const verify = () => verifyArchive(staged, {
@@ -100,24 +105,43 @@ async function tryCandidate(c: DownloadSource, req: DownloadRequest, ctx: Downlo
     } catch (e) {
       // A `.part` left by an earlier source may have been the bad half: once more from zero.
       if (first.resumedFrom === 0 || !isZoiError(e, 'INTEGRITY')) throw e
-      await downloadResuming(ctx.net, c.url, staged, onBytes)
+      await downloadResuming(ctx.net, c.url, staged, onBytes, oci?.headers)
+      if (oci) await checkOciDigest(staged, oci.digest, given.url)
       verification = await verify()
     }
     const path = await moveIntoCache(staged, ctx.cacheDir, req.fileName, verification, sizes)
-    return { path, url: redactUrl(c.url), verification }
+    return { path, url: redactUrl(given.url), verification }
   } finally {
     // Unverified bytes never stay (after a successful move this finds nothing).
     await rm(staged, { force: true })
   }
 }
 
+/** The blob URLs behind an oci:// candidate; an artifact without the archive is a miss. */
+async function resolveOciSource(net: Net, c: DownloadSource): Promise<{ source: DownloadSource; digest: string; headers: Record<string, string> }> {
+  const session = new OciSession(net, parseOciTarget(c.url.slice(0, c.url.lastIndexOf('/'))))
+  const archive = await locateOciFile(net, c.url, session)
+  if (!archive) throw new ZoiError('NETWORK', `${redactUrl(c.url)}: the OCI registry has no such artifact`, { data: { status: 404 } })
+  const side = async (url?: string) => (url && isOciUrl(url) ? (await locateOciFile(net, url, session))?.url : undefined)
+  return { source: { url: archive.url, hashUrl: await side(c.hashUrl), sizeUrl: await side(c.sizeUrl) }, digest: archive.digest, headers: archive.headers }
+}
+
+/** The registry must serve the bytes its manifest names (sha256 digest); the SHA-512 check follows. */
+async function checkOciDigest(path: string, digest: string, url: string): Promise<void> {
+  const got = `sha256:${await hashFile(path, 'sha256')}`
+  if (got !== digest) {
+    await rm(path, { force: true })
+    throw new ZoiError('INTEGRITY', `${redactUrl(url)}: the OCI blob does not match its digest (got ${got.slice(0, 19)}…, manifest says ${digest.slice(0, 19)}…)`)
+  }
+}
+
 /** Net.download plus what it leaves to callers: resuming after a dropped body, stale `.part`s. */
-async function downloadResuming(net: Net, url: string, dest: string, onBytes: (l: number, t?: number) => void): Promise<DownloadResult> {
+async function downloadResuming(net: Net, url: string, dest: string, onBytes: (l: number, t?: number) => void, headers?: Record<string, string>): Promise<DownloadResult> {
   const part = `${dest}.part`
   for (let attempt = 0; ; attempt++) {
     const before = await sizeOf(part)
     try {
-      return await net.download(url, dest, onBytes)
+      return await net.download(url, dest, onBytes, headers)
     } catch (e) {
       if (!isZoiError(e, 'NETWORK') || attempt >= MAX_RESUMES) throw e
       if (e.data?.status === 416) {
@@ -130,11 +154,11 @@ async function downloadResuming(net: Net, url: string, dest: string, onBytes: (l
   }
 }
 
-async function fetchHash(c: DownloadSource, req: DownloadRequest, net: Net): Promise<KnownHash | undefined> {
+async function fetchHash(c: DownloadSource, req: DownloadRequest, net: Net, headers?: Record<string, string>): Promise<KnownHash | undefined> {
   if (c.hashUrl === undefined) return undefined
   const source = redactUrl(c.hashUrl)
   try {
-    const parsed = parseHashSidecar(await net.getText(c.hashUrl), { archiveName: req.fileName, source })
+    const parsed = parseHashSidecar(await net.getText(c.hashUrl, headers), { archiveName: req.fileName, source })
     return { ...parsed, origin: 'download', source }
   } catch (e) {
     if (!isZoiError(e, 'NETWORK') && !isZoiError(e, 'INTEGRITY')) throw e
@@ -148,10 +172,10 @@ async function fetchHash(c: DownloadSource, req: DownloadRequest, net: Net): Pro
 }
 
 /** Sizes are advisory: a missing or unreadable `.size` is ignored. */
-async function fetchSizes(c: DownloadSource, net: Net): Promise<ArchiveSizes | undefined> {
+async function fetchSizes(c: DownloadSource, net: Net, headers?: Record<string, string>): Promise<ArchiveSizes | undefined> {
   if (c.sizeUrl === undefined) return undefined
   try {
-    return parseSizeSidecar(await net.getText(c.sizeUrl), redactUrl(c.sizeUrl))
+    return parseSizeSidecar(await net.getText(c.sizeUrl, headers), redactUrl(c.sizeUrl))
   } catch (e) {
     if (!isZoiError(e, 'NETWORK') && !isZoiError(e, 'INTEGRITY')) throw e
     return undefined

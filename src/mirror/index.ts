@@ -11,6 +11,7 @@ export {
   archiveRelPath, flatRelPath, FLAT_DIR, MANIFEST_JSON, MANIFEST_SHA512, mirrorGitUrl, mirrorPkgLink, PKGS_DIR, REGISTRY_GIT, STATE_DIR,
   type MirroredArchive,
 } from './mirror-layout.ts'
+export { pushArchives, type PushResult } from './oci-push.ts'
 export { updateServerInfo } from './server-info.ts'
 export { startMirrorServer, type MirrorServer, type MirrorServerOptions } from './mirror-server.ts'
 export { archiveItems, selectPackages, type ArchiveItem, type Selection } from './package-select.ts'

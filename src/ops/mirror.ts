@@ -7,12 +7,12 @@
  */
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { fetchArchives, locateArchive } from '../cache/index.ts'
+import { fetchArchives, isOciUrl, locateArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import {
   archiveItems, archiveRelPath, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
-  REGISTRY_GIT, selectPackages, STATE_DIR, updateServerInfo, writeManifest, type ArchiveItem,
+  pushArchives, REGISTRY_GIT, selectPackages, STATE_DIR, updateServerInfo, writeManifest, type ArchiveItem, type PushResult,
 } from '../mirror/index.ts'
 import { hostPlatform, parsePlatform, platformString, type Platform } from '../platform/arch.ts'
 import { makeStagingDir } from '../platform/fs.ts'
@@ -38,6 +38,12 @@ export interface MirrorResult {
   registry: { handle: string; url: string; branch: string; upstream: string; head: string; changed: boolean; baseUrl?: string }
   archives: { copied: string[]; unchanged: string[]; built: string[]; missing: { file: string; code: string; reason: string }[] }
   manifest: { files: number; hashed: number }
+}
+
+/** `zoi mirror push <dir> oci://host/namespace`: the folder's archives as OCI artifacts. */
+export async function pushMirror(ctx: Context, dir: string, target: string): Promise<PushResult> {
+  if (!isOciUrl(target)) throw new ZoiError('USAGE', `push target '${redactUrl(target)}' is not an oci:// location`, { hint: 'e.g. zoi mirror push ./mirror oci://registry.lan:5000/zoi' })
+  return pushArchives({ dir: resolve(dir), target, net: ctx.net, report: ctx.report })
 }
 
 export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise<MirrorResult> {

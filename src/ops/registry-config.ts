@@ -8,7 +8,8 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { REGISTRY_KEYWORDS, updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { isRemoteUrl } from '../platform/net.ts'
+import { isOciUrl } from '../cache/index.ts'
+import { isRemoteUrl, redactUrl } from '../platform/net.ts'
 
 /** A registry URL as stored: keywords expanded, local paths made absolute. */
 export function normalizeRegistryUrl(input: string): string {
@@ -82,11 +83,11 @@ function safeNormalize(s: string): string | undefined {
 }
 
 export async function addCacheMirror(ctx: Context, url: string): Promise<string[]> {
-  if (!isRemoteUrl(url) && !isAbsolute(url)) {
-    throw new ZoiError('USAGE', `cache mirror '${url}' must be an http(s) URL or an absolute path`)
+  if (!isRemoteUrl(url) && !isOciUrl(url) && !isAbsolute(url)) {
+    throw new ZoiError('USAGE', `cache mirror '${redactUrl(url)}' must be an http(s) or oci:// URL, or an absolute path`)
   }
   const base = url.replace(/\/+$/, '')
-  if (ctx.config.cache_mirrors.includes(base)) throw new ZoiError('REFUSED', `cache mirror '${base}' already exists`)
+  if (ctx.config.cache_mirrors.includes(base)) throw new ZoiError('REFUSED', `cache mirror '${redactUrl(base)}' already exists`)
   let result: string[] = []
   await updateConfigFile(ctx.layout.configWriteFile, (cur) => ({ cache_mirrors: (result = [...(cur.cache_mirrors ?? []), base]) }))
   return result
@@ -101,6 +102,6 @@ export async function removeCacheMirror(ctx: Context, url: string): Promise<stri
     found = list.includes(base)
     return { cache_mirrors: (result = list.filter((m) => m !== base)) }
   })
-  if (!found) throw new ZoiError('NOT_FOUND', `cache mirror '${base}' not found`, { hint: "see 'zoi cache mirror ls'" })
+  if (!found) throw new ZoiError('NOT_FOUND', `cache mirror '${redactUrl(base)}' not found`, { hint: "see 'zoi cache mirror ls'" })
   return result
 }

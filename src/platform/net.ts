@@ -46,9 +46,9 @@ export interface Net {
   /** A request whose non-2xx status is returned, not thrown (the git transport needs that). */
   request(req: RawRequest): Promise<RawResponse>
   /** GET text; a non-2xx status is a NETWORK error naming the URL. */
-  getText(url: string): Promise<string>
+  getText(url: string, headers?: Record<string, string>): Promise<string>
   /** GET into `dest` via `dest + '.part'`, resuming a partial file with HTTP Range. */
-  download(url: string, dest: string, onBytes?: (loaded: number, total?: number) => void): Promise<DownloadResult>
+  download(url: string, dest: string, onBytes?: (loaded: number, total?: number) => void, headers?: Record<string, string>): Promise<DownloadResult>
 }
 
 const DEFAULTS = { timeoutMs: 30_000, retries: 2, backoffMs: 250 }
@@ -137,8 +137,8 @@ export function createNet(options: NetOptions): Net {
       }
     },
 
-    async getText(url) {
-      const res = await withRetries({ url })
+    async getText(url, headers) {
+      const res = await withRetries({ url, headers })
       if (!res.ok) {
         await res.body?.cancel()
         throw httpError(res, url)
@@ -146,12 +146,12 @@ export function createNet(options: NetOptions): Net {
       return await res.text()
     },
 
-    async download(url, dest, onBytes) {
+    async download(url, dest, onBytes, headers) {
       if (opts.offline) refuseOffline(url)
       const part = dest + '.part'
       await mkdir(dirname(dest), { recursive: true })
       const have = await stat(part).then((s) => s.size, () => 0)
-      const res = await withRetries({ url }, have > 0 ? { range: `bytes=${have}-` } : {})
+      const res = await withRetries({ url, headers }, have > 0 ? { range: `bytes=${have}-` } : {})
       if (!res.ok) {
         await res.body?.cancel()
         throw httpError(res, url)

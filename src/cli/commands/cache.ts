@@ -1,6 +1,7 @@
 /** `zoi cache add|ls|clear|mirror`: the archive cache (SPEC §8). */
 import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
 import { cacheAdd, cacheClear, cacheList } from '../../ops/cache.ts'
+import { redactUrl } from '../../platform/net.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const cache: CommandSpec = {
@@ -41,17 +42,17 @@ async function runMirror(ctx: Parameters<CommandSpec['run']>[0], rest: string[])
     case 'add': {
       const [url] = needArgs('cache mirror add <url>', more)
       const list = await addCacheMirror(ctx, url!)
-      return { text: `Added cache mirror: ${url}`, json: list }
+      return { text: `Added cache mirror: ${redactUrl(url!)}`, json: list.map(redactUrl) }
     }
     case 'remove': {
       const [url] = needArgs('cache mirror remove <url>', more)
       const list = await removeCacheMirror(ctx, url!)
-      return { text: `Removed cache mirror: ${url}`, json: list }
+      return { text: `Removed cache mirror: ${redactUrl(url!)}`, json: list.map(redactUrl) }
     }
     default: {
       needArgs('cache mirror ls', more, 0)
       const list = ctx.config.cache_mirrors
-      return { text: list.length ? list.join('\n') : 'No cache mirrors configured.', json: list }
+      return { text: list.length ? list.map(redactUrl).join('\n') : 'No cache mirrors configured.', json: list.map(redactUrl) }
     }
   }
 }

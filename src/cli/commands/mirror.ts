@@ -1,11 +1,11 @@
 /** `zoi mirror` and `zoi serve`: self-contained registry + archive mirrors (seed 001). */
 import { ZoiError } from '../../errors.ts'
-import { mirrorRegistry, type MirrorResult } from '../../ops/mirror.ts'
+import { mirrorRegistry, pushMirror, type MirrorResult } from '../../ops/mirror.ts'
 import { DEFAULT_PORT, startServe, untilStopSignal } from '../../ops/serve.ts'
 import { flagBool, flagList, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 
 export const mirror: CommandSpec = {
-  usage: 'mirror <dir>',
+  usage: 'mirror <dir> [...target]',
   description: 'Create or update a mirror directory: registry.git, archives with sidecars, a manifest',
   options: [
     { flag: '--registry <handle>', description: 'Which registry (handle or URL; default: the default registry)' },
@@ -17,9 +17,15 @@ export const mirror: CommandSpec = {
   ],
   examples: [
     'zoi mirror ./mirror --all --base-url http://mirror.lan:8080',
+    'zoi mirror push ./mirror oci://registry.lan:5000/zoi',
     'zoi mirror ./mirror --packages hello --platform linux-amd64 --platform linux-arm64 --pkg-dir ./built',
   ],
   async run(ctx, args, flags) {
+    if (args[0] === 'push') {
+      const [dir, target] = needArgs('mirror push <dir> oci://host/namespace', args.slice(1), 2)
+      const pushed = await pushMirror(ctx, dir!, target!)
+      return { text: `pushed ${pushed.pushed.length} archive(s) to ${pushed.target}, ${pushed.unchanged.length} already there`, json: pushed }
+    }
     const [dir] = needArgs('mirror <dir>', args)
     const result = await mirrorRegistry(ctx, {
       dir: dir!,
