@@ -37,7 +37,7 @@ const ALLOWED: Record<string, string[]> = {
   mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts'],
   registry: ['lua', 'resolve', 'archive', 'config', 'platform', 'context.ts', 'trust'],
   store: ['archive', 'config', 'platform', 'context.ts'],
-  cache: ['archive', 'config', 'platform', 'context.ts', 'trust'],
+  cache: ['archive', 'config', 'platform', 'context.ts'],
   trust: ['config', 'platform'],
   archive: ['platform'],
   lua: [],
