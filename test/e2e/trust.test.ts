@@ -59,7 +59,7 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
       }
     }
   })
-  afterAll(removeTempDirs)
+  afterAll(async () => { if (!process.env.ZOI_KEEP_TMP) await removeTempDirs() })
 
   test('key add / trust / ls, then a sync verifies the gpg-signed HEAD', async () => {
     expect((await zoi('key', 'add', alice.publicFile, '--name', 'alice')).exitCode).toBe(0)
@@ -120,6 +120,21 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
     const r3 = await zoi('sync')
     expect(r3.exitCode, formatResult(r3)).toBe(0)
     expect(git(clone, ['rev-parse', 'HEAD'])).toBe(git(repo, ['rev-parse', 'HEAD']))
+  })
+
+  test('sync export carries keys and anchors: the other machine verifies and installs offline', async () => {
+    const bundle = join(home, 'registry.tar.zst')
+    const ex = await zoi('sync', 'export', bundle)
+    expect(ex.exitCode, formatResult(ex)).toBe(0)
+    const other = makeTempDir()
+    const imp = await runZoi(['sync', 'import', bundle, '--offline'], { home: other })
+    expect(imp.exitCode, formatResult(imp)).toBe(0)
+    const keys = JSON.parse((await runZoi(['key', 'ls', '--json'], { home: other })).stdout) as { name: string; trustedBy: string[] }[]
+    expect(keys.map((k) => [k.name, k.trustedBy])).toEqual([['alice', ['example']], ['mallory', []]])
+    const bad = await runZoi(['install', 'hello', '--offline', '--pkg-dir', dirs.wrong], { home: other })
+    expect(bad.exitCode, formatResult(bad)).toBe(6)
+    const good = await runZoi(['install', 'hello', '--offline', '--pkg-dir', dirs.good], { home: other })
+    expect(good.exitCode, formatResult(good)).toBe(0)
   })
 
   test('package build --sign writes a .sig that gpg --verify accepts; enforcement with no keys refuses', async () => {
