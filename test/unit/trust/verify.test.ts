@@ -8,7 +8,7 @@ import { HAS_GPG, gpg, gpgSign, gpgVerifies, makeGpgKey, type GpgKey } from '../
 
 const NOW = new Date()
 
-describe.skipIf(!HAS_GPG)('detached signatures (gpg is not installed)', () => {
+describe.skipIf(!HAS_GPG)('detached signatures (needs gnupg)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zoi-trust-'))
   const ring = join(dir, 'pgps')
   const data = join(dir, 'data.bin')
