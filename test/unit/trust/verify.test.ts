@@ -78,6 +78,21 @@ describe.skipIf(!HAS_GPG)('detached signatures (needs gnupg)', () => {
     expect(e.message).toContain('from the future')
   })
 
+  test('a revoked key is refused, naming it and the revocation date', async () => {
+    const k = makeGpgKey('Revoked <revoked@example.org>')
+    const sig = gpgSign(k, data, { out: join(dir, 'revoked.sig') })
+    // gpg leaves a revocation certificate, its armor line escaped with ':', in openpgp-revocs.d.
+    const cert = readFileSync(join(k.home, 'openpgp-revocs.d', `${k.fingerprint}.rev`), 'utf8').replace(':-----BEGIN', '-----BEGIN')
+    gpg(k.home, ['--import'], { input: cert })
+    const pub = gpg(k.home, ['--armor', '--export', k.fingerprint])
+    await addKey(ring, new TextEncoder().encode(pub), { source: 'revoked.asc', name: 'revoked' })
+    const keys = anchorKeys(await loadKeyring([ring]), { ids: ['revoked'], origin: 'test' }, 'x')
+    expect(keys[0]!.revoked).not.toBeNull()
+    const e = await verifyDetached({ subject: 'archive data.bin', data: readFileSync(data), signature: readFileSync(sig), sigSource: sig }, keys, NOW).catch((e) => e)
+    expect(e.message).toContain("'revoked'")
+    expect(e.message).toContain(`revoked on ${new Date().toISOString().slice(0, 10)}`)
+  })
+
   test('zoi signs, gpg verifies', async () => {
     const { signature } = await signDetached(readFileSync(data), { source: alice.secretFile, data: readFileSync(alice.secretFile), passphrase: async () => '' })
     const out = join(dir, 'zoi.sig')
