@@ -16,18 +16,24 @@ import { anchorKeys, anchorsForHandle, loadKeyring, verifyDetached, type Anchors
 export function archiveSignaturePolicy(ctx: Context, handle: string, registryDir?: string): SignaturePolicy | undefined {
   const anchors = anchorsForHandle(ctx.config, handle)
   if (anchors === undefined) return undefined
-  let ring: Promise<RingKey[]> | undefined
   let reference: Promise<Date> | undefined
   return {
     trusted: describeAnchors(anchors),
     async verify(archivePath, signature, sigSource) {
       const fileName = basename(archivePath)
-      ring ??= loadKeyring(ctx.layout.pgpDirs)
-      const keys = anchorKeys(await ring, anchors, `archive ${fileName}`)
+      const keys = anchorKeys(await keyringOf(ctx), anchors, `archive ${fileName}`)
       reference ??= referenceTime(registryDir)
       await verifyDetached({ subject: `archive ${fileName}`, data: await readFile(archivePath), signature, sigSource }, keys, await reference)
     },
   }
+}
+
+/** One keyring read per run, however many archives are checked. */
+const rings = new WeakMap<Context, Promise<RingKey[]>>()
+function keyringOf(ctx: Context): Promise<RingKey[]> {
+  let ring = rings.get(ctx)
+  if (ring === undefined) rings.set(ctx, (ring = loadKeyring(ctx.layout.pgpDirs)))
+  return ring
 }
 
 function describeAnchors(a: Anchors): string {

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { HAS_GPG, gpgSign, gpgVerifies, makeGpgKey, type GpgKey } from '../support/gpg.ts'
 import { makeTempDir as makeRepoDir, removeTempDirs } from '../support/make-git-repo.ts'
 import { formatResult, makeTempDir, runZoi } from '../support/run-cli.ts'
+import { startStaticServer } from '../support/static-server.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
 const NAMES = ['hello', 'libgreet', 'base']
@@ -135,6 +136,35 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
     expect(bad.exitCode, formatResult(bad)).toBe(6)
     const good = await runZoi(['install', 'hello', '--offline', '--pkg-dir', dirs.good], { home: other })
     expect(good.exitCode, formatResult(good)).toBe(0)
+  })
+
+  test('online: repo.yaml pgp: keys are imported untrusted; archives and their .sig are downloaded, then reinstall offline from the cache', async () => {
+    const served = await makeRepoDir('zoi-served-')
+    for (const f of readdirSync(dirs.good)) copyFileSync(join(dirs.good, f), join(served, f))
+    copyFileSync(mallory.publicFile, join(served, 'mallory.asc'))
+    const files = await startStaticServer(served)
+    try {
+      writeFileSync(join(repo, 'repo.yaml'), `${readFileSync(join(EXAMPLES, 'repo.yaml'), 'utf8')}pkg:\n  - {type: main, url: "${files.url}"}\npgp:\n  - {name: offered, key: "${files.url}/mallory.asc"}\n`)
+      git(repo, ['commit', '-q', '-a', '-S', '-m', 'archives online'], alice)
+      const sync = await zoi('sync')
+      expect(sync.exitCode, formatResult(sync)).toBe(0)
+      const rows = JSON.parse((await zoi('key', 'ls', '--json')).stdout) as { name: string; trustedBy: string[] }[]
+      expect(rows.find((r) => r.name === 'offered')?.trustedBy).toEqual([])
+
+      expect((await zoi('uninstall', 'hello', 'libgreet')).exitCode).toBe(0)
+      const r = await zoi('install', 'hello')
+      expect(r.exitCode, formatResult(r)).toBe(0)
+      expect(files.hits).toContain(`GET /${readdirSync(dirs.good).find((f) => f.startsWith('hello') && f.endsWith('.sig'))}`)
+      const cache = join(home, '.zoi/cache/archives')
+      expect(readdirSync(cache).filter((f) => f.endsWith('.sig')).length).toBe(2)
+    } finally {
+      await files.stop()
+    }
+    expect((await zoi('uninstall', 'hello', 'libgreet')).exitCode).toBe(0)
+    const again = CAN_UNSHARE
+      ? await runCommandIn(['unshare', '-n', resolve(import.meta.dir, '../../dist/zoi'), 'install', 'hello', '--offline'])
+      : await zoi('install', 'hello', '--offline')
+    expect(again.exitCode, formatResult(again)).toBe(0)
   })
 
   test('package build --sign writes a .sig that gpg --verify accepts; enforcement with no keys refuses', async () => {
