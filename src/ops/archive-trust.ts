@@ -21,9 +21,10 @@ export function archiveSignaturePolicy(ctx: Context, handle: string, registryDir
     trusted: describeAnchors(anchors),
     async verify(archivePath, signature, sigSource) {
       const fileName = basename(archivePath)
-      const keys = anchorKeys(await keyringOf(ctx), anchors, `archive ${fileName}`)
+      const ring = await keyringOf(ctx)
+      const keys = anchorKeys(ring, anchors, `archive ${fileName}`)
       reference ??= referenceTime(registryDir)
-      await verifyDetached({ subject: `archive ${fileName}`, data: await readFile(archivePath), signature, sigSource }, keys, await reference)
+      await verifyDetached({ subject: `archive ${fileName}`, data: await readFile(archivePath), signature, sigSource }, keys, await reference, ring)
     },
   }
 }

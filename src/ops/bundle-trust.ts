@@ -39,9 +39,10 @@ function configured(ctx: Context, e: { handle: string; url: string }): RegistryR
 export async function verifyBundledHead(ctx: Context, unpacked: string, e: { handle: string; url: string }): Promise<void> {
   const anchors = anchorsForRef(ctx.config, configured(ctx, e), e.handle)
   if (anchors === undefined) return
-  const keys = anchorKeys(await loadKeyring(ctx.layout.pgpDirs), anchors, `registry '${e.handle}'`)
+  const ring = await loadKeyring(ctx.layout.pgpDirs)
+  const keys = anchorKeys(ring, anchors, `registry '${e.handle}'`)
   const dir = join(unpacked, e.handle)
-  await verifyCommit(join(dir, '.git'), await headCommit(dir), { label: e.handle, keys })
+  await verifyCommit(join(dir, '.git'), await headCommit(dir), { label: e.handle, keys, ring })
 }
 
 /** Add the bundle's keys to the keyring; a name already holding another key is kept (warning). */

@@ -17,9 +17,10 @@ export async function commitVerifier(ctx: Context, ref: RegistryRef): Promise<He
   const label = ref.handle || redactUrl(ref.url)
   const anchors = anchorsForRef(ctx.config, ref, label)
   if (anchors === undefined) return undefined
-  const keys = anchorKeys(await loadKeyring(ctx.layout.pgpDirs), anchors, `registry '${label}'`)
+  const ring = await loadKeyring(ctx.layout.pgpDirs)
+  const keys = anchorKeys(ring, anchors, `registry '${label}'`)
   return async (gitdir, oid) => {
-    const check = await verifyCommit(gitdir, oid, { label, keys })
+    const check = await verifyCommit(gitdir, oid, { label, keys, ring })
     ctx.report({ kind: 'info', text: `commit ${oid.slice(0, 12)} of '${label}' is signed by '${check.signer}' (${check.fingerprint})` })
   }
 }

@@ -13,6 +13,8 @@ export interface CommitTrust {
   /** The registry's name for messages. */
   label: string
   keys: readonly RingKey[]
+  /** The whole keyring, to name an untrusted signer. */
+  ring?: readonly RingKey[]
 }
 
 /** A commit's gpg signature, checked against `trust.keys`; throws INTEGRITY naming commit and signer. */
@@ -31,6 +33,7 @@ export async function verifyCommit(gitdir: string, oid: string, trust: CommitTru
       { subject, data: new TextEncoder().encode(payload), signature: commit.gpgsig, sigSource: `the gpgsig of commit ${oid.slice(0, 12)}` },
       trust.keys,
       commitTime,
+      trust.ring,
     )
     return { ...check, commitTime }
   } catch (e) {

@@ -28,7 +28,11 @@ export interface SignatureCheck {
   created: Date
 }
 
-export async function verifyDetached(obj: SignedObject, keys: readonly RingKey[], notAfter: Date): Promise<SignatureCheck> {
+/**
+ * `keys` are the anchors; `ring` (the whole keyring) only serves to name a signer that is known
+ * here but not trusted.
+ */
+export async function verifyDetached(obj: SignedObject, keys: readonly RingKey[], notAfter: Date, ring: readonly RingKey[] = keys): Promise<SignatureCheck> {
   const pgp = await openpgp()
   const fail = (message: string, hint?: string): never => {
     throw new ZoiError('INTEGRITY', message, { hint, data: { subject: obj.subject, signature: obj.sigSource } })
@@ -47,7 +51,9 @@ export async function verifyDetached(obj: SignedObject, keys: readonly RingKey[]
   const issuers = keyIds.map((id) => id.toHex().toUpperCase())
   const signer = keys.find((k) => keyIds.some((id) => k.key.getKeys(id).length > 0))
   if (!signer) {
-    return fail(`${obj.subject} is signed by key ${issuers.join(', ') || '(unknown)'}, which is not a trusted key (trusted: ${trusted})`,
+    const known = ring.find((k) => keyIds.some((id) => k.key.getKeys(id).length > 0))
+    const by = known ? keyLabel(known.name, known.fingerprint) : issuers.join(', ') || '(unknown)'
+    return fail(`${obj.subject} is signed by key ${by}, which is not a trusted key (trusted: ${trusted})`,
       `the signature ${obj.sigSource} was made by another key; get a copy signed by a trusted key`)
   }
   const who = keyLabel(signer.name, signer.fingerprint)

@@ -79,7 +79,7 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
     const wrong = await zoi('install', 'hello', '--offline', '--pkg-dir', dirs.wrong)
     expect(wrong.exitCode, formatResult(wrong)).toBe(6)
     expect(wrong.stderr).toContain('.pkg.tar.zst')
-    expect(wrong.stderr).toContain(mallory.fingerprint.slice(-16))
+    expect(wrong.stderr).toContain(`is signed by key 'mallory' (${mallory.fingerprint.slice(-16)}), which is not a trusted key`)
     const missing = await zoi('install', 'hello', '--offline', '--pkg-dir', dirs.unsigned)
     expect(missing.exitCode, formatResult(missing)).toBe(6)
     expect(missing.stderr).toContain('no signature for archive')
@@ -112,7 +112,7 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
     git(repo, ['commit', '-q', '--allow-empty', '-S', '-m', 'signed by mallory'], mallory)
     const r2 = await zoi('sync')
     expect(r2.exitCode, formatResult(r2)).toBe(6)
-    expect(r2.stderr).toContain(mallory.fingerprint.slice(-16))
+    expect(r2.stderr).toContain(`signed by key 'mallory' (${mallory.fingerprint.slice(-16)})`)
     expect(git(clone, ['rev-parse', 'HEAD'])).toBe(before)
     // The index still answers for the verified commit.
     expect((await zoi('show', 'hello')).exitCode).toBe(0)
