@@ -3,7 +3,7 @@
  * copy) and writes `.hash`, `.size` and `.files` beside each archive, so the cache describes
  * itself and verifies offline. `clear` removes only what belongs to archives, never other files.
  */
-import { copyFile, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { hashFile, listArchive, listDataFiles, sidecarPaths, type ArchiveEntry } from '../archive/index.ts'
 import { ZoiError, describeError, errnoCode, isZoiError, type ErrorCode } from '../errors.ts'
@@ -84,6 +84,10 @@ async function addOne(file: string, cacheDir: string): Promise<AddedArchive> {
     await writeFileAtomic(s.hash, `${checked.sha512}  ${fileName}\n`)
     await writeFileAtomic(s.size, `down: ${checked.down}\ninstall: ${checked.install}\n`)
     await writeFileAtomic(s.files, checked.files.map((f) => `${f}\n`).join(''))
+    // A detached signature beside travels with the archive (checked at install, against the
+    // anchors of the archive's registry); a stale one from an earlier copy must not stay.
+    if (await isRegularFile(`${file}.sig`)) await writeFileAtomic(`${final}.sig`, await readFile(`${file}.sig`))
+    else await rm(`${final}.sig`, { force: true })
     await rename(tmp, final)
     return { ...checked.name, source: file, path: final, sha512: checked.sha512, replaced }
   } finally {

@@ -23,6 +23,7 @@ export interface DownloadSource {
   hashUrl?: string
   sizeUrl?: string
   filesUrl?: string
+  sigUrl?: string
 }
 
 export interface DownloadRequest {

@@ -8,6 +8,7 @@ import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { downloadArchive, type DownloadSource } from './download.ts'
 import { locateArchive, type LocatedArchive } from './locate.ts'
+import { checkSignature, type SignaturePolicy } from './signature.ts'
 import { indexHash, pickHash, verifyArchive, type IndexFacts, type KnownHash } from './verify.ts'
 
 export interface FetchItem {
@@ -18,6 +19,8 @@ export interface FetchItem {
   expected?: IndexFacts
   /** The registry declares `hash:` links, so an archive without a known checksum is refused. */
   hashRequired: boolean
+  /** The archive's registry has trust anchors: a good detached signature is required too. */
+  signature?: SignaturePolicy
 }
 
 export interface FetchOptions {
@@ -40,6 +43,8 @@ export interface FetchedArchive {
   hash?: KnownHash
   /** From a `.files` sidecar beside the archive, when there is one. */
   files?: string[]
+  /** Where the verified signature was found, when one was required. */
+  signature?: string
 }
 
 /** Results in the order of `items`; an archive requested twice (sub-packages) is fetched once. */
@@ -66,7 +71,15 @@ export async function fetchArchives(items: readonly FetchItem[], options: FetchO
   return items.map((i) => byName.get(i.fileName) as FetchedArchive)
 }
 
+/** The archive, checksum-verified, then (when its registry has anchors) signature-verified. */
 async function obtain(item: FetchItem, found: LocatedArchive | undefined, options: FetchOptions): Promise<FetchedArchive> {
+  const got = await obtainVerified(item, found, options)
+  if (item.signature === undefined) return got
+  const sig = await checkSignature({ ...item, signature: item.signature }, got.path, options)
+  return { ...got, signature: sig.source }
+}
+
+async function obtainVerified(item: FetchItem, found: LocatedArchive | undefined, options: FetchOptions): Promise<FetchedArchive> {
   const fromIndex = indexHash(item.fileName, item.expected)
   if (found === undefined) {
     const got = await downloadArchive(
@@ -110,6 +123,7 @@ function mergeDuplicates(items: readonly FetchItem[]): FetchItem[] {
       candidates: seen.candidates.length > 0 ? seen.candidates : item.candidates,
       expected: seen.expected ?? item.expected,
       hashRequired: seen.hashRequired || item.hashRequired,
+      signature: seen.signature ?? item.signature,
     })
   }
   return [...byName.values()]

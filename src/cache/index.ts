@@ -10,3 +10,4 @@ export { fetchArchives, type FetchedArchive, type FetchItem, type FetchOptions }
 export { locateArchive, type ArchiveOrigin, type LocateOptions, type LocatedArchive, type Sidecars } from './locate.ts'
 export { indexHash, verifyArchive, type HashOrigin, type IndexFacts, type KnownHash, type Verification, type VerifyOptions } from './verify.ts'
 export { isOciUrl, parseOciTarget } from './oci.ts'
+export { checkSignature, signatureName, type SignaturePolicy } from './signature.ts'

@@ -128,5 +128,6 @@ export async function hasZstdMagic(path: string): Promise<boolean> {
 
 export async function removeWithSidecars(archivePath: string): Promise<void> {
   const s = sidecarPaths(archivePath)
-  await Promise.all([archivePath, s.hash, s.size, s.files].map((p) => rm(p, { force: true })))
+  // The `.sig` goes too: it described the bad copy and would only confuse the next one.
+  await Promise.all([archivePath, s.hash, s.size, s.files, `${archivePath}.sig`].map((p) => rm(p, { force: true })))
 }

@@ -3,6 +3,7 @@
  * -y, --json or --dry-run; the default answer is yes. Reading stdin is the CLI's business only.
  */
 import { createInterface } from 'node:readline/promises'
+import { Writable } from 'node:stream'
 
 export interface PromptOptions {
   yes: boolean
@@ -27,5 +28,19 @@ export async function confirm(opts: PromptOptions, plan: string, question: strin
     return /^(y|yes|)$/i.test(answer.trim())
   } finally {
     rl.close()
+  }
+}
+
+/** Reads a line without echoing it (passphrases); undefined when stdin or stderr is not a terminal. */
+export async function askSecret(question: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined
+  process.stderr.write(question)
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() })
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
+  try {
+    return await rl.question('').catch(() => undefined)
+  } finally {
+    rl.close()
+    process.stderr.write('\n')
   }
 }

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Document, LineCounter, isMap, parseDocument, type Node } from 'yaml'
 import { ZoiError, errnoCode } from '../errors.ts'
-import { FIELD_KINDS, type Config, type ConfigKey, type RegistryRef } from './schema.ts'
+import { FIELD_KINDS, type Config, type ConfigKey, type Policy, type RegistryRef } from './schema.ts'
 
 interface Loaded {
   doc: Document
@@ -68,15 +68,36 @@ function coerce(kind: (typeof FIELD_KINDS)[ConfigKey], value: unknown, fail: (wh
       if (!Array.isArray(value)) return fail('must be a list of {handle, url} mappings')
       return value.map((v) => toRegistry(v) ?? fail('must be a list of {handle, url} mappings'))
     }
+    case 'policy':
+      return toPolicy(value) ?? fail('must be a mapping like {signature_enforcement: {enable: true, trusted_keys: [name | fingerprint]}}')
   }
+}
+
+function toPolicy(value: unknown): Policy | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const se = (value as Record<string, unknown>).signature_enforcement
+  if (se === undefined || se === null) return {}
+  if (typeof se !== 'object') return undefined
+  const { enable, trusted_keys } = se as Record<string, unknown>
+  if (enable !== undefined && typeof enable !== 'boolean') return undefined
+  if (trusted_keys !== undefined && trusted_keys !== null && !isStrings(trusted_keys)) return undefined
+  return { signature_enforcement: { enable: enable === true, trusted_keys: isStrings(trusted_keys) ? trusted_keys : [] } }
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string')
 }
 
 function toRegistry(value: unknown): RegistryRef | undefined {
   if (typeof value !== 'object' || value === null) return undefined
-  const { handle, url } = value as Record<string, unknown>
+  const { handle, url, authorities } = value as Record<string, unknown>
   if (typeof url !== 'string' || url === '') return undefined
   if (handle !== undefined && handle !== null && typeof handle !== 'string') return undefined
-  return { handle: typeof handle === 'string' ? handle : '', url }
+  if (authorities !== undefined && authorities !== null && !isStrings(authorities)) return undefined
+  const ref: RegistryRef = { handle: typeof handle === 'string' ? handle : '', url }
+  // Kept only when present, so configs without anchors round-trip unchanged through `sync set`.
+  if (isStrings(authorities)) ref.authorities = authorities
+  return ref
 }
 
 /**

@@ -7,6 +7,18 @@ export interface RegistryRef {
   /** repo.yaml `name`, lower-cased; '' until the first sync discovers it. */
   handle: string
   url: string
+  /** Trust anchors (SPEC §10, Zoi's field): key names or fingerprints. Absent = none. */
+  authorities?: string[]
+}
+
+/** `policy.signature_enforcement`: when enabled, `trusted_keys` replace every registry's authorities. */
+export interface SignatureEnforcement {
+  enable: boolean
+  trusted_keys: string[]
+}
+
+export interface Policy {
+  signature_enforcement?: SignatureEnforcement
 }
 
 export interface Config {
@@ -16,6 +28,7 @@ export interface Config {
   offline_mode: boolean
   pkg_dirs: string[]
   cache_mirrors: string[]
+  policy: Policy
 }
 
 export const OFFICIAL_REGISTRY_URL = 'https://gitlab.com/Zillowe/Zillwen/Zusty/Zoidberg.git'
@@ -36,12 +49,13 @@ export function defaultConfig(): Config {
     offline_mode: false,
     pkg_dirs: [],
     cache_mirrors: [],
+    policy: {},
   }
 }
 
 export type ConfigKey = keyof Config
 
-type FieldKind = 'bool' | 'strings' | 'registry' | 'registries'
+type FieldKind = 'bool' | 'strings' | 'registry' | 'registries' | 'policy'
 
 export const FIELD_KINDS: Readonly<Record<ConfigKey, FieldKind>> = {
   default_registry: 'registry',
@@ -50,6 +64,7 @@ export const FIELD_KINDS: Readonly<Record<ConfigKey, FieldKind>> = {
   offline_mode: 'bool',
   pkg_dirs: 'strings',
   cache_mirrors: 'strings',
+  policy: 'policy',
 }
 
 /** Merge partial configs in order (later wins for scalars; lists concatenated, de-duplicated). */
@@ -62,6 +77,8 @@ export function mergeConfigs(parts: readonly Partial<Config>[]): Config {
     if (part.repos) out.repos = unique([...out.repos, ...part.repos])
     if (part.pkg_dirs) out.pkg_dirs = unique([...out.pkg_dirs, ...part.pkg_dirs])
     if (part.cache_mirrors) out.cache_mirrors = unique([...out.cache_mirrors, ...part.cache_mirrors])
+    // The later file's enforcement block wins whole: half of one and half of another means nothing.
+    if (part.policy?.signature_enforcement) out.policy = { ...out.policy, signature_enforcement: part.policy.signature_enforcement }
   }
   return out
 }

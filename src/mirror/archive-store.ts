@@ -45,6 +45,7 @@ export async function placeArchive(root: string, a: MirroredArchive, source: str
     }
     await writeSidecarsFor(source, dest, sha512)
   }
+  await copySignature(source, dest)
   await linkFlat(dest, join(root, flatRelPath(a)))
   return { path: rel, sha512, bytes: (await stat(dest)).size, copied: !same }
 }
@@ -69,10 +70,22 @@ async function writeSidecarsFor(source: string, dest: string, sha512: string): P
   await writeFileAtomic(`${dest}.files`, files)
 }
 
-/** Hard links (a copy where the filesystem has none) of the archive and its sidecars. */
+/**
+ * The detached `.sig` beside the source (pkg-dir, cache) is served beside the mirrored archive,
+ * so clients with trust anchors can fetch it from the mirror (`<archive URL>.sig`).
+ */
+async function copySignature(source: string, dest: string): Promise<void> {
+  const sig = await readFile(`${source}.sig`).catch(() => undefined)
+  if (sig === undefined) return
+  const mirrored = await readFile(`${dest}.sig`).catch(() => undefined)
+  if (mirrored === undefined || !Buffer.from(mirrored).equals(Buffer.from(sig))) await writeFileAtomic(`${dest}.sig`, sig)
+}
+
+/** Hard links (a copy where the filesystem has none) of the archive, its sidecars and `.sig`. */
 async function linkFlat(dest: string, flat: string): Promise<void> {
   await mkdir(dirname(flat), { recursive: true })
-  for (const suffix of ['', ...SIDECAR_SUFFIXES]) {
+  const sig = (await exists(`${dest}.sig`)) ? ['.sig'] : []
+  for (const suffix of ['', ...SIDECAR_SUFFIXES, ...sig]) {
     const from = dest + suffix
     const to = flat + suffix
     const [a, b] = await Promise.all([stat(from), stat(to).catch(() => undefined)])

@@ -16,6 +16,7 @@ import { ZoiError } from '../errors.ts'
 import { makeStagingDir, swapDirectory, writeFileAtomic } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { IndexDb, parseRepoYaml } from '../registry/index.ts'
+import { exportKeys, importKeys, mergeAuthorities, verifyBundledHead } from './bundle-trust.ts'
 import { isRegistryHandle } from './registry-config.ts'
 import { openCatalog } from './registries.ts'
 
@@ -26,12 +27,18 @@ export interface BundleEntry {
   url: string
   default: boolean
   packages: number
+  /** The registry's trust anchors where this bundle was made. */
+  authorities?: string[]
 }
 
 export async function exportRegistries(ctx: Context, file: string): Promise<{ file: string; registries: BundleEntry[]; sha512: string }> {
   const out = resolve(file)
   const catalog = openCatalog(ctx)
-  const registries = catalog.registries.map((r) => ({ handle: r.handle, url: r.url, default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir }))
+  const anchorsOf = (url: string) => [ctx.config.default_registry, ...ctx.config.added_registries].find((c) => c.url === url)?.authorities
+  const registries = catalog.registries.map((r) => ({
+    handle: r.handle, url: r.url, default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir,
+    ...(anchorsOf(r.url) ? { authorities: anchorsOf(r.url) } : {}),
+  }))
   catalog.close()
   if (registries.length === 0) throw new ZoiError('NOT_FOUND', 'no synced registry to export', { hint: "run 'zoi sync' first" })
   const staging = await makeStagingDir(ctx.layout.tmpDir, 'export-')
@@ -42,6 +49,7 @@ export async function exportRegistries(ctx: Context, file: string): Promise<{ fi
       await cp(join(r.dbDir, r.handle), join(staging, r.handle), { recursive: true, verbatimSymlinks: true })
       await cp(join(r.dbDir, `${r.handle}.db`), join(staging, `${r.handle}.db`))
     }
+    await exportKeys(ctx, staging)
     const entries = registries.map(({ dbDir: _, ...e }) => e)
     await writeFile(join(staging, 'bundle.yaml'), stringify({ format: FORMAT, version: 1, registries: entries }))
     await writeArchive(out, staging)
@@ -70,6 +78,8 @@ export async function importRegistries(ctx: Context, file: string): Promise<{ re
       await extractArchive(path, unpacked)
       const entries = await readBundleYaml(path, unpacked)
       for (const e of entries) await checkRegistry(path, unpacked, e)
+      for (const e of entries) await verifyBundledHead(ctx, unpacked, e)
+      await importKeys(ctx, unpacked)
       await mkdir(ctx.layout.dbDir, { recursive: true })
       for (const e of entries) {
         await swapDirectory(join(unpacked, e.handle), join(ctx.layout.dbDir, e.handle))
@@ -93,7 +103,8 @@ async function readBundleYaml(path: string, dir: string): Promise<BundleEntry[]>
   if (doc?.format !== FORMAT || !Array.isArray(doc.registries) || doc.registries.length === 0) throw bad('bundle.yaml is not a bundle description')
   return doc.registries.map((r: Record<string, unknown>) => {
     if (typeof r.handle !== 'string' || !isRegistryHandle(r.handle) || typeof r.url !== 'string') throw bad(`bad registry entry ${JSON.stringify(r)}`)
-    return { handle: r.handle, url: r.url, default: r.default === true, packages: Number(r.packages) || 0 }
+    const authorities = Array.isArray(r.authorities) ? r.authorities.filter((a): a is string => typeof a === 'string') : undefined
+    return { handle: r.handle, url: r.url, default: r.default === true, packages: Number(r.packages) || 0, ...(authorities?.length ? { authorities } : {}) }
   })
 }
 
@@ -120,10 +131,19 @@ export async function recordRegistriesInConfig(ctx: Context, entries: BundleEntr
     const added: RegistryRef[] = [...(cur.added_registries ?? [])]
     let def: RegistryRef | undefined
     for (const e of entries) {
-      const ref = { handle: e.handle, url: e.url }
+      const same = (r: RegistryRef) => r.url === e.url || r.handle === e.handle
+      const withAnchors = (r: RegistryRef | undefined): RegistryRef => {
+        const authorities = mergeAuthorities(r?.authorities, e.authorities)
+        return { handle: e.handle, url: e.url, ...(authorities ? { authorities } : {}) }
+      }
       const takeDefault = e.default && (current.handle === '' || current.handle === e.handle || current.url === e.url)
-      if (takeDefault) def = ref
-      else if (!added.some((a) => a.url === e.url || a.handle === e.handle) && current.handle !== e.handle) added.push(ref)
+      if (takeDefault) def = withAnchors(same(current) ? current : undefined)
+      else if (added.some(same)) {
+        const k = added.findIndex(same)
+        const authorities = mergeAuthorities(added[k]!.authorities, e.authorities)
+        if (authorities) added[k] = { ...added[k]!, authorities }
+      }
+      else if (current.handle !== e.handle) added.push(withAnchors(undefined))
     }
     return { ...(def ? { default_registry: def } : {}), added_registries: added }
   })

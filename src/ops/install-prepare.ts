@@ -11,6 +11,7 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { archiveCandidates, archiveFileName, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
 import type { PlanStep } from '../resolve/index.ts'
 import type { PlannedInstall } from './install.ts'
+import { archiveSignaturePolicy } from './archive-trust.ts'
 import { LOCAL_HANDLE, type LocalArchive } from './local-archive.ts'
 
 export interface PreparedStep {
@@ -35,7 +36,7 @@ export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly
       bins: local.bins,
       backup: local.backup,
       prebuilt: true,
-      item: { fileName: local.fileName, candidates: [], hashRequired: false },
+      item: { fileName: local.fileName, candidates: [], hashRequired: false, signature: archiveSignaturePolicy(ctx, LOCAL_HANDLE) },
       planned: { action: step.action, name: pkg.name, version: pkg.version, registry: LOCAL_HANDLE, repo: pkg.repo, reason: step.reason, archive: local.fileName, downSize: statSync(local.path).size },
     }
   }
@@ -57,6 +58,7 @@ export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly
       candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref),
       expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined,
       hashRequired: links.some((l) => l.hash !== undefined),
+      signature: archiveSignaturePolicy(ctx, pkg.handle, join(registry.dbDir, pkg.handle)),
     },
     planned: {
       action: step.action,

@@ -123,7 +123,9 @@ async function applyPlan(
   prepared: readonly PreparedStep[],
   opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
 ): Promise<{ name: string; version: string }[]> {
-  const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
+  // An archive built here from a definition of a verified registry commit needs no signature.
+  const items = prepared.map((p) => (p.planned.source ? { ...p.item, signature: undefined } : p.item))
+  const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
   // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's
   // pool). Applying stays strictly in plan order, each waiting for its own extraction.
   const extractions = startExtractions(ctx, fetched.map((f) => f.path))

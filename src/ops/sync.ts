@@ -17,6 +17,7 @@ import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
 import { IndexDb, indexRegistry, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
 import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
+import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
 import { isRegistryHandle } from './registry-config.ts'
 
@@ -76,12 +77,15 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
   let fetched = false
   let changed = false
   let head: string
+  const verifyHead = await commitVerifier(ctx, ref)
 
   if (known && ctx.offline) {
-    // Offline, an existing clone is kept as it is (even a local-path one) and only re-indexed.
+    // Offline, an existing clone is kept as it is (even a local-path one) and only re-indexed,
+    // after its HEAD passed the same signature check an online sync applies.
     head = await headCommit(join(db, known))
+    await verifyHead?.(join(db, known, '.git'), head)
   } else if (known) {
-    ;({ head, changed } = await fetchWithFallback(ctx, ref.url, join(db, known), opts))
+    ;({ head, changed } = await fetchWithFallback(ctx, ref.url, join(db, known), opts, verifyHead))
     fetched = true
   } else {
     if (!mayFetch) {
@@ -93,7 +97,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
     const incoming = join(db, `.incoming-${createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
     try {
-      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report })
+      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead })
       head = r.head
       handle = (await readRepoYaml(incoming, ref.url)).handle
       const target = join(db, handle)
@@ -135,6 +139,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
         })
     for (const e of result.errors) ctx.report({ kind: 'warn', text: e.error })
     const sidecars = ctx.offline ? { fetched: 0, failed: 0 } : await fetchSidecars(ctx, index, repo)
+    if (!ctx.offline && repo.keys.length > 0) await importRegistryKeys(ctx, repo)
     return { url: ref.url, handle: handle!, head, fetched, changed, packages: result.packages, evaluated: result.evaluated, errors: result.errors, sidecars }
   } finally {
     index.close()
@@ -142,8 +147,8 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
 }
 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
-async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions): Promise<{ head: string; changed: boolean }> {
-  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report })
+async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean }> {
+  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead })
   try {
     return await attempt(url)
   } catch (e) {

@@ -33,6 +33,10 @@ export interface Layout {
   readonly cacheDir: string
   /** Records of imported air-gap bundles (`<sha512 of bundle.json>.json`). */
   readonly bundlesDir: string
+  /** The OpenPGP keyring `<name>.asc` files that `zoi key add` writes (SPEC §10). */
+  readonly pgpDir: string
+  /** Keyrings read, in order: `pgpDir`, then (user scope) the system keyring. */
+  readonly pgpDirs: readonly string[]
   readonly lockFile: string
   /** Staging area on the same filesystem as the store, so moving into place is a rename. */
   readonly tmpDir: string
@@ -57,6 +61,7 @@ const SYSTEM_UNIX = {
   store: 'var/lib/zoi/pkgs/store',
   bin: 'usr/local/bin',
   cache: 'var/cache/zoi/archives',
+  pgp: 'etc/zoi/pgps',
   lock: 'var/lib/zoi/pkgs/lock',
   tmp: 'var/lib/zoi/pkgs/tmp',
   bundles: 'var/lib/zoi/pkgs/bundles',
@@ -68,6 +73,7 @@ const SYSTEM_WINDOWS = {
   store: 'ProgramData/zoi/pkgs/store',
   bin: 'ProgramData/zoi/pkgs/bin',
   cache: 'ProgramData/zoi/cache/archives',
+  pgp: 'ProgramData/zoi/pgps',
   lock: 'ProgramData/zoi/pkgs/lock',
   tmp: 'ProgramData/zoi/pkgs/tmp',
   bundles: 'ProgramData/zoi/pkgs/bundles',
@@ -79,6 +85,7 @@ const USER = {
   store: '.zoi/pkgs/store',
   bin: '.zoi/pkgs/bin',
   cache: '.zoi/cache/archives',
+  pgp: '.zoi/pgps',
   lock: '.zoi/pkgs/lock',
   tmp: '.zoi/pkgs/tmp',
   bundles: '.zoi/pkgs/bundles',
@@ -118,6 +125,8 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
       binDir: join(home, USER.bin),
       cacheDir: join(home, USER.cache),
       bundlesDir: join(home, USER.bundles),
+      pgpDir: join(home, USER.pgp),
+      pgpDirs: [join(home, USER.pgp), join(systemBase(platform), sys.pgp)],
       lockFile: join(home, USER.lock),
       tmpDir: join(home, USER.tmp),
       usrRoot: systemBase(platform),
@@ -144,6 +153,8 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
     binDir: join(sysBase, sys.bin),
     cacheDir: join(sysBase, sys.cache),
     bundlesDir: join(sysBase, sys.bundles),
+    pgpDir: join(sysBase, sys.pgp),
+    pgpDirs: [join(sysBase, sys.pgp)],
     lockFile: join(sysBase, sys.lock),
     tmpDir: join(sysBase, sys.tmp),
     usrRoot: sysBase,

@@ -34,6 +34,11 @@ export interface SyncOptions {
   /** Build a new clone instead of updating the current one (`sync --force`); still atomic. */
   fresh?: boolean
   report?: Report
+  /**
+   * Called with the gitdir holding the new HEAD before anything replaces the live clone (and on
+   * the current HEAD when nothing changed); throwing keeps the previous clone untouched.
+   */
+  verifyHead?: (gitdir: string, oid: string) => Promise<void>
 }
 
 export interface SyncResult {
@@ -70,6 +75,7 @@ export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
     if (state) await finishPendingCheckout(dir, progressTo(opts.report))
     const base = opts.fresh ? undefined : state
     const head = await syncFrom(source, dir, base, opts)
+    if (head === base?.head && opts.verifyHead) await opts.verifyHead(join(dir, '.git'), head)
     return { head, previousHead: state?.head, changed: head !== state?.head }
   } catch (e) {
     throw toZoiError(e, opts.url, source.kind === 'http')
@@ -91,7 +97,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       const head = await readDumbHead(opts.net, source.url)
       if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
       const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
-      return await buildStaged(dir, reuse, onProgress, async (staging) => {
+      return await buildStaged(dir, reuse, opts, async (staging) => {
         await setOrigin(staging, source.url)
         await fetchDumb({ net: opts.net, url: source.url, gitdir: join(staging, '.git'), incoming, report: opts.report }, head)
         return head
@@ -100,7 +106,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     case 'git': {
       const upstream = await readLocalHead(source.gitdir, source.path)
       if (base && upstream.oid === base.head && upstream.branch === base.branch) return base.head
-      return await buildStaged(dir, base, onProgress, async (staging) => {
+      return await buildStaged(dir, base, opts, async (staging) => {
         await copyObjects(source.gitdir, join(staging, '.git'))
         return upstream
       })
@@ -109,7 +115,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       // Hash the folder without writing anything; the same tree as HEAD means no new commit.
       const tree = await snapshotTree(source.path, hashOnly)
       if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
-      return await buildStaged(dir, base, onProgress, async (staging) => {
+      return await buildStaged(dir, base, opts, async (staging) => {
         const gitdir = join(staging, '.git')
         const written = await snapshotTree(source.path, writeMissing(gitdir))
         const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
@@ -134,7 +140,7 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
     const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
     if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
   }
-  return await buildStaged(dir, reuse, onProgress, async (staging) => {
+  return await buildStaged(dir, reuse, opts, async (staging) => {
     await setOrigin(staging, url)
     const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {} })
     if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
@@ -148,12 +154,15 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
  * checked out entirely in staging, then renamed into place. An update stages only `.git`
  * (objects hard-linked), swaps it in, then checks out just the paths that changed.
  */
-async function buildStaged(dir: string, base: CloneState | undefined, onProgress: ProgressFn, build: Build): Promise<string> {
+async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<string> {
+  const onProgress = progressTo(opts.report)
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)
     else await git.init({ fs, dir: staging, defaultBranch: 'main' })
     const { oid, branch } = await build(staging)
+    // Trust is decided here, while the new commit exists only in staging.
+    if (opts.verifyHead) await opts.verifyHead(join(staging, '.git'), oid)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.
     await git.writeRef({ fs, dir: staging, ref: branch, value: oid, force: true })
     await git.writeRef({ fs, dir: staging, ref: 'HEAD', value: branch, symbolic: true, force: true })

@@ -22,6 +22,8 @@ export interface RepoYaml {
   git: { type: 'main' | 'mirror'; url: string }[]
   pkg: PkgLink[]
   repos: { name: string; type: string; active: boolean }[]
+  /** `pgp: [{name, key}]`: keys (URL, fingerprint or armored text) offered for import, never trusted by that alone. */
+  keys: { name: string; key: string }[]
 }
 
 export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
@@ -59,6 +61,7 @@ export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
     repos: objects(r.repos).flatMap((x) =>
       typeof x.name === 'string' ? [{ name: x.name, type: typeof x.type === 'string' ? x.type : '', active: x.active !== false }] : [],
     ),
+    keys: objects(r.pgp).flatMap((k) => (typeof k.name === 'string' && typeof k.key === 'string' ? [{ name: k.name, key: k.key }] : [])),
   }
 }
 
@@ -99,6 +102,8 @@ export interface Candidate {
   hashUrl?: string
   sizeUrl?: string
   filesUrl?: string
+  /** The detached signature: the link's `pgp:` template, else `<archive URL>.sig`. */
+  sigUrl?: string
 }
 
 /**
@@ -115,11 +120,12 @@ export function archiveCandidates(links: PkgLink[], cacheMirrors: readonly strin
       hashUrl: l.hash ? expandPlaceholders(l.hash, a) : `${url}.hash`,
       sizeUrl: l.size ? expandPlaceholders(l.size, a) : `${url}.size`,
       filesUrl: l.files ? expandPlaceholders(l.files, a) : `${url}.files`,
+      sigUrl: l.pgp ? expandPlaceholders(l.pgp, a) : `${url}.sig`,
     }
   })
   for (const base of cacheMirrors) {
     const url = `${base.replace(/\/+$/, '')}/${archiveFileName(a)}`
-    out.push({ url, hashUrl: `${url}.hash`, sizeUrl: `${url}.size`, filesUrl: `${url}.files` })
+    out.push({ url, hashUrl: `${url}.hash`, sizeUrl: `${url}.size`, filesUrl: `${url}.files`, sigUrl: `${url}.sig` })
   }
   return out
 }

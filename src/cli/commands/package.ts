@@ -5,7 +5,19 @@ import { extractTo } from '../../ops/package-extract.ts'
 import { ZoiError } from '../../errors.ts'
 import { installPackages } from '../../ops/install.ts'
 import { isArchivePath } from '../../ops/local-archive.ts'
-import { flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
+import { flagList, flagString, needArgs, requireAction, type CommandSpec, type Flags } from '../command-spec.ts'
+import { askSecret } from '../prompt.ts'
+
+/** The secret key's passphrase: ZOI_PGP_PASSPHRASE, else asked on a terminal. */
+async function passphrase(flags: Flags): Promise<string> {
+  const env = process.env.ZOI_PGP_PASSPHRASE
+  if (env !== undefined) return env
+  const answer = flags.json === true ? undefined : await askSecret('Passphrase for the signing key: ')
+  if (answer === undefined) {
+    throw new ZoiError('USAGE', 'the signing key is protected by a passphrase and there is no terminal to ask for it', { hint: 'set ZOI_PGP_PASSPHRASE' })
+  }
+  return answer
+}
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',
@@ -17,6 +29,7 @@ export const pkg: CommandSpec = {
     { flag: '--sub <name>', description: 'Only these sub-packages (repeatable)', repeatable: true },
     { flag: '--type <type>', description: 'Build type (pre-compiled, source, …)' },
     { flag: '--scope <scope>', description: 'With install: user (default) or system' },
+    { flag: '--sign <secret.asc>', description: 'With build: write a detached <archive>.sig with this OpenPGP secret key (passphrase: ZOI_PGP_PASSPHRASE or a prompt)' },
   ],
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
   async run(ctx, args, flags) {
@@ -36,6 +49,7 @@ export const pkg: CommandSpec = {
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)
     const outputDir = flagString(flags, 'outputDir')
+    const signKey = flagString(flags, 'sign')
     const built = await buildArchives(ctx, {
       definition: resolve(definition!),
       outputDir: outputDir === undefined ? undefined : resolve(outputDir),
@@ -44,8 +58,11 @@ export const pkg: CommandSpec = {
       subs: flagList(flags, 'sub').flatMap((s) => s.split(',')).filter(Boolean),
       buildType: flagString(flags, 'type'),
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+      sign: signKey === undefined ? undefined : { keyFile: resolve(signKey), passphrase: () => passphrase(flags) },
     })
-    const text = built.map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`).join('\n')
+    const text = built
+      .map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)${b.signature ? `\nSigned ${b.signature} (${b.signer})` : ''}`)
+      .join('\n')
     return { text: text || 'Nothing was built (no requested platform is supported by this package).', json: built }
   },
 }

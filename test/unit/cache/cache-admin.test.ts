@@ -144,3 +144,17 @@ describe('listCache and clearCache', () => {
     expect(await clearCache(join(cacheDir, 'missing'))).toEqual([])
   })
 })
+
+test('cache add carries the .sig beside an archive; re-adding without one drops the stale .sig', async () => {
+  const downloads = makeTempDir('zoi-dl-')
+  const a = await buildArchive(downloads, 'signed', '1.0.0')
+  writeFileSync(`${a.path}.sig`, 'sig')
+  const cacheDir = join(makeTempDir('zoi-cache-'), 'archives')
+  await addToCache([a.path], { cacheDir, report: silent })
+  expect(readFileSync(join(cacheDir, `${a.fileName}.sig`), 'utf8')).toBe('sig')
+  expect((await listCache(cacheDir)).map((c) => c.name)).toEqual(['signed'])
+  const other = makeTempDir('zoi-dl-')
+  const b = await buildArchive(other, 'signed', '1.0.0')
+  await addToCache([b.path], { cacheDir, report: silent })
+  expect(existsSync(join(cacheDir, `${a.fileName}.sig`))).toBe(false)
+})

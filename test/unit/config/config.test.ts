@@ -111,3 +111,32 @@ test('an empty file is valid', async () => {
   await updateConfigFile(file, () => ({ repos: ['core'] }))
   expect(await readConfigFile(file)).toEqual({ repos: ['core'] })
 })
+
+describe('trust anchors (SPEC §10)', () => {
+  test('authorities and policy.signature_enforcement are read; a sync-style rewrite keeps authorities', async () => {
+    const file = write('default_registry:\n  url: /r\n  authorities: [alice, ABCDEF0123456789]\npolicy:\n  signature_enforcement:\n    enable: true\n    trusted_keys: [corp]\n')
+    const c = await readConfigFile(file)
+    expect(c.default_registry).toEqual({ handle: '', url: '/r', authorities: ['alice', 'ABCDEF0123456789'] })
+    expect(c.policy).toEqual({ signature_enforcement: { enable: true, trusted_keys: ['corp'] } })
+    await updateConfigFile(file, (cur) => ({ default_registry: { ...cur.default_registry!, handle: 'r' } }))
+    expect((await readConfigFile(file)).default_registry?.authorities).toEqual(['alice', 'ABCDEF0123456789'])
+  })
+
+  test('a later file replaces the enforcement block whole; no policy means none', () => {
+    expect(mergeConfigs([]).policy).toEqual({})
+    const merged = mergeConfigs([
+      { policy: { signature_enforcement: { enable: true, trusted_keys: ['a'] } } },
+      { policy: { signature_enforcement: { enable: false, trusted_keys: [] } } },
+    ])
+    expect(merged.policy.signature_enforcement).toEqual({ enable: false, trusted_keys: [] })
+  })
+
+  test.each([
+    ['authorities: a string', 'default_registry: {url: /r, authorities: alice}\n'],
+    ['trusted_keys: a number', 'policy: {signature_enforcement: {enable: true, trusted_keys: 3}}\n'],
+    ['enable: a string', 'policy: {signature_enforcement: {enable: "yes"}}\n'],
+  ])('%s is exit 2', async (_, text) => {
+    const e = await zoiFailure(readConfigFile(write(text)))
+    expect(e.exitCode).toBe(2)
+  })
+})

@@ -56,3 +56,12 @@ describe('placeArchive', () => {
     expect(await stat(join(root, REL)).catch(() => undefined)).toBeUndefined()
   })
 })
+
+test('a .sig beside the source is served beside the mirrored archive and in the flat view', async () => {
+  const src = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+  await writeFile(`${src.path}.sig`, 'signature bytes')
+  const root = await makeTempDir('zoi-mirror-')
+  await placeArchive(root, ITEM, src.path)
+  expect(await readFile(join(root, `${REL}.sig`), 'utf8')).toBe('signature bytes')
+  expect(await readFile(join(root, 'archives/tool-1.0.0-linux-amd64.pkg.tar.zst.sig'), 'utf8')).toBe('signature bytes')
+})

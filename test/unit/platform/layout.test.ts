@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { layoutFor, rebase } from '../../../src/platform/layout.ts'
 
-const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
+const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'pgpDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
 
 describe('user scope', () => {
   const l = layoutFor({ home: '/home/alice', platform: 'linux' })
@@ -12,6 +12,7 @@ describe('user scope', () => {
     ['storeDir', '/home/alice/.zoi/pkgs/store'],
     ['binDir', '/home/alice/.zoi/pkgs/bin'],
     ['cacheDir', '/home/alice/.zoi/cache/archives'],
+    ['pgpDir', '/home/alice/.zoi/pgps'],
     ['lockFile', '/home/alice/.zoi/pkgs/lock'],
     ['usrHome', '/home/alice'],
   ] as const)('%s = %s', (key, expected) => {
@@ -22,6 +23,8 @@ describe('user scope', () => {
     expect(l.scope).toBe('user')
     expect(l.root).toBeNull()
     expect(l.fallbackDbDirs).toEqual(['/var/lib/zoi/pkgs/db'])
+    // Keys a machine administrator put in the system keyring are visible to users too.
+    expect(l.pgpDirs).toEqual(['/home/alice/.zoi/pgps', '/etc/zoi/pgps'])
   })
 })
 
@@ -33,6 +36,7 @@ describe('system scope without --root', () => {
     ['storeDir', '/var/lib/zoi/pkgs/store'],
     ['binDir', '/usr/local/bin'],
     ['cacheDir', '/var/cache/zoi/archives'],
+    ['pgpDir', '/etc/zoi/pgps'],
     ['usrRoot', '/'],
   ] as const)('%s = %s', (key, expected) => {
     expect(l[key]).toBe(expected)
@@ -52,6 +56,7 @@ describe('--root re-bases every path', () => {
     ['storeDir', '/mnt/new-disk/var/lib/zoi/pkgs/store'],
     ['binDir', '/mnt/new-disk/usr/local/bin'],
     ['cacheDir', '/mnt/new-disk/var/cache/zoi/archives'],
+    ['pgpDir', '/mnt/new-disk/etc/zoi/pgps'],
     ['lockFile', '/mnt/new-disk/var/lib/zoi/pkgs/lock'],
     ['tmpDir', '/mnt/new-disk/var/lib/zoi/pkgs/tmp'],
     ['usrRoot', '/mnt/new-disk'],
@@ -61,6 +66,7 @@ describe('--root re-bases every path', () => {
   })
   test('no written path lies outside the root', () => {
     for (const key of PATH_KEYS) expect(l[key].startsWith('/mnt/new-disk')).toBe(true)
+    expect(l.pgpDirs).toEqual(['/mnt/new-disk/etc/zoi/pgps'])
   })
   test("the host's registries are only fallbacks to read", () => {
     expect(l.fallbackDbDirs).toContain('/home/alice/.zoi/pkgs/db')

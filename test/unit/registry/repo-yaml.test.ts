@@ -68,3 +68,24 @@ test('candidates: mains, then mirrors, then cache_mirrors (Zoi used only one)', 
   expect(c[1]!.hashUrl).toBe('https://mirror/core/editors/vim-9.1.0-linux-amd64.pkg.tar.zst.hash')
   expect(c[2]!.sizeUrl).toBe('https://flat/zoi/vim-9.1.0-linux-amd64.pkg.tar.zst.size')
 })
+
+test("signature URLs: the link's pgp: template, else <archive URL>.sig, and every mirror's", () => {
+  const c = archiveCandidates(
+    [
+      { type: 'main', url: 'https://main/{repo}', pgp: 'https://keys/{name}-{version}.sig' },
+      { type: 'mirror', url: 'https://mirror/{repo}' },
+    ],
+    ['https://flat/zoi'],
+    VIM,
+  )
+  expect(c.map((x) => x.sigUrl)).toEqual([
+    'https://keys/vim-9.1.0.sig',
+    'https://mirror/core/editors/vim-9.1.0-linux-amd64.pkg.tar.zst.sig',
+    'https://flat/zoi/vim-9.1.0-linux-amd64.pkg.tar.zst.sig',
+  ])
+})
+
+test('repo.yaml pgp: entries are read as {name, key}; malformed ones skipped', () => {
+  const r = parseRepoYaml('name: x\npgp:\n  - {name: corp, key: https://corp/key.asc}\n  - {name: 3}\n  - nope\n')
+  expect(r.keys).toEqual([{ name: 'corp', key: 'https://corp/key.asc' }])
+})
