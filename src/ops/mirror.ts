@@ -50,6 +50,8 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
   await mkdir(dir, { recursive: true })
   return withLock(join(dir, STATE_DIR, 'lock'), async () => {
     const url = registryUrl(ctx, opts.registry)
+    // The user named this registry, so its host may be anything they can reach (even link-local).
+    ctx.net.trust(url)
     const gitdir = join(dir, REGISTRY_GIT)
     ctx.report({ kind: 'phase', phase: 'mirror', text: `Mirroring registry ${redactUrl(url)}` })
     const before = await readServedHead(gitdir)
