@@ -3,6 +3,11 @@
  * HTTP(S) for archives and sidecars, and the git smart-HTTP transport (registry/git.ts wraps
  * `request`). Offline mode is enforced HERE and nowhere else: an offline Net refuses before
  * any socket or DNS lookup happens, with exit 5 and the URL it would have needed.
+ *
+ * Also here, for every request: an idle timeout that covers the body as well as the headers
+ * (net-body.ts); a host that refused or did not resolve is remembered for the rest of the run
+ * and not retried; and no hop — the first URL or a redirect — may reach a link-local address
+ * unless the user configured that host (net-guard.ts).
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { mkdir, open as openFile, rename, rm, stat } from 'node:fs/promises'
