@@ -4,6 +4,7 @@
  */
 import { benchArchive } from './archive.ts'
 import { benchInstall } from './install.ts'
+import { benchMemory } from './memory.ts'
 import { benchRegistry } from './registry.ts'
 import { benchStartup } from './startup.ts'
 
@@ -12,6 +13,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   registry: benchRegistry,
   archive: benchArchive,
   install: benchInstall,
+  memory: benchMemory,
 }
 
 const wanted = process.argv.slice(2)

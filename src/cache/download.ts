@@ -63,7 +63,8 @@ export async function downloadArchive(req: DownloadRequest, ctx: DownloadContext
       const url = redactUrl(candidate.url)
       const reason = shorten(e.message, url)
       tried.push({ url, reason, integrity: e.code === 'INTEGRITY' })
-      ctx.report({ kind: 'warn', text: `cannot use ${url}: ${reason.split('\n')[0]}` })
+      // A host that is down was reported once by the network edge; not again for every file.
+      if (!e.data?.hostDown) ctx.report({ kind: 'warn', text: `cannot use ${url}: ${reason.split('\n')[0]}` })
     }
   }
   const integrity = tried.some((t) => t.integrity)

@@ -30,10 +30,22 @@ export async function createContext(flags: GlobalFlags, report: Report): Promise
   const offline = flags.offline || config.offline_mode
   const net = createNet({
     offline,
+    timeoutMs: idleTimeoutMs(process.env.ZOI_NET_IDLE_TIMEOUT_MS),
+    // Hosts the user chose may be link-local; hosts a registry chose may not.
+    trustedUrls: [config.default_registry.url, ...config.added_registries.map((r) => r.url), ...config.cache_mirrors],
     onRetry: ({ url, attempt, error }) => report({ kind: 'warn', text: `retrying ${url} (attempt ${attempt + 1}): ${error}` }),
+    onHostDown: ({ host, error }) => report({ kind: 'warn', text: `${host} is unreachable (${error}); not contacting it again in this run` }),
   })
   const pkgDirs = [...new Set([...flags.pkgDirs.map((d) => resolve(d)), ...config.pkg_dirs])]
   return { layout, config, offline, net, pkgDirs, yes: flags.yes, report }
+}
+
+/** `ZOI_NET_IDLE_TIMEOUT_MS`: how long a request may go without progress (default 30 s). */
+function idleTimeoutMs(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined
+  const ms = Number(raw)
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new ZoiError('USAGE', `ZOI_NET_IDLE_TIMEOUT_MS='${raw}' is not a positive number of milliseconds`)
+  return ms
 }
 
 function parseScope(s: string | undefined): Scope | undefined {

@@ -2,15 +2,19 @@
  * Putting one archive into the mirror: `pkgs/{repo}/{os}/{arch}/{version}/<file>` with `.hash`,
  * `.size` and `.files` beside it, and the same four files hard-linked into the flat `archives/`
  * view. An archive whose SHA-512 equals the mirrored copy's `.hash` is not copied again.
- * Every file is written under a temporary name and renamed, so a reader (or a crash) never
- * sees a half-written archive under its real name.
+ *
+ * Crash safety (a SIGKILL at any point must not wedge the next run): every file is written
+ * under a hidden temporary name (never served, never in the manifest) and renamed; the `.hash`
+ * is the commit marker of an archive — removed before the archive is replaced, written after
+ * the archive and its other sidecars — so a `.hash` always describes the archive beside it.
+ * An archive found without its full set of sidecars is hashed again and the set rewritten.
  */
-import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { hashFile, listArchive, listDataFiles, parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
 import { writeFileAtomic } from '../platform/fs.ts'
-import { archiveRelPath, flatRelPath, SIDECAR_SUFFIXES, type MirroredArchive } from './mirror-layout.ts'
+import { archiveRelPath, FLAT_DIR, flatRelPath, PKGS_DIR, SIDECAR_SUFFIXES, STATE_DIR, type MirroredArchive } from './mirror-layout.ts'
 
 export interface PlacedArchive {
   /** Relative to the mirror root. */
@@ -20,46 +24,73 @@ export interface PlacedArchive {
   copied: boolean
 }
 
+/**
+ * `source` may be the mirrored file itself: that re-hashes it and repairs its sidecars (what a
+ * run does with an archive a crash left without them).
+ */
 export async function placeArchive(root: string, a: MirroredArchive, source: string): Promise<PlacedArchive> {
   const rel = archiveRelPath(a)
   const dest = join(root, rel)
   const name = basename(dest)
+  const inPlace = resolve(source) === resolve(dest)
   const sha512 = await hashFile(source, 'sha512')
-  const claimed = await readText(`${source}.hash`)
+  const claimed = inPlace ? undefined : await readText(`${source}.hash`)
   if (claimed !== undefined) {
     const expected = parseHashSidecar(claimed, { archiveName: name, source: `${source}.hash` })
     const actual = expected.algorithm === 'sha512' ? sha512 : await hashFile(source, 'sha256')
     if (expected.hex !== actual) throw new ZoiError('INTEGRITY', `${source} does not match its .hash sidecar`, { hint: 'rebuild or re-download it' })
   }
-  const mirrored = await readText(`${dest}.hash`)
-  const same = mirrored !== undefined && (await exists(dest)) && parseHashSidecar(mirrored, { archiveName: name }).hex === sha512
+  const same = inPlace || ((await mirroredHash(dest)) === sha512 && (await exists(dest)))
   if (!same) {
+    await rm(`${dest}.hash`, { force: true })
     await mkdir(dirname(dest), { recursive: true })
-    const tmp = `${dest}.tmp-${process.pid}`
-    try {
-      await copyFile(source, tmp)
-      await rename(tmp, dest)
-    } catch (e) {
-      await rm(tmp, { force: true })
-      throw e
-    }
-    await writeSidecarsFor(source, dest, sha512)
+    await copyAtomic(source, dest)
   }
-  await copySignature(source, dest)
+  const repair = same && !(await archiveComplete(dest))
+  if (!same || repair || inPlace) await writeSidecarsFor(inPlace ? dest : source, dest, sha512)
+  if (!inPlace) await copySignature(source, dest)
   await linkFlat(dest, join(root, flatRelPath(a)))
   return { path: rel, sha512, bytes: (await stat(dest)).size, copied: !same }
 }
 
+/** The archive and all three sidecars are there (the `.hash`, written last, says it is whole). */
+export async function archiveComplete(path: string): Promise<boolean> {
+  const present = await Promise.all(['', ...SIDECAR_SUFFIXES].map((s) => exists(path + s)))
+  return present.every(Boolean)
+}
+
+/** An archive already complete in the mirror: only its flat view is checked (no hashing). */
+export async function keepArchive(root: string, a: MirroredArchive): Promise<void> {
+  await linkFlat(join(root, archiveRelPath(a)), join(root, flatRelPath(a)))
+}
+
 /**
- * `.hash` is always written from the hash just computed. `.size` and `.files` are copied when the
- * source has valid ones (a build wrote them), otherwise made from the archive's entries.
+ * Temporary files a killed run left in `pkgs/`, `archives/`, the root (manifests) and `.zoi/`
+ * (the caller holds the mirror's lock, so no other run is writing them).
+ */
+export async function sweepTemporaries(root: string): Promise<number> {
+  let removed = 0
+  for (const [top, recursive] of [[PKGS_DIR, true], [FLAT_DIR, true], ['', false], [STATE_DIR, false]] as const) {
+    const entries = await readdir(join(root, top), { recursive, withFileTypes: true }).catch(() => [])
+    for (const e of entries) {
+      if (!e.isFile() || !TEMP_NAME.test(e.name)) continue
+      await rm(join(e.parentPath, e.name), { force: true })
+      removed++
+    }
+  }
+  return removed
+}
+
+/** `.x.tmp-123` (ours) and `x.tmp-123-abc` (writeFileAtomic's). */
+const TEMP_NAME = /\.tmp-\d+(-[0-9a-z]+)?$/
+
+/**
+ * `.size` and `.files` are copied when the source has valid ones (a build wrote them), otherwise
+ * made from the archive's entries; `.hash` comes last, from the hash just computed.
  */
 async function writeSidecarsFor(source: string, dest: string, sha512: string): Promise<void> {
-  await writeFileAtomic(`${dest}.hash`, `${sha512}  ${basename(dest)}\n`)
-  let size = await readText(`${source}.size`)
-  let files = await readText(`${source}.files`)
-  if (size !== undefined) parseSizeSidecar(size, `${source}.size`)
-  if (files !== undefined) parseFilesSidecar(files, `${source}.files`)
+  let size = await readValid(`${source}.size`, parseSizeSidecar)
+  let files = await readValid(`${source}.files`, parseFilesSidecar)
   if (size === undefined || files === undefined) {
     const entries = await listArchive(dest)
     const install = entries.filter((e) => e.type === 'file').reduce((sum, e) => sum + e.size, 0)
@@ -68,6 +99,7 @@ async function writeSidecarsFor(source: string, dest: string, sha512: string): P
   }
   await writeFileAtomic(`${dest}.size`, size)
   await writeFileAtomic(`${dest}.files`, files)
+  await writeFileAtomic(`${dest}.hash`, `${sha512}  ${basename(dest)}\n`)
 }
 
 /**
@@ -90,10 +122,46 @@ async function linkFlat(dest: string, flat: string): Promise<void> {
     const to = flat + suffix
     const [a, b] = await Promise.all([stat(from), stat(to).catch(() => undefined)])
     if (b && b.ino === a.ino && b.dev === a.dev) continue
-    const tmp = `${to}.tmp-${process.pid}`
+    const tmp = hiddenTemp(to)
     await rm(tmp, { force: true })
     await link(from, tmp).catch(() => copyFile(from, tmp))
     await rename(tmp, to)
+  }
+}
+
+async function copyAtomic(source: string, dest: string): Promise<void> {
+  const tmp = hiddenTemp(dest)
+  try {
+    await copyFile(source, tmp)
+    await rename(tmp, dest)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
+}
+
+/** A dot-name beside `path`: the server and the manifest skip it, the next run sweeps it. */
+function hiddenTemp(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`)
+}
+
+async function mirroredHash(dest: string): Promise<string | undefined> {
+  const text = await readText(`${dest}.hash`)
+  try {
+    return text === undefined ? undefined : parseHashSidecar(text, { archiveName: basename(dest) }).hex
+  } catch {
+    return undefined
+  }
+}
+
+async function readValid(path: string, parse: (text: string, source: string) => unknown): Promise<string | undefined> {
+  const text = await readText(path)
+  if (text === undefined) return undefined
+  try {
+    parse(text, path)
+    return text
+  } catch {
+    return undefined
   }
 }
 

@@ -5,10 +5,11 @@
  * is kept in `refs/zoi/upstream` (never advertised), so the served branch can be the upstream
  * tip itself or the base-url commit on top of it, and a re-run knows what it mirrored last.
  */
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as git from 'isomorphic-git'
 import { ZoiError } from '../errors.ts'
+import { makeStagingDir } from '../platform/fs.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import { toZoiError } from '../registry/git-errors.ts'
 import { fetchDumb, mayBeDumbHost, readDumbHead } from '../registry/git-dumb.ts'
@@ -99,8 +100,16 @@ async function ensureBareRepo(gitdir: string): Promise<void> {
   if (entries.length > 0) {
     throw new ZoiError('CONFLICT', `${gitdir} exists but is not a bare git repository; refusing to touch it`, { hint: 'move it away, or mirror into another folder' })
   }
-  await mkdir(gitdir, { recursive: true })
-  await git.init({ fs, dir: gitdir, bare: true, defaultBranch: 'main' })
+  // Made aside and renamed into place: a run killed half way leaves no half-made repository
+  // that the next run would refuse as "not a bare git repository".
+  const staging = await makeStagingDir(join(dirname(gitdir), STATE_DIR, 'tmp'), 'init-')
+  try {
+    await git.init({ fs, dir: staging, bare: true, defaultBranch: 'main' })
+    await rm(gitdir, { recursive: true, force: true })
+    await rename(staging, gitdir)
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
 }
 
 /** A plain-folder registry: a new commit only when the folder's tree changed. */

@@ -3,7 +3,7 @@
  * registry mirror with its optional base-url commit, archives with sidecars, the manifest, and
  * the read-only HTTP server (git smart-HTTP + static files) that serves such a folder.
  */
-export { placeArchive, type PlacedArchive } from './archive-store.ts'
+export { archiveComplete, keepArchive, placeArchive, sweepTemporaries, type PlacedArchive } from './archive-store.ts'
 export { bareReader, type BareReader } from './bare-read.ts'
 export { fetchUpstream, publishBranch, readServedHead, type UpstreamState } from './bare-mirror.ts'
 export { writeManifest, type Manifest, type ManifestFile } from './manifest.ts'

@@ -29,7 +29,7 @@ const CACHE_FILE = 'manifest-hashes.json'
 /** Walks the mirror, hashes what changed, writes both manifests; returns the manifest. */
 export async function writeManifest(root: string, registry: Record<string, string>): Promise<{ manifest: Manifest; hashed: number }> {
   const cacheFile = join(root, STATE_DIR, CACHE_FILE)
-  const previous = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as HashCache
+  const previous = await readHashCache(cacheFile)
   const next: HashCache = {}
   const files: ManifestFile[] = []
   let hashed = 0
@@ -50,6 +50,16 @@ export async function writeManifest(root: string, registry: Record<string, strin
   await writeFileAtomic(join(root, MANIFEST_SHA512), files.map((f) => `${f.sha512}  ${f.path}\n`).join(''))
   await writeFileAtomic(cacheFile, JSON.stringify(next))
   return { manifest, hashed }
+}
+
+/** The hash cache is only a shortcut: unreadable or garbled, everything is hashed again. */
+async function readHashCache(file: string): Promise<HashCache> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'))
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as HashCache) : {}
+  } catch {
+    return {}
+  }
 }
 
 /** Regular files under `root`, `/`-separated and sorted; dot-names and the manifests are left out. */

@@ -3,8 +3,9 @@
  * platform. The index lives in the mirror's private state (`.zoi/index-<platform>.db`) and is
  * updated incrementally like a sync's: only definitions whose blobs changed are evaluated again.
  */
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ZoiError } from '../errors.ts'
+import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { platformString, type Platform } from '../platform/arch.ts'
 import type { Report } from '../progress.ts'
 import { IndexDb, indexRegistry, parseRepoYaml, type PackageRow, type RepoYaml } from '../registry/index.ts'
@@ -19,11 +20,26 @@ export async function readRepoYamlAt(gitdir: string, commit: string): Promise<Re
   return parseRepoYaml(new TextDecoder().decode(await reader.readBlob(oid)), 'repo.yaml')
 }
 
-/** Every package of `commit` evaluated for `target`; definitions that fail become warnings. */
+/**
+ * Every package of `commit` evaluated for `target`; definitions that fail become warnings. The
+ * index is a private cache: one that cannot be read (a crash, a truncated file) is rebuilt.
+ */
 export async function indexCommit(root: string, gitdir: string, commit: string, target: Platform, report: Report): Promise<PackageRow[]> {
+  const file = join(root, STATE_DIR, `index-${platformString(target)}.db`)
+  try {
+    return await indexInto(file, gitdir, commit, target, report)
+  } catch (e) {
+    if (isZoiError(e) && e.code !== 'INTEGRITY') throw e
+    report({ kind: 'warn', text: `rebuilding the mirror's index ${file}: ${describeError(e)}` })
+    await Promise.all(['', '-wal', '-shm', '-journal'].map((s) => rm(file + s, { force: true })))
+    return await indexInto(file, gitdir, commit, target, report)
+  }
+}
+
+async function indexInto(file: string, gitdir: string, commit: string, target: Platform, report: Report): Promise<PackageRow[]> {
   const reader = bareReader(gitdir, commit)
   const platform = platformString(target)
-  const db = IndexDb.open(join(root, STATE_DIR, `index-${platform}.db`))
+  const db = IndexDb.open(file)
   try {
     if (db.getMeta('head') !== commit) {
       const result = await indexRegistry({

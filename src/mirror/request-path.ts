@@ -5,7 +5,7 @@
  * The served folder's private state (locks, staging) lives in dot-names, so it is never served.
  */
 import { realpath } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { join, relative, sep } from 'node:path'
 
 export type PathVerdict = { ok: true; segments: string[] } | { ok: false; status: 400 | 403 | 404; reason: string }
 
@@ -28,12 +28,18 @@ export function splitRequestPath(pathname: string): PathVerdict {
 }
 
 /**
- * The real path of `segments` under `root`, or undefined when it does not exist or a symlink
- * leads outside `root` (links inside the mirror, e.g. a flat view of pkgs/, are fine).
+ * The real path of `segments` under `root`, or undefined when it does not exist, or when
+ * symlinks lead outside `root` or into a dot-name inside it (the private `.zoi/` state): the
+ * request path is checked as a string above, and its real target is checked again here, so a
+ * link planted in the folder (`pkgs/x -> ../.zoi`) cannot serve what the path alone may not.
+ * Links to regular places inside the mirror (the flat `archives/` view) are fine.
  */
 export async function resolveInside(root: string, segments: readonly string[]): Promise<string | undefined> {
   const realRoot = await realpath(root)
   const real = await realpath(join(realRoot, ...segments)).catch(() => undefined)
   if (real === undefined) return undefined
-  return real === realRoot || real.startsWith(realRoot + sep) ? real : undefined
+  if (real === realRoot) return real
+  if (!real.startsWith(realRoot + sep)) return undefined
+  const hidden = relative(realRoot, real).split(sep).some((seg) => seg.startsWith('.'))
+  return hidden ? undefined : real
 }

@@ -5,11 +5,12 @@
  * refused. Other paths are not git requests and fall through to static files.
  */
 import { stat } from 'node:fs/promises'
-import { describeError, isZoiError } from '../errors.ts'
+import { gunzipSync } from 'node:zlib'
+import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { encodeAdvertisement, listAdvertisedRefs } from './ref-advertisement.ts'
 import { resolveInside } from './request-path.ts'
 import { textResponse } from './static-files.ts'
-import { answerUploadPack, parseUploadRequest } from './upload-pack.ts'
+import { MAX_REQUEST_BYTES, answerUploadPack, parseUploadRequest } from './upload-pack.ts'
 
 const NO_CACHE = { 'cache-control': 'no-cache' }
 
@@ -36,8 +37,8 @@ export async function answerGit(root: string, req: Request, url: URL, match: Non
     })
   }
   if (req.method !== 'POST') return textResponse(405, 'method not allowed', { allow: 'POST' })
-  let body = new Uint8Array(await req.arrayBuffer())
-  if (req.headers.get('content-encoding') === 'gzip') body = Bun.gunzipSync(body)
+  const body = await readRequestBody(req)
+  if (body === undefined) return textResponse(413, `request too large: an upload-pack request may be at most ${MAX_REQUEST_BYTES} bytes`)
   let request
   try {
     request = parseUploadRequest(body)
@@ -48,6 +49,32 @@ export async function answerGit(root: string, req: Request, url: URL, match: Non
   return new Response(streamOf(answerUploadPack(gitdir, request, tips)), {
     headers: { 'content-type': 'application/x-git-upload-pack-result', ...NO_CACHE },
   })
+}
+
+/**
+ * The request body, at most MAX_REQUEST_BYTES both as sent and after gunzip (a small gzip
+ * can expand a thousandfold); undefined when larger. Read as a stream, so an oversized body
+ * is cut off without being held in memory.
+ */
+async function readRequestBody(req: Request): Promise<Uint8Array | undefined> {
+  if (Number(req.headers.get('content-length') ?? 0) > MAX_REQUEST_BYTES) return undefined
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (req.body) {
+    for await (const chunk of req.body) {
+      size += chunk.byteLength
+      if (size > MAX_REQUEST_BYTES) return undefined
+      chunks.push(chunk)
+    }
+  }
+  const body = Buffer.concat(chunks)
+  if (req.headers.get('content-encoding') !== 'gzip') return body
+  try {
+    return gunzipSync(body, { maxOutputLength: MAX_REQUEST_BYTES })
+  } catch (e) {
+    if (errnoCode(e) === 'ERR_BUFFER_TOO_LARGE') return undefined
+    throw new ZoiError('USAGE', `the request body is not valid gzip: ${describeError(e)}`)
+  }
 }
 
 /** The bare repository at `segments` (or `segments` + `.git`) inside `root`. */

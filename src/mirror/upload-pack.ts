@@ -23,6 +23,14 @@ export interface UploadRequest {
 
 const OID = /^[0-9a-f]{40}$/
 
+/**
+ * Limits on one request, so a client cannot make the server hold or walk without bound. A real
+ * fetch wants the few advertised tips; its haves come in rounds that grow to 16,384 lines over
+ * stateless HTTP (about 800 KiB), which 10 MiB leaves ample room for.
+ */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024
+export const MAX_WANTS = 1000
+
 export function parseUploadRequest(body: Uint8Array): UploadRequest {
   const req: UploadRequest = { wants: [], haves: [], shallows: [], capabilities: new Set(), negotiating: false, done: false }
   let section = 0
@@ -36,6 +44,7 @@ export function parseUploadRequest(body: Uint8Array): UploadRequest {
     switch (word) {
       case 'want':
         if (req.wants.length === 0) for (const c of caps) req.capabilities.add(c)
+        if (req.wants.length >= MAX_WANTS) throw new ZoiError('USAGE', `too many want lines: at most ${MAX_WANTS} in one request`)
         req.wants.push(oidArg(arg, line))
         break
       case 'have':

@@ -11,7 +11,7 @@ import { fetchArchives, isOciUrl, locateArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import {
-  archiveItems, archiveRelPath, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
+  archiveComplete, archiveItems, archiveRelPath, keepArchive, sweepTemporaries, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
   pushArchives, REGISTRY_GIT, selectPackages, STATE_DIR, updateServerInfo, writeManifest, type ArchiveItem, type PushResult,
 } from '../mirror/index.ts'
 import { hostPlatform, parsePlatform, platformString, type Platform } from '../platform/arch.ts'
@@ -55,7 +55,12 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
   const dir = resolve(opts.dir)
   await mkdir(dir, { recursive: true })
   return withLock(join(dir, STATE_DIR, 'lock'), async () => {
+    // Under the lock nothing else writes here: what an earlier run left half-done is garbage.
+    await sweepTemporaries(dir)
+    await rm(join(dir, STATE_DIR, 'tmp'), { recursive: true, force: true })
     const url = registryUrl(ctx, opts.registry)
+    // The user named this registry, so its host may be anything they can reach (even link-local).
+    ctx.net.trust(url)
     const gitdir = join(dir, REGISTRY_GIT)
     ctx.report({ kind: 'phase', phase: 'mirror', text: `Mirroring registry ${redactUrl(url)}` })
     const before = await readServedHead(gitdir)
@@ -100,11 +105,14 @@ async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['a
   const { item } = job
   const fileName = archiveFileName(item)
   const local = await locateArchive({ fileName, pkgDirs: ctx.pkgDirs, cacheDir: ctx.layout.cacheDir })
-  if (!local && (await isFile(join(job.dir, archiveRelPath(item)))) && (await isFile(join(job.dir, `${archiveRelPath(item)}.hash`)))) {
+  const mirrored = join(job.dir, archiveRelPath(item))
+  if (!local && (await archiveComplete(mirrored))) {
+    await keepArchive(job.dir, item)
     out.unchanged.push(archiveRelPath(item))
     return
   }
-  let source = local?.path
+  // An archive a killed run left without its sidecars is hashed again and repaired in place.
+  let source = local?.path ?? ((await isFile(mirrored)) ? mirrored : undefined)
   let cleanup: (() => Promise<void>) | undefined
   try {
     if (!source) {

@@ -7,12 +7,10 @@ import { expect, test } from 'bun:test'
 import { chrootUnavailable, installZoiInto, runInChroot } from '../support/chroot.ts'
 import { formatResult, makeTempDir } from '../support/run-cli.ts'
 
-test('zoi --version and --help run in an empty chroot with only its libraries', async () => {
-  const reason = await chrootUnavailable()
-  if (reason) {
-    console.log(`SKIP chroot test: ${reason}`)
-    return
-  }
+/** Why a chroot cannot be made here (not root, no ldd…), or undefined when it can. */
+const unavailable = await chrootUnavailable()
+
+test.skipIf(Boolean(unavailable))(`zoi --version and --help run in an empty chroot with only its libraries${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
   const root = makeTempDir('zoi-chroot-')
   await installZoiInto(root)
   const version = await runInChroot(root, '/zoi --version')
@@ -26,12 +24,7 @@ test('zoi --version and --help run in an empty chroot with only its libraries', 
   expect(sh.exitCode).not.toBe(0)
 })
 
-test('without procfs the Bun runtime aborts before zoi runs (documented limitation)', async () => {
-  const reason = await chrootUnavailable()
-  if (reason) {
-    console.log(`SKIP chroot test: ${reason}`)
-    return
-  }
+test.skipIf(Boolean(unavailable))(`without procfs the Bun runtime aborts before zoi runs (documented limitation)${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
   const root = makeTempDir('zoi-chroot-')
   await installZoiInto(root)
   const r = await runInChroot(root, '/zoi --version', { withProc: false })

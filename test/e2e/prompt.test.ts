@@ -11,11 +11,7 @@ function onTerminal(home: string, args: string, input: string) {
   return runCommand([SCRIPT!, '-qec', `${ZOI_BIN} ${args}`, '/dev/null'], { home, stdin: input })
 }
 
-test('install asks on a terminal; "n" changes nothing, Enter proceeds, -y never asks', async () => {
-  if (!SCRIPT) {
-    console.log('SKIP prompt test: util-linux script is not installed')
-    return
-  }
+test.skipIf(!SCRIPT)('install asks on a terminal; "n" changes nothing, Enter proceeds, -y never asks (needs util-linux script)', async () => {
   const home = makeTempDir()
   await runZoi(['sync', 'set', EXAMPLES], { home })
   await runZoi(['sync'], { home })

@@ -45,11 +45,7 @@ test('--root writes nothing outside the root: HOME and the host system paths are
   expect(fingerprint(home)).toEqual(before.home)
 })
 
-test('a non-root user bootstraps a directory it can write', async () => {
-  if (process.getuid?.() !== 0 || !Bun.which('setpriv')) {
-    console.log('SKIP non-root bootstrap: needs root to switch to the nobody user (setpriv)')
-    return
-  }
+test.skipIf(process.getuid?.() !== 0 || !Bun.which('setpriv'))('a non-root user bootstraps a directory it can write (needs root and setpriv to switch to nobody)', async () => {
   const { home, usb } = await syncedHome()
   // nobody needs to read the binary, the host registry and the pkg-dir, and write the disk.
   const shared = makeTempDir('zoi-nobody-')

@@ -81,37 +81,39 @@ describe('sync over HTTP', () => {
     expect(r.stderr).toContain('hint: ')
   })
 
-  test('offline opens no socket (strace) and works without network (unshare -n)', async () => {
-    const strace = Bun.which('strace')
-    const unshare = Bun.which('unshare', { PATH: `${process.env.PATH}:/usr/bin:/usr/sbin` })
+  const strace = Bun.which('strace')
+  const unshare = Bun.which('unshare', { PATH: `${process.env.PATH}:/usr/bin:/usr/sbin` })
+
+  async function syncedOnce(): Promise<{ url: string; home: string }> {
     const { url } = await serve(REGISTRY)
     const home = makeTempDir()
     await zoi(home, 'sync', 'set', url)
     expect((await zoi(home, 'sync')).exitCode).toBe(0)
-    if (!strace) {
-      console.log('SKIP strace part: strace is not installed')
-    } else {
-      const log = join(home, 'strace.log')
-      const traced = await runCommand([strace, '-f', '-o', log, '-e', 'trace=socket,connect', join(import.meta.dir, '../../dist/zoi'), 'sync', '--offline'], { home })
-      expect(traced.exitCode, formatResult(traced)).toBe(0)
-      const calls = await Bun.file(log).text()
-      expect(calls).not.toMatch(/AF_INET6?/)
-      // And an offline command that WOULD need the network refuses before any socket.
-      const fresh = makeTempDir()
-      await zoi(fresh, 'sync', 'set', url)
-      const log2 = join(fresh, 'strace.log')
-      const refused = await runCommand([strace, '-f', '-o', log2, '-e', 'trace=socket,connect', join(import.meta.dir, '../../dist/zoi'), '--offline', 'sync'], { home: fresh })
-      expect(refused.exitCode).toBe(5)
-      expect(await Bun.file(log2).text()).not.toMatch(/AF_INET6?/)
-    }
-    if (!unshare || process.getuid?.() !== 0) {
-      console.log('SKIP unshare part: unshare is not installed or not root')
-    } else {
-      const isolated = await runCommand([unshare, '-n', join(import.meta.dir, '../../dist/zoi'), 'sync', '--offline'], { home })
-      expect(isolated.exitCode, formatResult(isolated)).toBe(0)
-      const search = await runCommand([unshare, '-n', join(import.meta.dir, '../../dist/zoi'), 'search', 'beta', '--offline'], { home })
-      expect(search.stdout).toContain('beta 2.1.0')
-    }
+    return { url, home }
+  }
+
+  test.skipIf(!strace)('offline opens no socket (needs strace)', async () => {
+    const { url, home } = await syncedOnce()
+    const log = join(home, 'strace.log')
+    const traced = await runCommand([strace!, '-f', '-o', log, '-e', 'trace=socket,connect', join(import.meta.dir, '../../dist/zoi'), 'sync', '--offline'], { home })
+    expect(traced.exitCode, formatResult(traced)).toBe(0)
+    const calls = await Bun.file(log).text()
+    expect(calls).not.toMatch(/AF_INET6?/)
+    // And an offline command that WOULD need the network refuses before any socket.
+    const fresh = makeTempDir()
+    await zoi(fresh, 'sync', 'set', url)
+    const log2 = join(fresh, 'strace.log')
+    const refused = await runCommand([strace!, '-f', '-o', log2, '-e', 'trace=socket,connect', join(import.meta.dir, '../../dist/zoi'), '--offline', 'sync'], { home: fresh })
+    expect(refused.exitCode).toBe(5)
+    expect(await Bun.file(log2).text()).not.toMatch(/AF_INET6?/)
+  })
+
+  test.skipIf(!unshare || process.getuid?.() !== 0)('offline works without network (needs unshare -n as root)', async () => {
+    const { home } = await syncedOnce()
+    const isolated = await runCommand([unshare!, '-n', join(import.meta.dir, '../../dist/zoi'), 'sync', '--offline'], { home })
+    expect(isolated.exitCode, formatResult(isolated)).toBe(0)
+    const search = await runCommand([unshare!, '-n', join(import.meta.dir, '../../dist/zoi'), 'search', 'beta', '--offline'], { home })
+    expect(search.stdout).toContain('beta 2.1.0')
   })
 })
 
@@ -194,10 +196,9 @@ test('hostile definitions are per-file errors; nothing else happens', async () =
   }
   const home = makeTempDir()
   await zoi(home, 'sync', 'set', await makeGitRepo(registry))
-  const t0 = performance.now()
+  // A hang (the loop) would outlast runZoi's own kill timer and fail the exit code.
   const r = await zoi(home, 'sync', '--json')
   expect(r.exitCode, formatResult(r)).toBe(0)
-  expect(performance.now() - t0).toBeLessThan(60_000)
   const result = JSON.parse(r.stdout)[0]
   expect(result.packages).toBe(1)
   const failed = result.errors.map((e: { path: string }) => e.path).sort()
@@ -218,12 +219,9 @@ test('a registry of 5,000 generated definitions syncs and indexes', async () => 
   const { url } = await serve(files)
   const home = makeTempDir()
   await zoi(home, 'sync', 'set', url)
-  const t0 = performance.now()
   const r = await runZoi(['sync', '--json'], { home, timeoutMs: 300_000 })
-  const seconds = (performance.now() - t0) / 1000
   expect(r.exitCode, formatResult(r)).toBe(0)
   expect(JSON.parse(r.stdout)[0]).toMatchObject({ packages: 5000, evaluated: 5000, errors: [] })
-  console.log(`5,000-definition registry: first sync ${seconds.toFixed(1)} s`)
   const again = JSON.parse((await runZoi(['sync', '--json'], { home, timeoutMs: 120_000 })).stdout)[0]
   expect(again).toMatchObject({ changed: false, evaluated: 0 })
   expect((await zoi(home, 'search', 'pkg4999')).stdout).toContain('big/core/pkg4999')

@@ -88,9 +88,8 @@ describe('cmd()', () => {
 
   test('a command that outlives its timeout is stopped and fails the build', async () => {
     const f = fixture(packageWith('cmd("sleep 30")'))
-    const started = Date.now()
+    // Were it not stopped, `sleep 30` would outlast this test's own timeout.
     const error = await failure(f.build({ commandTimeoutMs: 200 }))
-    expect(Date.now() - started).toBeLessThan(10_000)
     expect(error.message).toBe(`${f.definition}:4: cmd("sleep 30") did not finish within 200 ms and was stopped`)
   })
 

@@ -1,8 +1,8 @@
 /** Archives into the mirror: layout, sidecars (copied or made), the flat view, no needless copies. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { placeArchive } from '../../../src/mirror/index.ts'
+import { archiveComplete, placeArchive, sweepTemporaries } from '../../../src/mirror/index.ts'
 import { buildArchive } from '../cache/cache-fixtures.ts'
 import { zoiFailure } from '../../support/expect-error.ts'
 import { makeTempDir, removeTempDirs } from '../../support/make-git-repo.ts'
@@ -64,4 +64,56 @@ test('a .sig beside the source is served beside the mirrored archive and in the 
   await placeArchive(root, ITEM, src.path)
   expect(await readFile(join(root, `${REL}.sig`), 'utf8')).toBe('signature bytes')
   expect(await readFile(join(root, 'archives/tool-1.0.0-linux-amd64.pkg.tar.zst.sig'), 'utf8')).toBe('signature bytes')
+})
+
+/** States a SIGKILL during `zoi mirror` can leave behind, and the run after it. */
+describe('crash safety', () => {
+  const FLAT = 'archives/tool-1.0.0-linux-amd64.pkg.tar.zst'
+
+  async function mirrored(): Promise<{ root: string; src: Awaited<ReturnType<typeof buildArchive>> }> {
+    const src = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true })
+    const root = await makeTempDir('zoi-mirror-')
+    await placeArchive(root, ITEM, src.path)
+    return { root, src }
+  }
+
+  test('an archive killed between its .hash and .size (ENOENT .size wedge) is repaired by the next run', async () => {
+    const { root, src } = await mirrored()
+    await rm(join(root, `${REL}.size`))
+    await rm(join(root, `${REL}.files`))
+    await rm(join(root, `${FLAT}.size`))
+    expect(await archiveComplete(join(root, REL))).toBe(false)
+    const again = await placeArchive(root, ITEM, src.path)
+    expect(again.copied).toBe(false)
+    expect(await archiveComplete(join(root, REL))).toBe(true)
+    for (const s of ['.size', '.files']) expect(await readFile(join(root, REL + s), 'utf8')).toBe(await readFile(src.path + s, 'utf8'))
+    expect((await stat(join(root, `${FLAT}.size`))).ino).toBe((await stat(join(root, `${REL}.size`))).ino)
+  })
+
+  test('an archive left without any sidecar (no other copy anywhere) is hashed again in place', async () => {
+    const { root, src } = await mirrored()
+    for (const s of ['.hash', '.size', '.files']) await rm(join(root, REL + s))
+    const repaired = await placeArchive(root, ITEM, join(root, REL))
+    expect(repaired).toMatchObject({ sha512: src.sha512, copied: false })
+    for (const s of ['.hash', '.size', '.files']) expect(await readFile(join(root, REL + s), 'utf8')).toBe(await readFile(src.path + s, 'utf8'))
+  })
+
+  test('replacing an archive removes its .hash first, so a crash never pairs a new archive with an old hash', async () => {
+    const { root } = await mirrored()
+    const other = await buildArchive(await makeTempDir(), 'tool', '1.0.0', { sidecars: true, payloadBytes: 999 })
+    await placeArchive(root, ITEM, other.path)
+    const hash = (await readFile(join(root, `${REL}.hash`), 'utf8')).split(' ')[0]
+    expect(hash).toBe(other.sha512)
+  })
+
+  test('temporary files of a killed run are hidden (not served, not in the manifest) and swept by the next run', async () => {
+    const { root } = await mirrored()
+    const dir = join(root, 'pkgs/core/dev/linux/amd64/1.0.0')
+    await writeFile(join(dir, '.tool-1.0.0-linux-amd64.pkg.tar.zst.tmp-4242'), 'half')
+    await writeFile(join(dir, 'tool-1.0.0-linux-amd64.pkg.tar.zst.hash.tmp-4242-k3j2'), 'half')
+    await writeFile(join(root, 'manifest.json.tmp-4242-zz'), '{')
+    expect(await sweepTemporaries(root)).toBe(3)
+    expect((await readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([])
+    expect(await archiveComplete(join(root, REL))).toBe(true)
+  })
 })

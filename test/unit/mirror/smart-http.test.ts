@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { startMirrorServer, type MirrorServer } from '../../../src/mirror/index.ts'
 import { pktLine } from '../../../src/mirror/pkt-line.ts'
+import { MAX_REQUEST_BYTES, MAX_WANTS } from '../../../src/mirror/upload-pack.ts'
 import { createNet } from '../../../src/platform/net.ts'
 import { syncClone } from '../../../src/registry/git.ts'
 import { commitChanges, headOf, makeBareClone, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
@@ -116,6 +117,27 @@ describe.skipIf(!hasGit)('git smart-HTTP from the embedded git library', () => {
     const res = await fetch(`${server.url}/registry.git/git-upload-pack`, { method: 'POST', body: 'hello' })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toStartWith('text/plain')
+  })
+
+  test('an upload-pack request body over the size cap is refused with HTTP 413, plain text', async () => {
+    const url = `${server.url}/registry.git/git-upload-pack`
+    const huge = new Uint8Array(MAX_REQUEST_BYTES + 1).fill(0x30)
+    const res = await fetch(url, { method: 'POST', body: huge })
+    expect(res.status).toBe(413)
+    expect(res.headers.get('content-type')).toStartWith('text/plain')
+    // A small gzip that expands past the cap (a "zip bomb") is refused the same way.
+    const bomb = Bun.gzipSync(new Uint8Array(MAX_REQUEST_BYTES * 4).fill(0x30))
+    const gz = await fetch(url, { method: 'POST', body: bomb, headers: { 'content-encoding': 'gzip' } })
+    expect(gz.status).toBe(413)
+  })
+
+  test('an upload-pack request with too many want lines is refused with HTTP 400', async () => {
+    const head = await headOf(upstream)
+    const wants = Array.from({ length: MAX_WANTS + 1 }, () => pktLine(`want ${head}\n`))
+    const body = Buffer.concat([...wants, Buffer.from('0000'), pktLine('done\n')])
+    const res = await fetch(`${server.url}/registry.git/git-upload-pack`, { method: 'POST', body })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('too many want lines')
   })
 
   test('the dumb protocol is not offered', async () => {

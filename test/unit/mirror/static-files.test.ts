@@ -26,6 +26,10 @@ beforeAll(async () => {
   await writeFile(join(root, '.zoi-mirror.lock'), 'private\n')
   await writeFile(join(outside, 'secret.txt'), 'secret\n')
   await symlink(join(outside, 'secret.txt'), join(root, 'leak.txt'))
+  await mkdir(join(root, '.zoi'))
+  await writeFile(join(root, '.zoi/index-linux-amd64.db'), 'private index\n')
+  await symlink('.zoi', join(root, 'state'))
+  await symlink('../../../../../.zoi/index-linux-amd64.db', join(root, 'pkgs/core/linux/amd64/1.0.0/index.db'))
   await mkdir(join(root, 'archives'))
   await symlink(`../${ARCHIVE}`, join(root, 'archives/hello-1.0.0-linux-amd64.pkg.tar.zst'))
   server = await startMirrorServer({ dir: root, host: '127.0.0.1', port: 0 })
@@ -112,6 +116,14 @@ describe('static files', () => {
     const flat = await get('/archives/hello-1.0.0-linux-amd64.pkg.tar.zst')
     expect(flat.status).toBe(200)
     expect((await flat.arrayBuffer()).byteLength).toBe(bytes.length)
+  })
+
+  test('a symlink inside the served mirror that points into its private .zoi/ state is not served', async () => {
+    for (const path of ['/state/index-linux-amd64.db', '/pkgs/core/linux/amd64/1.0.0/index.db']) {
+      const res = await get(path)
+      expect(res.status).toBe(404)
+      expect(await res.text()).not.toContain('private')
+    }
   })
 
   test('misses are plain-text 404s (never HTML), directories included', async () => {

@@ -1,26 +1,32 @@
 import { expect, test } from 'bun:test'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ZoiError } from '../../../src/errors.ts'
 import { makeStagingDir, swapDirectory, writeFileAtomic } from '../../../src/platform/fs.ts'
-import { acquireLock, withLock } from '../../../src/platform/lock.ts'
+import { acquireLock, describeProcess, formatLockFile, parseLockFile, withLock } from '../../../src/platform/lock.ts'
+import { zoiFailure } from '../../support/expect-error.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
 
-test('a held lock refuses a second taker with exit 7 naming the owner', async () => {
+/** A live process that is not this one (and not a zoi): `sleep`, stopped at the end of the test. */
+function liveStranger(): { pid: number; stop(): void } {
+  const child = Bun.spawn(['sleep', '60'])
+  return { pid: child.pid, stop: () => child.kill() }
+}
+
+test('a held lock refuses a second taker with exit 7 naming the owner and how to clear it', async () => {
   const file = join(makeTempDir(), 'deep', 'lock')
   const held = await acquireLock(file)
-  expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`)
-  // Simulate another live process owning it: PID 1 always exists.
-  writeFileSync(file, '1\n')
-  let err: unknown
+  expect(parseLockFile(readFileSync(file, 'utf8')).pid).toBe(process.pid)
+  // Another live zoi owning it: a process whose start time and command match what the lock records.
+  const other = liveStranger()
   try {
-    await acquireLock(file)
-  } catch (e) {
-    err = e
+    writeFileSync(file, formatLockFile(describeProcess(other.pid)))
+    const e = await zoiFailure(acquireLock(file))
+    expect(e.exitCode).toBe(7)
+    expect(e.message).toBe(`${file} is held by process ${other.pid} (sleep)`)
+    expect(e.hint).toContain(`rm '${file}'`)
+  } finally {
+    other.stop()
   }
-  expect(err).toBeInstanceOf(ZoiError)
-  expect((err as ZoiError).exitCode).toBe(7)
-  expect((err as ZoiError).message).toBe(`${file} is held by process 1`)
   await held.release()
   expect(existsSync(file)).toBe(false)
 })
@@ -30,8 +36,34 @@ test('a stale lock left by a dead process is taken over', async () => {
   const dead = Bun.spawnSync(['true']).pid // exited already
   writeFileSync(file, `${dead}\n`)
   const lock = await acquireLock(file)
-  expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`)
+  expect(parseLockFile(readFileSync(file, 'utf8')).pid).toBe(process.pid)
   await lock.release()
+})
+
+test.skipIf(!existsSync('/proc/self/stat'))('a lock naming the PID of a live process that is not zoi is stale and taken over (needs /proc)', async () => {
+  const stranger = liveStranger()
+  try {
+    // The PID was reused: same number, but another start time than the lock recorded.
+    const file = join(makeTempDir(), 'lock')
+    const now = describeProcess(stranger.pid)
+    writeFileSync(file, formatLockFile({ ...now, start: String(Number(now.start) + 12345), command: 'zoi' }))
+    const lock = await acquireLock(file)
+    expect(parseLockFile(readFileSync(file, 'utf8')).pid).toBe(process.pid)
+    await lock.release()
+    // An old PID-only lock whose PID is now a different program.
+    writeFileSync(file, `${stranger.pid}\n`)
+    const again = await acquireLock(file)
+    await again.release()
+  } finally {
+    stranger.stop()
+  }
+})
+
+test('the lock file records PID, start time, boot and command', () => {
+  const me = describeProcess(process.pid)
+  expect(parseLockFile(formatLockFile(me))).toEqual(me)
+  expect(parseLockFile('42\n')).toEqual({ pid: 42 })
+  if (existsSync('/proc/self/stat')) expect(me.start).toMatch(/^\d+$/)
 })
 
 test('withLock releases on failure', async () => {

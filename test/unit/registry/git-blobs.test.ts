@@ -77,29 +77,14 @@ describe('a registry of 5,000 definitions', () => {
   test('clones over HTTP and lists every blob', async () => {
     const url = `${server.url}/${basename(upstream)}`
     const net = createNet({ offline: false, retries: 0 })
-    const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
-      const start = performance.now()
-      const value = await work()
-      return [value, Math.round(performance.now() - start)]
-    }
-    const gitDir = join(await makeTempDir(), 'git-clone')
-    const [, gitMs] = await time(() => runGit(dirname(gitDir), ['clone', '-q', '--depth', '1', url, gitDir]))
     const dir = join(await makeTempDir(), 'big')
-    const [result, cloneMs] = await time(() => syncClone({ url, dir, net }))
-    const [blobs, listMs] = await time(() => listDefinitionBlobs(dir))
-    const [bytes, readMs] = await time(async () => {
-      let total = 0
-      for (const oid of blobs.values()) total += (await readBlob(dir, oid)).byteLength
-      return total
-    })
-    const [again, resyncMs] = await time(() => syncClone({ url, dir, net }))
+    const result = await syncClone({ url, dir, net })
+    const blobs = await listDefinitionBlobs(dir)
+    let bytes = 0
+    for (const oid of blobs.values()) bytes += (await readBlob(dir, oid)).byteLength
+    const again = await syncClone({ url, dir, net })
     await commitChanges(upstream, { 'core/group0/pkg0/pkg0.pkg.lua': 'metadata({ name = "pkg0", version = "2.0" })\n' })
-    const [updated, updateMs] = await time(() => syncClone({ url, dir, net }))
-    console.log(
-      `5,000 definitions: syncClone ${cloneMs} ms (git clone --depth 1: ${gitMs} ms), ` +
-        `listDefinitionBlobs ${listMs} ms, readBlob ×${blobs.size} ${readMs} ms, ` +
-        `unchanged re-sync ${resyncMs} ms, one-file update ${updateMs} ms`,
-    )
+    const updated = await syncClone({ url, dir, net })
     expect(updated.changed).toBe(true)
     const changed = [...(await listDefinitionBlobs(dir))].filter(([p, oid]) => blobs.get(p) !== oid)
     expect(changed.map(([p]) => p)).toEqual(['core/group0/pkg0/pkg0.pkg.lua'])
@@ -108,6 +93,5 @@ describe('a registry of 5,000 definitions', () => {
     expect(blobs.size).toBe(5001)
     expect(bytes).toBeGreaterThan(5000 * 50)
     expect(again.changed).toBe(false)
-    expect(listMs).toBeLessThan(5_000)
   }, 60_000)
 })

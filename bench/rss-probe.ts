@@ -2,9 +2,9 @@
  * Runs one archive operation in a FRESH process and prints its peak RSS growth as JSON.
  * Memory bounds measured inside `bun test` are polluted by every other test file in the same
  * process; a child process measures only the operation.
- *   bun rss-probe.ts extract <archive> <dest>  |  bun rss-probe.ts write <out> <sourceDir>
+ *   bun bench/rss-probe.ts extract <archive> <dest>  |  bun rss-probe.ts write <out> <sourceDir>
  */
-import { extractArchive, writeArchive } from '../../src/archive/index.ts'
+import { extractArchive, writeArchive } from '../src/archive/index.ts'
 
 const [op, a, b] = process.argv.slice(2)
 Bun.gc(true)
