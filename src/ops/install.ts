@@ -22,7 +22,7 @@ import {
   type NameSource,
   type PlanRequestItem,
 } from '../resolve/index.ts'
-import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { applyChangeset, extractForInstall, recoverInterrupted, noSpaceError, requireFreeSpace, type InstalledRow, type InstallRecord } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
@@ -117,28 +117,34 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
   return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
 }
 
-/** Every archive is found and verified first; then each is applied, dependencies first. */
+/**
+ * Every archive is found and verified first, and extracted; then the whole set is checked and
+ * committed as ONE changeset (store/changeset.ts), dependencies first: a conflict in the last
+ * package leaves the root exactly as it was.
+ */
 async function applyPlan(
   ctx: Context,
   prepared: readonly PreparedStep[],
   opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
 ): Promise<{ name: string; version: string }[]> {
   const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
-  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's
-  // pool). Applying stays strictly in plan order, each waiting for its own extraction.
+  const needs = prepared.map((p) => ({ name: p.step.pkg.name, bytes: p.planned.installSize }))
+  await requireFreeSpace(ctx.layout, needs)
+  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's pool).
   const extractions = startExtractions(ctx, fetched.map((f) => f.path))
-  const installed: { name: string; version: string }[] = []
-  try {
-    for (const [i, p] of prepared.entries()) {
-      const pkg = p.step.pkg
-      const got = fetched[i]!
-      const staged = await extractions[i]!
-      ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
-      await installArchive({
-        layout: ctx.layout,
-        archivePath: got.path,
-        staged,
-        report: ctx.report,
+  const settled = await Promise.allSettled(extractions)
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value, { recursive: true, force: true })
+    throw noSpaceError(failed.reason, ctx.layout.tmpDir, needs.reduce((sum, n) => sum + (n.bytes ?? 0), 0))
+  }
+  const staged = settled.map((s) => (s as PromiseFulfilledResult<string>).value)
+  const installs = prepared.map((p, i) => {
+    const pkg = p.step.pkg
+    const got = fetched[i]!
+    return {
+      archivePath: got.path,
+      staged: staged[i],
       record: {
         handle: pkg.handle,
         repo: pkg.repo,
@@ -155,18 +161,13 @@ async function applyPlan(
         conflicts: pkg.conflicts,
         replaces: pkg.replaces,
         installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : p.planned.source ? 'source' : 'pre-compiled',
-          archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
-        },
-      })
-      installed.push({ name: pkg.name, version: pkg.version })
+        archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
+      } satisfies InstallRecord,
     }
-  } finally {
-    // Extractions not taken over by an install (after a failure) are discarded.
-    for (const e of extractions.slice(installed.length + 1)) {
-      await e.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined)
-    }
-  }
-  return installed
+  })
+  ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${prepared.map((p) => `${p.step.pkg.name} ${p.step.pkg.version}`).join(', ')}` })
+  const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
+  return installed.map((r) => ({ name: r.name, version: r.version }))
 }
 
 /** Starts extracting every archive, at most two at a time; one promise per archive, in order. */

@@ -7,7 +7,7 @@ import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/index.ts'
 import { compareVersions } from '../resolve/index.ts'
-import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
+import { applyChangeset, InstalledDb, listFiles, recoverInterrupted, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
 
 /**
@@ -96,17 +96,33 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
   return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
 }
 
-export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean }): Promise<UninstallResult[]> {
+/**
+ * Remove packages as one set per root: every name is resolved before anything is removed (an
+ * unknown one is exit 3 with nothing changed), then each root's packages go in one changeset,
+ * so a package and the ones depending on it may be named together, in any order.
+ */
+export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean; dryRun?: boolean }): Promise<UninstallResult[]> {
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
-  const out: UninstallResult[] = []
+  const byRoot = new Map<string, { layout: Layout; group: string[] }>()
   for (const name of names) {
     const { layout } = findInstalled(ctx, name)
-    out.push(
-      await withLock(layout.lockFile, async () => {
-        await recoverInterrupted(layout)
-        return uninstallPackage({ layout, name, force: opts.force, report: ctx.report })
-      }),
-    )
+    const entry = byRoot.get(layout.installedDb) ?? { layout, group: [] }
+    entry.group.push(name)
+    byRoot.set(layout.installedDb, entry)
+  }
+  const out: UninstallResult[] = []
+  for (const { layout, group } of byRoot.values()) {
+    const removals = group.map((name) => ({ name }))
+    const change = { layout, removals, force: opts.force, report: ctx.report }
+    if (opts.dryRun) {
+      out.push(...(await applyChangeset({ ...change, dryRun: true })).removed)
+      continue
+    }
+    const { removed } = await withLock(layout.lockFile, async () => {
+      await recoverInterrupted(layout)
+      return applyChangeset(change)
+    })
+    out.push(...removed)
   }
   return out
 }

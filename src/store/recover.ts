@@ -30,8 +30,8 @@ export async function recoverInterrupted(layout: Layout, report: Report = silent
     const db = InstalledDb.open(layout.installedDb)
     try {
       for (const journal of journals) {
-        const present = db.hasTransaction(journal.txid)
-        const committed = journal.action === 'install' ? present : !present
+        const present = journal.action === 'change' ? db.hasCommitted(journal.txid) : db.hasTransaction(journal.txid)
+        const committed = journal.action === 'remove' ? !present : present
         if (committed) {
           await rollForward(journal)
           result.completed.push(journal.subject)
