@@ -13,7 +13,7 @@ export { extractForInstall, type FaultPoint, type InstallArchiveOptions, type In
 export { applyChangeset, installArchive, uninstallPackage, type ChangesetInstall, type ChangesetOptions, type ChangesetResult } from './changeset.ts'
 export { noSpaceError, requireFreeSpace, type SpaceNeed } from './free-space.ts'
 export { SimulatedCrash } from './journal.ts'
-export { recoverInterrupted, type RecoveryResult } from './recover.ts'
+export { recoverInterrupted, settleForRead, type RecoveryResult } from './recover.ts'
 export { listFiles, type RemovalRequest, type UninstallFaultPoint, type UninstallOptions, type UninstallResult } from './uninstall.ts'
 export { zoiDependencyName } from './dependency-name.ts'
 export { MANIFEST_FILE } from './store-manifest.ts'
