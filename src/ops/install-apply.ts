@@ -91,7 +91,7 @@ function startExtractions(ctx: Context, paths: readonly string[]): Promise<strin
     const slot = i % 2
     const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
     // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
-    // surfaces when its install awaits it, never as an unhandled rejection.
+    // surfaces when the set awaits it, never as an unhandled rejection.
     slots[slot] = job.then(() => undefined, () => undefined)
     return job
   })

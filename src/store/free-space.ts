@@ -6,7 +6,7 @@
  */
 import { statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { ZoiError, describeError, errnoCode } from '../errors.ts'
+import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 
 export interface SpaceNeed {
@@ -29,16 +29,27 @@ export async function requireFreeSpace(layout: Layout, needs: readonly SpaceNeed
 
 /** ENOSPC/EDQUOT as NO_SPACE naming where it happened; other errors unchanged. */
 export function noSpaceError(e: unknown, where: string, needed?: number): unknown {
-  const code = errnoCode(e) ?? errnoCode((e as { cause?: unknown } | null)?.cause)
+  const sys = systemError(e)
+  const code = errnoCode(sys)
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return e
-  const path = (e as { path?: unknown }).path
+  const path = (sys as { path?: unknown }).path
   const at = typeof path === 'string' ? path : where
   const need = needed ? `; the install needs about ${formatBytes(needed)}` : ''
-  return new ZoiError('NO_SPACE', `no space left on the disk holding ${at}${need} (${describeError(e)})`, {
+  return new ZoiError('NO_SPACE', `no space left on the disk holding ${at}${need} (${describeError(sys)})`, {
     hint: 'free some space on that disk, then try again',
     cause: e,
     data: { path: at, needed: needed ?? null },
   })
+}
+
+/** The system error under any wrapping (a ZoiError's code is not an errno). */
+function systemError(e: unknown): unknown {
+  let cur = e
+  for (let depth = 0; depth < 5 && cur; depth++) {
+    if (!isZoiError(cur) && errnoCode(cur) !== undefined) return cur
+    cur = (cur as { cause?: unknown }).cause
+  }
+  return e
 }
 
 /** Bytes available to this user on the filesystem holding `path` (or its nearest existing parent). */
@@ -54,7 +65,7 @@ async function freeBytes(path: string): Promise<number | null> {
 }
 
 function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB']
   let i = 0
   let v = n
   while (v >= 1024 && i < units.length - 1) {
