@@ -4,11 +4,11 @@
  * for the whole set by recovery.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../../../src/errors.ts'
 import type { Layout } from '../../../src/platform/layout.ts'
-import { applyChangeset, InstalledDb, recoverInterrupted, SimulatedCrash, type FaultPoint } from '../../../src/store/index.ts'
+import { applyChangeset, InstalledDb, recoverInterrupted, settleForRead, SimulatedCrash, type FaultPoint } from '../../../src/store/index.ts'
 import { catchError, makePackageArchive, primeRoot, record, removeTempDirs, rootLayout, rootSnapshot } from './store-fixtures.ts'
 
 afterAll(removeTempDirs)
@@ -91,6 +91,21 @@ describe('install changeset', () => {
     const result = await recoverInterrupted(layout)
     expect(result.completed).toHaveLength(1)
     expect(names(layout)).toEqual(['hello', 'libfoo', 'vim'])
+    expect(readdirSync(layout.tmpDir)).toEqual([])
+  })
+})
+
+describe('reads after a crash', () => {
+  test('an upgrade killed after the move: settleForRead recovers before reading, the old version over its own files', async () => {
+    const { root, layout } = livedInRoot()
+    const files = (v: string) => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`usr/share/big/f${i}`, `${v} ${i}`]))
+    const big = async (v: string) => ({ archivePath: await makePackageArchive({ name: 'big', version: v, usrroot: files(v) }), record: record('big', v) })
+    await applyChangeset({ layout, installs: [await big('1')] })
+    const before = rootSnapshot(root)
+    await catchError(async () => applyChangeset({ layout, installs: [await big('2')], faultAt: 'after-move' }))
+    expect(readFileSync(join(root, 'usr/share/big/f0'), 'utf8')).toBe('2 0')
+    await settleForRead(layout)
+    expect(rootSnapshot(root)).toEqual(before)
     expect(readdirSync(layout.tmpDir)).toEqual([])
   })
 })
