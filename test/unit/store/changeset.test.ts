@@ -4,7 +4,7 @@
  * for the whole set by recovery.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../../../src/errors.ts'
 import type { Layout } from '../../../src/platform/layout.ts'
@@ -107,6 +107,38 @@ describe('reads after a crash', () => {
     await settleForRead(layout)
     expect(rootSnapshot(root)).toEqual(before)
     expect(readdirSync(layout.tmpDir)).toEqual([])
+  })
+})
+
+const canMount = process.getuid?.() === 0 && Bun.spawnSync(['unshare', '-m', 'true']).exitCode === 0
+
+describe('reads on a read-only root', () => {
+  /** settleForRead in a child that sees `root` bind-mounted read-only (private mount namespace). */
+  function readOnly(root: string, home: string): { warnings: string[]; code: string | null } {
+    const child = join(import.meta.dir, 'read-child.ts')
+    const script = `mount --bind '${root}' '${root}' && mount -o remount,bind,ro '${root}' && exec '${process.execPath}' '${child}' '${root}' '${home}'`
+    const r = Bun.spawnSync(['unshare', '-m', 'sh', '-c', script])
+    return JSON.parse(r.stdout.toString())
+  }
+
+  test.skipIf(!canMount)('an interrupted upgrade on a read-only root: the read warns that a change is interrupted (needs root for unshare -m)', async () => {
+    const { root, home, layout } = livedInRoot()
+    const big = async (v: string) => ({ archivePath: await makePackageArchive({ name: 'big', version: v, usrroot: { 'usr/share/big/f': v } }), record: record('big', v) })
+    await applyChangeset({ layout, installs: [await big('1')] })
+    await catchError(async () => applyChangeset({ layout, installs: [await big('2')], faultAt: 'after-move' }))
+    const seen = readOnly(root, home)
+    expect(seen.code).toBeNull()
+    expect(seen.warnings.join('\n')).toContain('was interrupted')
+    // Writable again: the next read recovers.
+    await settleForRead(layout)
+    expect(readFileSync(join(root, 'usr/share/big/f'), 'utf8')).toBe('1')
+  })
+
+  test.skipIf(!canMount)('a 0-byte local.db on a read-only root is exit 6 with a repair command (needs root for unshare -m)', async () => {
+    const { root, home, layout } = livedInRoot()
+    await applyChangeset({ layout, installs: await threePackages() })
+    truncateSync(layout.installedDb, 0)
+    expect(readOnly(root, home).code).toBe('INTEGRITY')
   })
 })
 
