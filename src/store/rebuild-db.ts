@@ -45,6 +45,7 @@ export function storeManifests(layout: Layout): FoundManifest[] {
 
 /** Whether the db records no package while the store holds some (never opens or creates the db). */
 export function dbIsLost(layout: Layout): boolean {
+  if (!existsSync(layout.storeDir) || readdirSync(layout.storeDir).length === 0) return false
   const file = layout.installedDb
   const empty = !existsSync(file) || statSync(file).size === 0 || countRows(file) === 0
   return empty && storeManifests(layout).length > 0
