@@ -18,6 +18,7 @@ export const ERRORS = {
   BAD_DEFINITION: { exit: 6 },
   LOCKED: { exit: 7 },
   PERMISSION: { exit: 7 },
+  NO_SPACE: { exit: 7 },
 } as const satisfies Record<string, { exit: number }>
 
 export type ErrorCode = keyof typeof ERRORS

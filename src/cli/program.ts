@@ -27,7 +27,7 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {
     const cli = buildCli()
-    const parsed = cli.parse(argv, { run: false })
+    const parsed = cli.parse(dashedSwitchesLast(argv), { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help
     if (!cli.matchedCommand) {
@@ -95,6 +95,23 @@ function readGlobalFlags(flags: Flags): GlobalFlags {
     quiet: flags.quiet === true,
     scope: typeof flags.scope === 'string' ? flags.scope : undefined,
   }
+}
+
+/**
+ * cac tells its parser that `--dry-run` is a switch under the camel-cased name only, so a
+ * dashed switch given before the arguments swallowed the next one (`uninstall --dry-run a b`
+ * read `a` as its value). Switches take no value: moving them after the arguments is the same
+ * command line, and one cac parses right.
+ */
+function dashedSwitchesLast(argv: string[]): string[] {
+  const switches = new Set<string>()
+  for (const spec of COMMANDS) for (const o of spec.options ?? []) if (!/[<[]/.test(o.flag)) for (const m of o.flag.matchAll(/--([a-z]+-[a-z-]+)/g)) switches.add(`--${m[1]}`)
+  const end = argv.indexOf('--')
+  const head = end === -1 ? argv : argv.slice(0, end)
+  const moved = head.filter((a, i) => i >= 2 && switches.has(a))
+  if (moved.length === 0) return argv
+  const kept = head.filter((a, i) => i < 2 || !switches.has(a))
+  return [...kept, ...moved, ...(end === -1 ? [] : argv.slice(end))]
 }
 
 /** cac throws plain Errors named CACError for usage problems: those are exit 2. */

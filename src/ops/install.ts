@@ -1,12 +1,12 @@
 /**
  * `zoi install`: the one path that adds packages to a root (SPEC §7), in the order apk uses:
- * resolve the whole request → find and VERIFY every archive → apply each, dependencies first,
- * under the root lock. Nothing on disk changes before every archive has passed verification.
+ * resolve the whole request → find and VERIFY every archive → check and commit the whole set
+ * as one changeset (install-apply.ts), under the root lock. Nothing in the root changes before
+ * every archive has passed verification and the whole set its checks.
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir, rm } from 'node:fs/promises'
+import { cp, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fetchArchives } from '../cache/index.ts'
 import { updateConfigFile } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
@@ -22,9 +22,10 @@ import {
   type NameSource,
   type PlanRequestItem,
 } from '../resolve/index.ts'
-import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
-import { prepareStep, type PreparedStep } from './install-prepare.ts'
+import { applyPlan } from './install-apply.ts'
+import { prepareStep } from './install-prepare.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { installedRows } from './installed.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
@@ -115,73 +116,6 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
     }
   }
   return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
-}
-
-/** Every archive is found and verified first; then each is applied, dependencies first. */
-async function applyPlan(
-  ctx: Context,
-  prepared: readonly PreparedStep[],
-  opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
-): Promise<{ name: string; version: string }[]> {
-  // An archive built here from a definition of a verified registry commit needs no signature.
-  const items = prepared.map((p) => (p.planned.source ? { ...p.item, signature: undefined } : p.item))
-  const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
-  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's
-  // pool). Applying stays strictly in plan order, each waiting for its own extraction.
-  const extractions = startExtractions(ctx, fetched.map((f) => f.path))
-  const installed: { name: string; version: string }[] = []
-  try {
-    for (const [i, p] of prepared.entries()) {
-      const pkg = p.step.pkg
-      const got = fetched[i]!
-      const staged = await extractions[i]!
-      ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
-      await installArchive({
-        layout: ctx.layout,
-        archivePath: got.path,
-        staged,
-        report: ctx.report,
-      record: {
-        handle: pkg.handle,
-        repo: pkg.repo,
-        name: pkg.name,
-        version: pkg.version,
-        revision: pkg.revision,
-        platform: opts.platform,
-        reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
-        subs: p.step.subs,
-        bins: p.bins,
-        backup: p.backup,
-        dependencies: pkg.dependencies,
-        provides: pkg.provides,
-        conflicts: pkg.conflicts,
-        replaces: pkg.replaces,
-        installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : p.planned.source ? 'source' : 'pre-compiled',
-          archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
-        },
-      })
-      installed.push({ name: pkg.name, version: pkg.version })
-    }
-  } finally {
-    // Extractions not taken over by an install (after a failure) are discarded.
-    for (const e of extractions.slice(installed.length + 1)) {
-      await e.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined)
-    }
-  }
-  return installed
-}
-
-/** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, paths: readonly string[]): Promise<string>[] {
-  const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
-  return paths.map((path, i) => {
-    const slot = i % 2
-    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
-    // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
-    // surfaces when its install awaits it, never as an unhandled rejection.
-    slots[slot] = job.then(() => undefined, () => undefined)
-    return job
-  })
 }
 
 /**

@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Context } from '../context.ts'
-import { ZoiError } from '../errors.ts'
+import { isZoiError, ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/index.ts'
 import { compareVersions } from '../resolve/index.ts'
-import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
+import { applyChangeset, InstalledDb, listFiles, recoverInterrupted, settleForRead, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
 
 /**
@@ -18,6 +18,24 @@ import { openCatalog } from './registries.ts'
 export function installedScopes(ctx: Context): Layout[] {
   if (ctx.layout.root !== null || ctx.layout.scope === 'system') return [ctx.layout]
   return [ctx.layout, layoutFor({ scope: 'system', home: ctx.layout.home })]
+}
+
+/**
+ * The scopes a read looks at, each settled first: an interrupted change is recovered (or
+ * warned about on a read-only root) and a lost db rebuilt, so reads report the truth. Only the
+ * scope the user chose may fail the read; the implied system scope just warns.
+ */
+async function readyScopes(ctx: Context): Promise<Layout[]> {
+  const layouts = installedScopes(ctx)
+  for (const [i, layout] of layouts.entries()) {
+    try {
+      await settleForRead(layout, ctx.report)
+    } catch (e) {
+      if (i === 0 || !isZoiError(e)) throw e
+      ctx.report({ kind: 'warn', text: `${e.message}${e.hint ? ` (${e.hint})` : ''}` })
+    }
+  }
+  return layouts
 }
 
 /** Runs `fn` on the layout's installed db (an empty one when nothing was ever installed). */
@@ -36,8 +54,8 @@ export function installedRows(layout: Layout): InstalledRow[] {
 }
 
 /** The first scope where `name` is installed, with its row. */
-function findInstalled(ctx: Context, name: string): { layout: Layout; row: InstalledRow } {
-  for (const layout of installedScopes(ctx)) {
+async function findInstalled(ctx: Context, name: string): Promise<{ layout: Layout; row: InstalledRow }> {
+  for (const layout of await readyScopes(ctx)) {
     const row = withInstalled(layout, (db) => db.get(name))
     if (row) return { layout, row }
   }
@@ -55,7 +73,7 @@ export interface ListedPackage {
 }
 
 export async function listInstalled(ctx: Context, opts: { outdated?: boolean } = {}): Promise<ListedPackage[]> {
-  const rows = installedScopes(ctx).flatMap(installedRows)
+  const rows = (await readyScopes(ctx)).flatMap(installedRows)
   const listed = rows.map((r) => ({ name: r.name, version: r.version, registry: r.handle, repo: r.repo, reason: r.reason, pinned: r.pinned }))
   if (!opts.outdated) return listed
   const catalog = openCatalog(ctx)
@@ -70,13 +88,13 @@ export async function listInstalled(ctx: Context, opts: { outdated?: boolean } =
 }
 
 export async function filesOf(ctx: Context, name: string): Promise<string[]> {
-  const { layout } = findInstalled(ctx, name)
+  const { layout } = await findInstalled(ctx, name)
   return listFiles({ layout, name })
 }
 
 export async function ownerOf(ctx: Context, path: string): Promise<{ path: string; name: string; version: string }> {
   const abs = resolve(path)
-  const owner = installedScopes(ctx)
+  const owner = (await readyScopes(ctx))
     .map((layout) => withInstalled(layout, (db) => db.ownerOf(abs, layout)))
     .find((o) => o !== undefined)
   if (!owner) throw new ZoiError('NOT_FOUND', `no installed package owns ${abs}`)
@@ -84,29 +102,45 @@ export async function ownerOf(ctx: Context, path: string): Promise<{ path: strin
 }
 
 export async function whyInstalled(ctx: Context, name: string): Promise<{ name: string; reason: string; requiredBy: string[] }> {
-  const { layout, row } = findInstalled(ctx, name)
+  const { layout, row } = await findInstalled(ctx, name)
   return { name: row.name, reason: row.reason, requiredBy: withInstalled(layout, (db) => db.dependentsOf(row.name).map((d) => d.name)) }
 }
 
 export async function pinPackage(ctx: Context, name: string, version: string | null): Promise<InstalledRow> {
-  const { layout, row } = findInstalled(ctx, name)
+  const { layout, row } = await findInstalled(ctx, name)
   if (version !== null && row.version !== version) {
     throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
   }
   return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
 }
 
-export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean }): Promise<UninstallResult[]> {
+/**
+ * Remove packages as one set per root: every name is resolved before anything is removed (an
+ * unknown one is exit 3 with nothing changed), then each root's packages go in one changeset,
+ * so a package and the ones depending on it may be named together, in any order.
+ */
+export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean; dryRun?: boolean }): Promise<UninstallResult[]> {
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
-  const out: UninstallResult[] = []
+  const byRoot = new Map<string, { layout: Layout; group: string[] }>()
   for (const name of names) {
-    const { layout } = findInstalled(ctx, name)
-    out.push(
-      await withLock(layout.lockFile, async () => {
-        await recoverInterrupted(layout)
-        return uninstallPackage({ layout, name, force: opts.force, report: ctx.report })
-      }),
-    )
+    const { layout } = await findInstalled(ctx, name)
+    const entry = byRoot.get(layout.installedDb) ?? { layout, group: [] }
+    entry.group.push(name)
+    byRoot.set(layout.installedDb, entry)
+  }
+  const out: UninstallResult[] = []
+  for (const { layout, group } of byRoot.values()) {
+    const removals = group.map((name) => ({ name }))
+    const change = { layout, removals, force: opts.force, report: ctx.report }
+    if (opts.dryRun) {
+      out.push(...(await applyChangeset({ ...change, dryRun: true })).removed)
+      continue
+    }
+    const { removed } = await withLock(layout.lockFile, async () => {
+      await recoverInterrupted(layout)
+      return applyChangeset(change)
+    })
+    out.push(...removed)
   }
   return out
 }

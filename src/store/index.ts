@@ -9,10 +9,12 @@
  */
 export { InstalledDb, type Owner } from './installed-db.ts'
 export type { InstalledRow, InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
-export { extractForInstall, installArchive, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
+export { extractForInstall, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
+export { applyChangeset, installArchive, uninstallPackage, type ChangesetInstall, type ChangesetOptions, type ChangesetResult } from './changeset.ts'
+export { noSpaceError, requireFreeSpace, type SpaceNeed } from './free-space.ts'
 export { SimulatedCrash } from './journal.ts'
-export { recoverInterrupted, type RecoveryResult } from './recover.ts'
-export { listFiles, uninstallPackage, type UninstallFaultPoint, type UninstallOptions, type UninstallResult } from './uninstall.ts'
+export { recoverInterrupted, settleForRead, type RecoveryResult } from './recover.ts'
+export { listFiles, type RemovalRequest, type UninstallFaultPoint, type UninstallOptions, type UninstallResult } from './uninstall.ts'
 export { zoiDependencyName } from './dependency-name.ts'
 export { MANIFEST_FILE } from './store-manifest.ts'
 export {

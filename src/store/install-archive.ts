@@ -1,12 +1,8 @@
 /**
- * Installing one verified archive into a root: the transaction of SPEC §7 steps 4–5.
- *
- * Order, and why: extract into staging on the store's filesystem (nothing visible yet) → plan
- * every target and check conflicts (still nothing changed) → write the journal → move into
- * place, point `latest`, link bins → record it all in ONE db transaction (the commit point)
- * → delete what a replaced version left behind → delete the journal. A failure before the
- * commit undoes the journal; a crash is undone by `recoverInterrupted` on the next run.
- * The caller holds the root lock and has verified the archive's hash.
+ * One archive of an install changeset (changeset.ts), up to its journal: extract it into
+ * staging on the store's filesystem (nothing visible yet), gather the version folder, write its
+ * manifest, and plan every target into the set's steps with conflicts checked. Nothing in the
+ * root changes here. The caller holds the root lock and has verified the archive's hash.
  */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,18 +10,18 @@ import { extractArchive } from '../archive/index.ts'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import { makeStagingDir } from '../platform/fs.ts'
-import { silent, type Report } from '../progress.ts'
+import type { Report } from '../progress.ts'
 import { carryStoreBackups } from './backup-files.ts'
-import { InstalledDb } from './installed-db.ts'
-import type { InstalledRow, InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
-import { newTxid, removeJournal, SimulatedCrash, writeJournal, type Journal, type Step } from './journal.ts'
-import { doStep, rollBack, rollForward } from './journal-steps.ts'
+import { noSpaceError } from './free-space.ts'
+import type { InstalledDb } from './installed-db.ts'
+import type { InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
+import type { AfterStep } from './journal.ts'
 import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-install.ts'
 import { STAGE_PREFIX } from './recover.ts'
 import { stageArchive, walkTree, type StagedArchive } from './staged-archive.ts'
 import { writeStoreManifest } from './store-manifest.ts'
-import { formatKey, packageDir, packageDirName } from './store-paths.ts'
-import { TargetPlanner } from './target-planner.ts'
+import { packageDir, packageDirName } from './store-paths.ts'
+import { TargetPlanner, type SetPlan } from './target-planner.ts'
 
 /** What the caller resolved about the package being installed. */
 export interface InstallRecord {
@@ -84,76 +80,25 @@ export async function extractForInstall(layout: Layout, archivePath: string): Pr
   }
 }
 
-export async function installArchive(options: InstallArchiveOptions): Promise<InstalledRow> {
-  const { layout, archivePath, report = silent } = options
-  const txid = newTxid()
-  const record = completeRecord(options.record, txid)
-  const subject = `${formatKey(record)}@${record.version}`
-  const fault = (point: FaultPoint) => {
-    if (options.faultAt === point) throw new SimulatedCrash(point)
-  }
-  const db = InstalledDb.open(layout.installedDb)
-  let stage: string | null = null
-  let crashed = false
-  try {
-    if (options.staged !== undefined) {
-      stage = options.staged
-    } else {
-      stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
-      report({ kind: 'phase', phase: 'extract', text: `extracting ${record.name} ${record.version}` })
-      await extractArchive(archivePath, join(stage, 'archive'))
-    }
-    const { journal, files, moves } = await planInstall(layout, db, record, stage, options.record.definitionFile, subject, report)
-    await writeJournal(layout, journal)
-    let row: InstalledRow
-    try {
-      fault('after-journal')
-      report({ kind: 'phase', phase: 'commit', text: `installing ${subject}`, total: journal.steps.length })
-      await applySteps(journal.steps.slice(0, moves), txid, 0, journal.steps.length, report)
-      fault('after-move')
-      await applySteps(journal.steps.slice(moves), txid, moves, journal.steps.length, report)
-      fault('after-bins')
-      fault('before-commit')
-      row = db.commitInstall(record, files)
-    } catch (e) {
-      if (e instanceof SimulatedCrash) throw e
-      await rollBack(journal)
-      await removeJournal(layout, journal)
-      throw e
-    }
-    try {
-      fault('after-commit')
-      await rollForward(journal)
-      await removeJournal(layout, journal)
-    } catch (e) {
-      if (e instanceof SimulatedCrash) throw e
-      report({ kind: 'warn', text: `${subject} is installed; removing its old files failed (${describeError(e)}), the next zoi run finishes it` })
-    }
-    return row
-  } catch (e) {
-    crashed = e instanceof SimulatedCrash
-    throw crashed ? e : toInstallError(e, subject)
-  } finally {
-    db.close()
-    // After a (simulated) crash the staging folder stays, as it would: recovery removes it.
-    if (stage !== null && !crashed) await rm(stage, { recursive: true, force: true })
-  }
-}
-
-interface PlannedInstall {
-  journal: Journal
+export interface PlannedPackage {
+  record: PackageRecord
   files: OwnedFile[]
-  /** Steps up to here move content into place; the rest are links. */
-  moves: number
+  /** What the replaced version leaves to delete once the set has committed. */
+  after: AfterStep[]
+  /** Index in the set's steps where this package's links begin (its moves come before). */
+  links: number
 }
 
-/** Everything up to the journal: nothing in the root has changed when this returns or throws. */
-async function planInstall(layout: Layout, db: InstalledDb, record: PackageRecord, stage: string, definitionName: string | undefined, subject: string, report: Report): Promise<PlannedInstall> {
+/**
+ * Plan one package of a set into the shared steps: nothing in the root has changed when this
+ * returns or throws. `stage` holds the extracted archive (`<stage>/archive`).
+ */
+export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan, record: PackageRecord, stage: string, definitionName: string | undefined, report: Report): Promise<PlannedPackage> {
   const definitionFile = definitionName ?? `${record.name}.pkg.lua`
   const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
   refuseSystemFilesInUserScope(layout, record, staged)
 
-  const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid)
+  const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid, record.name, set)
   const previous = planner.previous
   const hashes = await carryStoreBackups({
     backup: record.backup,
@@ -181,23 +126,16 @@ async function planInstall(layout: Layout, db: InstalledDb, record: PackageRecor
   const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes)
   await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report)
   await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report)
-  const moves = planner.steps.length
+  const links = planner.steps.length
   planLinks(planner, pkgDir, record.version, record.bins, entries, report)
   planner.throwConflicts(record.name)
   const after = await planCleanup(planner, pkgDir, record.version)
-  return { journal: { txid: record.txid, action: 'install', subject, steps: planner.steps, after }, files: planner.files, moves }
-}
-
-async function applySteps(steps: readonly Step[], txid: string, done: number, total: number, report: Report): Promise<void> {
-  for (const [i, step] of steps.entries()) {
-    await doStep(step, txid)
-    report({ kind: 'advance', phase: 'commit', loaded: done + i + 1, total, item: step.path })
-  }
+  return { record, files: planner.files, after, links }
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/
 
-function completeRecord(r: InstallRecord, txid: string): PackageRecord {
+export function completeRecord(r: InstallRecord, txid: string): PackageRecord {
   if (!NAME.test(r.name)) throw new ZoiError('UNSAFE_PATH', `'${r.name}' cannot be a package name`)
   if (!NAME.test(r.version) || r.version === 'latest') {
     throw new ZoiError('UNSAFE_PATH', `version '${r.version}' of '${r.name}' cannot be a folder name in the store`)
@@ -240,8 +178,10 @@ function placeholders(staged: StagedArchive, storeFiles: readonly string[]): str
   ]
 }
 
-function toInstallError(e: unknown, subject: string): unknown {
+export function toInstallError(e: unknown, subject: string): unknown {
   if (isZoiError(e)) return e
+  const full = noSpaceError(e, subject)
+  if (full !== e) return full
   const code = errnoCode(e)
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new ZoiError('PERMISSION', `cannot install ${subject}: ${describeError(e)}`, { hint: 'run as a user who can write there, or use --root', cause: e })

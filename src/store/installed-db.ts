@@ -67,6 +67,26 @@ export class InstalledDb {
     return this.db.query('SELECT 1 FROM packages WHERE txid = ?').get(txid) !== null
   }
 
+  /** Whether the changeset that wrote journal `txid` committed (changeset.ts). */
+  hasCommitted(txid: string): boolean {
+    return this.db.query('SELECT 1 FROM transactions WHERE txid = ?').get(txid) !== null
+  }
+
+  /**
+   * Commit a whole changeset in ONE transaction: every removal and every install, and the
+   * changeset's `txid`, which tells recovery that it committed. Only the newest txid is kept:
+   * the caller ran recovery under the same lock, so no older journal is left to ask.
+   */
+  commitChangeset(txid: string, installs: ReadonlyArray<{ record: PackageRecord; files: readonly OwnedFile[] }>, removals: readonly InstalledRow[]): InstalledRow[] {
+    return this.db.transaction(() => {
+      for (const pkg of removals) this.commitRemoval(pkg)
+      const rows = installs.map((i) => this.commitInstall(i.record, i.files))
+      this.db.query('DELETE FROM transactions').run()
+      this.db.query('INSERT INTO transactions(txid) VALUES (?)').run(txid)
+      return rows
+    })()
+  }
+
   /** Files, links and folders of a package, sorted; with a layout each gets its absolute path. */
   filesOf(pkg: InstalledRow | string, layout?: Layout): Array<OwnedFile & { absolute?: string }> {
     const row = typeof pkg === 'string' ? this.get(pkg) : pkg

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS depends (
   PRIMARY KEY (package_id, name)
 );
 CREATE INDEX IF NOT EXISTS depends_name ON depends(name);
+CREATE TABLE IF NOT EXISTS transactions (txid TEXT PRIMARY KEY);
 `
 
 export type InstallReason = 'direct' | 'dependency'

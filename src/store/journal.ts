@@ -33,8 +33,12 @@ export type AfterStep =
 
 export interface Journal {
   txid: string
-  /** install: committed once a packages row carries `txid`; remove: once none does. */
-  action: 'install' | 'remove'
+  /**
+   * change: a changeset (changeset.ts), committed once the db's transactions table holds
+   * `txid`. Journals of older zoi versions: install: committed once a packages row carries
+   * `txid`; remove: once none does.
+   */
+  action: 'change' | 'install' | 'remove'
   /** `#handle@repo/name@version`, for messages. */
   subject: string
   steps: Step[]

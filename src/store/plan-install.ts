@@ -3,8 +3,8 @@
  * `usrroot`/`usrhome` entries, `latest` and the bin links, in journal order, plus the rows to
  * record and what the replaced version leaves to delete after the commit.
  */
-import { existsSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, readlinkSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { hashFile } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
 import type { Report } from '../progress.ts'
@@ -12,7 +12,7 @@ import { contentHash, decideBackup, isBackupFile } from './backup-files.ts'
 import type { AfterStep } from './journal.ts'
 import { removalSteps } from './removal-steps.ts'
 import type { StagedEntry } from './staged-archive.ts'
-import { entryPath, isInside, packageDirName, resolvedPath, type PackageKey } from './store-paths.ts'
+import { entryPath, isInside, kindBase, packageDirName, resolvedPath, type PackageKey } from './store-paths.ts'
 import type { TargetPlanner } from './target-planner.ts'
 
 /** Plan the move of the staged version folder to `<store>/<id32>-<name>/<version>`; returns the package folder. */
@@ -32,12 +32,21 @@ export function planVersionFolder(planner: TargetPlanner, key: PackageKey, versi
 export async function planOutside(planner: TargetPlanner, kind: 'usrroot' | 'usrhome', base: string, entries: readonly StagedEntry[], backup: readonly string[], report: Report): Promise<void> {
   const layout = planner.layout
   const privateDirs = [layout.storeDir, layout.dbDir, layout.tmpDir].map(resolvedPath)
+  const realBase = kindBase(kind, layout)
   for (const e of entries) {
     const logical = join(base, ...e.rel.split('/'))
     const abs = e.type === 'dir' ? resolvedPath(logical) : entryPath(logical)
     if (privateDirs.some((d) => isInside(abs, d))) {
       throw new ZoiError('UNSAFE_PATH', `${kind}/${e.rel} would land in zoi's own folders (${abs})`)
     }
+    // Judged on the filesystem as installed, not on the archive alone: a symlink already there
+    // (left by an earlier version or another package) must not carry a write out of the base.
+    if (!isInside(abs, realBase)) {
+      throw new ZoiError('UNSAFE_PATH', `${kind}/${e.rel} would be written outside ${realBase}, to ${abs}`, {
+        hint: `a folder on the way is a symlink leading out of ${realBase}; remove it or point it inside`,
+      })
+    }
+    if (e.type === 'link') refuseEscapingLink(kind, e, abs, realBase, planner.layout.root)
     if (e.type === 'dir') {
       planner.useFolder(abs, e.mode)
       continue
@@ -60,6 +69,17 @@ export async function planOutside(planner: TargetPlanner, kind: 'usrroot' | 'usr
     planner.place(abs, e.src, placement)
     planner.record(abs, e.type, hash)
   }
+}
+
+/** A link shipped in `usrroot`/`usrhome` must point inside its base (absolute targets are read inside `--root`). */
+function refuseEscapingLink(kind: string, e: StagedEntry, abs: string, realBase: string, root: string | null): void {
+  const target = readlinkSync(e.src)
+  const lexical = isAbsolute(target) ? join(root ?? '/', target) : resolve(dirname(abs), target)
+  const points = resolvedPath(lexical)
+  if (isInside(points, realBase)) return
+  throw new ZoiError('UNSAFE_PATH', `${kind}/${e.rel} is a symlink to '${target}', which leads out of ${realBase}`, {
+    hint: 'the package is broken or hostile; report it to its maintainer',
+  })
 }
 
 /** Plan `latest → <version>` and one relative bin link per found `bins` entry. */

@@ -11,14 +11,15 @@ import type { InstalledRow, OwnedFile } from './installed-schema.ts'
 import type { AfterStep } from './journal.ts'
 import { absolutePath } from './store-paths.ts'
 
-export async function removalSteps(layout: Layout, db: InstalledDb, pkg: InstalledRow, files: readonly OwnedFile[]): Promise<AfterStep[]> {
+/** `leaving`: ids of every package the change removes or replaces (their listings do not keep a folder). */
+export async function removalSteps(layout: Layout, db: InstalledDb, pkg: InstalledRow, files: readonly OwnedFile[], leaving: ReadonlySet<number> = new Set([pkg.id])): Promise<AfterStep[]> {
   const steps: AfterStep[] = []
   const folders: string[] = []
   for (const file of files) {
     if (file.kind === 'pkgstore') continue
     const abs = absolutePath(file, layout)
     if (file.type === 'dir') {
-      const sharedWith = db.dirListers(file).filter((p) => p.id !== pkg.id)
+      const sharedWith = db.dirListers(file).filter((p) => p.id !== pkg.id && !leaving.has(p.id))
       if (file.created && sharedWith.length === 0) folders.push(abs)
       continue
     }

@@ -19,18 +19,31 @@ export interface Conflict {
   owner: InstalledRow | null
   /** Two entries of this archive land on the same path (say `usrroot/home/a/.x` and `usrhome/.x`). */
   twice?: boolean
+  /** Another package of the same changeset also installs this path. */
+  alsoIn?: string
+}
+
+/**
+ * What the packages of one changeset share while they are planned: the journal steps (one
+ * journal for the whole set), the paths already claimed and the folders already to be made,
+ * so that two packages of the set cannot claim one path and a folder is made once.
+ */
+export class SetPlan {
+  readonly steps: Step[] = []
+  readonly claimed = new Map<string, string>()
+  readonly madeDirs = new Set<string>()
 }
 
 export type Placement = 'create' | 'replace'
 
 export class TargetPlanner {
-  readonly steps: Step[] = []
+  readonly steps: Step[]
   readonly files: OwnedFile[] = []
   readonly conflicts: Conflict[] = []
   /** Rows of the version being replaced, by `kind/path`. */
   readonly oldFiles: ReadonlyMap<string, OwnedFile>
-  private readonly claimed = new Set<string>()
-  private readonly madeDirs = new Set<string>()
+  private readonly claimed: Map<string, string>
+  private readonly madeDirs: Set<string>
   private readonly root: string | null
 
   constructor(
@@ -38,7 +51,13 @@ export class TargetPlanner {
     readonly db: InstalledDb,
     readonly previous: InstalledRow | undefined,
     readonly txid: string,
+    /** The package being planned, for conflicts between packages of one set. */
+    readonly subject = '',
+    shared = new SetPlan(),
   ) {
+    this.steps = shared.steps
+    this.claimed = shared.claimed
+    this.madeDirs = shared.madeDirs
     const old = previous ? db.filesOf(previous) : []
     this.oldFiles = new Map(old.map((f) => [`${f.kind}/${f.path}`, f]))
     this.root = layout.root === null ? null : resolvedPath(layout.root)
@@ -90,11 +109,12 @@ export class TargetPlanner {
    * installed by zoi at all). A path another package records is a conflict even when missing.
    */
   claim(abs: string): Placement {
-    if (this.claimed.has(abs)) {
-      this.conflicts.push({ path: abs, owner: null, twice: true })
+    const claimer = this.claimed.get(abs)
+    if (claimer !== undefined) {
+      this.conflicts.push(claimer === this.subject ? { path: abs, owner: null, twice: true } : { path: abs, owner: null, alsoIn: claimer })
       return 'create'
     }
-    this.claimed.add(abs)
+    this.claimed.set(abs, this.subject)
     const others = this.otherOwners(abs)
     const st = statOrNull(abs, false)
     if (others.length > 0) this.conflicts.push({ path: abs, owner: others[0]! })
@@ -129,14 +149,18 @@ export class TargetPlanner {
     if (!first) return
     const where = first.twice
       ? 'is the target of two entries of the archive'
-      : first.owner
+      : first.alsoIn !== undefined
+        ? `is also installed by '${first.alsoIn}' in the same command`
+        : first.owner
         ? `is owned by '${first.owner.name}' (${formatKey(first.owner)})`
         : 'exists on the filesystem'
     const more = rest.length > 0 ? ` (and ${rest.length} more)` : ''
     throw new ZoiError('CONFLICT', `cannot install '${subject}': '${first.path}' ${where}${more}`, {
       hint: first.twice
         ? 'the package is broken; report it to its maintainer'
-        : first.owner
+        : first.alsoIn !== undefined
+          ? 'install one of the two, not both'
+          : first.owner
           ? `uninstall '${first.owner.name}' first`
           : 'move the file away (it was not installed by zoi), then try again',
       data: { conflicts: this.conflicts.map((c) => ({ path: c.path, owner: c.owner ? formatKey(c.owner) : null })) },

@@ -1,20 +1,25 @@
 /**
- * Removing an installed package, and listing its files. Like an install it is journaled: the
- * journal names what will be deleted, the db rows go in one transaction (the commit point),
- * then the files. A crash before the commit changed nothing; after it, `recoverInterrupted`
- * finishes the deletions. The caller holds the root lock.
+ * Removing installed packages, and listing their files. A removal is a changeset (changeset.ts)
+ * like an install: the names are resolved together (an unknown one fails the whole command
+ * before anything changes), packages that still need one of them are refused unless they leave
+ * too, the journal names what will be deleted, the db rows go in one transaction (the commit
+ * point), then the files. A crash before the commit changed nothing; after it,
+ * `recoverInterrupted` finishes the deletions. The caller holds the root lock.
  */
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
-import { silent, type Report } from '../progress.ts'
+import type { Report } from '../progress.ts'
 import { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
-import { removeJournal, SimulatedCrash, writeJournal, type Journal } from './journal.ts'
-import { rollForward } from './journal-steps.ts'
+import type { AfterStep } from './journal.ts'
 import { removalSteps } from './removal-steps.ts'
-import { formatKey, kindBase, packageDirName } from './store-paths.ts'
+import { kindBase, packageDirName } from './store-paths.ts'
+
+export interface RemovalRequest {
+  name: string
+  handle?: string
+}
 
 export interface UninstallOptions {
   layout: Layout
@@ -33,43 +38,41 @@ export interface UninstallResult {
   removed: InstalledRow
   /** Modified backup files kept as `<file>.zoisave`. */
   saved: string[]
-  /** Packages that depended on it (only non-empty with `force`). */
+  /** Packages that depended on it and stay installed (only non-empty with `force`). */
   brokenDependents: string[]
 }
 
-export async function uninstallPackage(options: UninstallOptions): Promise<UninstallResult> {
-  const { layout, name, report = silent } = options
-  const db = InstalledDb.open(layout.installedDb)
-  try {
-    const pkg = requireInstalled(db, name, options.handle)
-    const dependents = neededBy(db, pkg).map((p) => p.name)
-    if (dependents.length > 0 && !options.force) {
+export interface PlannedRemoval {
+  pkg: InstalledRow
+  after: AfterStep[]
+  result: UninstallResult
+}
+
+/**
+ * Resolve every name, then check and plan the removal of them all; throws before anything
+ * changes. Packages of the set may depend on each other: only dependents that stay count.
+ */
+export async function planRemovals(layout: Layout, db: InstalledDb, requests: readonly RemovalRequest[], force: boolean, report: Report): Promise<PlannedRemoval[]> {
+  const pkgs = [...new Map(requests.map((r) => requireInstalled(db, r.name, r.handle)).map((p) => [p.id, p])).values()]
+  const leaving = new Set(pkgs.map((p) => p.id))
+  const planned: PlannedRemoval[] = []
+  for (const pkg of pkgs) {
+    const dependents = neededBy(db, pkg)
+      .filter((d) => !leaving.has(d.id))
+      .map((p) => p.name)
+    if (dependents.length > 0 && !force) {
       throw new ZoiError('REFUSED', `cannot uninstall '${pkg.name}': ${dependents.join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on it`, {
-        hint: `uninstall ${dependents.join(', ')} first, or use --force`,
+        hint: `uninstall ${dependents.join(', ')} too (in the same command), or use --force`,
         data: { dependents },
       })
     }
     if (dependents.length > 0) report({ kind: 'warn', text: `removing '${pkg.name}' breaks ${dependents.join(', ')}` })
-
-    const after = await removalSteps(layout, db, pkg, db.filesOf(pkg))
+    const after = await removalSteps(layout, db, pkg, db.filesOf(pkg), leaving)
     after.push({ op: 'rm', path: join(kindBase('pkgstore', layout), packageDirName(pkg)) })
-    const journal: Journal = { txid: pkg.txid, action: 'remove', subject: `${formatKey(pkg)}@${pkg.version}`, steps: [], after }
-    await mkdir(layout.tmpDir, { recursive: true })
-    const fault = (point: UninstallFaultPoint) => {
-      if (options.faultAt === point) throw new SimulatedCrash(point)
-    }
-    await writeJournal(layout, journal)
-    fault('after-journal')
-    db.commitRemoval(pkg)
-    fault('after-commit')
-    await rollForward(journal)
-    await removeJournal(layout, journal)
     const saved = after.filter((s) => s.op === 'save').map((s) => `${s.path}.zoisave`)
-    for (const file of saved) report({ kind: 'info', text: `kept your changes as ${file}` })
-    return { removed: pkg, saved, brokenDependents: dependents }
-  } finally {
-    db.close()
+    planned.push({ pkg, after, result: { removed: pkg, saved, brokenDependents: dependents } })
   }
+  return planned
 }
 
 /** Absolute paths of the files and links a package installed, for this layout. */

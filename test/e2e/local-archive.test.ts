@@ -82,9 +82,8 @@ test('package extract unpacks with the safety checks; a non-empty target is refu
   expect(again.stderr).toContain('is not empty')
 })
 
-test('an extraction failing while earlier packages install leaves no staging folder behind', async () => {
+test('an extraction failing in the last package installs none of the set and leaves no staging folder behind', async () => {
   const home = makeTempDir()
-  // Independent packages are applied in request order: alpha before zulu, which fails.
   const good = join(home, 'alpha-1.0.0-linux-amd64.pkg.tar.zst')
   const evil = join(home, 'zulu-1.0.0-linux-amd64.pkg.tar.zst')
   await writeTarZst(good, [{ name: 'alpha.pkg.lua', content: DEF('alpha') }, { name: 'data/pkgstore/bin/alpha', content: '#!/bin/sh\n' }])
@@ -94,8 +93,9 @@ test('an extraction failing while earlier packages install leaves no staging fol
   expect(r.stderr).toContain("zulu-1.0.0-linux-amd64.pkg.tar.zst: entry 'data/pkgstore/../../x' contains a '..' segment")
   const tmp = join(home, '.zoi/pkgs/tmp')
   expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([])
-  // Packages are applied one by one, in order: alpha was complete before zulu failed.
-  expect(JSON.parse((await runZoi(['list', '--json'], { home })).stdout).map((p: { name: string }) => p.name)).toEqual(['alpha'])
+  // One changeset: every archive is extracted and checked before the first package commits.
+  expect(JSON.parse((await runZoi(['list', '--json'], { home })).stdout)).toEqual([])
+  expect(existsSync(join(home, '.zoi/pkgs/bin/alpha'))).toBe(false)
 })
 
 test('install ./name.pkg.lua[@version]: built for this platform, then installed', async () => {

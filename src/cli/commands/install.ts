@@ -57,14 +57,21 @@ export const uninstall: CommandSpec = {
   aliases: ['rm', 'remove'],
   options: [
     { flag: '--force', description: 'Remove even if other installed packages depend on it' },
+    { flag: '--dry-run', description: 'Print the plan and change nothing' },
     { flag: '--scope <scope>', description: 'user (default) or system' },
   ],
   async run(ctx, args, flags) {
+    const force = flagBool(flags, 'force')
+    if (flagBool(flags, 'dryRun')) {
+      const plan = await uninstallPackages(ctx, args, { force, dryRun: true })
+      const rows = plan.map((r) => `  ${'remove'.padEnd(9)} ${r.removed.handle}/${r.removed.repo ? r.removed.repo + '/' : ''}${r.removed.name} ${r.removed.version}`)
+      return { text: `Plan (dry run, nothing changed):\n${rows.join('\n')}`, json: { dryRun: true, planned: plan.map((r) => ({ action: 'remove', name: r.removed.name, version: r.removed.version, registry: r.removed.handle, repo: r.removed.repo })) } }
+    }
     const prompt = promptOptions(ctx.yes, flags)
     if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
       return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
     }
-    const results = await uninstallPackages(ctx, args, { force: flagBool(flags, 'force') })
+    const results = await uninstallPackages(ctx, args, { force })
     const text = results
       .map((r) => [`removed ${r.removed.name} ${r.removed.version}`, ...r.saved.map((s) => `  kept your modified ${s}`), ...(r.brokenDependents.length ? [`  warning: ${r.brokenDependents.join(', ')} depended on it`] : [])].join('\n'))
       .join('\n')

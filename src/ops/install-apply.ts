@@ -1,0 +1,101 @@
+/**
+ * Applying a resolved install plan: every archive found and verified, then extracted, then the
+ * whole set checked and committed as ONE changeset (store/changeset.ts). A full disk on the way
+ * is NO_SPACE with the space needed.
+ */
+import { rm } from 'node:fs/promises'
+import { listArchive } from '../archive/index.ts'
+import { fetchArchives } from '../cache/index.ts'
+import type { Context } from '../context.ts'
+import { isZoiError } from '../errors.ts'
+import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type InstallRecord, type SpaceNeed } from '../store/index.ts'
+import type { PreparedStep } from './install-prepare.ts'
+import { LOCAL_HANDLE } from './local-archive.ts'
+
+/**
+ * Every archive is found and verified first, and extracted; then the whole set is checked and
+ * committed as ONE changeset (store/changeset.ts), dependencies first: a conflict in the last
+ * package leaves the root exactly as it was.
+ */
+export async function applyPlan(
+  ctx: Context,
+  prepared: readonly PreparedStep[],
+  opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
+): Promise<{ name: string; version: string }[]> {
+  // An archive built here from a definition of a verified registry commit needs no signature.
+  const items = prepared.map((p) => (p.planned.source ? { ...p.item, signature: undefined } : p.item))
+  const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
+  const needs = prepared.map((p) => ({ name: p.step.pkg.name, bytes: p.planned.installSize }))
+  await requireFreeSpace(ctx.layout, needs)
+  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's pool).
+  const extractions = startExtractions(ctx, fetched.map((f) => f.path))
+  const settled = await Promise.allSettled(extractions)
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) {
+    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value, { recursive: true, force: true })
+    throw await withSpaceNeeded(failed.reason, ctx, needs, fetched.map((f) => f.path))
+  }
+  const staged = settled.map((s) => (s as PromiseFulfilledResult<string>).value)
+  const installs = prepared.map((p, i) => {
+    const pkg = p.step.pkg
+    const got = fetched[i]!
+    return {
+      archivePath: got.path,
+      staged: staged[i],
+      record: {
+        handle: pkg.handle,
+        repo: pkg.repo,
+        name: pkg.name,
+        version: pkg.version,
+        revision: pkg.revision,
+        platform: opts.platform,
+        reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
+        subs: p.step.subs,
+        bins: p.bins,
+        backup: p.backup,
+        dependencies: pkg.dependencies,
+        provides: pkg.provides,
+        conflicts: pkg.conflicts,
+        replaces: pkg.replaces,
+        installMethod: pkg.handle === LOCAL_HANDLE ? 'archive' : p.planned.source ? 'source' : 'pre-compiled',
+        archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
+      } satisfies InstallRecord,
+    }
+  })
+  ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${prepared.map((p) => `${p.step.pkg.name} ${p.step.pkg.version}`).join(', ')}` })
+  try {
+    const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
+    return installed.map((r) => ({ name: r.name, version: r.version }))
+  } catch (e) {
+    throw await withSpaceNeeded(e, ctx, needs, fetched.map((f) => f.path))
+  }
+}
+
+/**
+ * A full disk as NO_SPACE naming the folder and the space the install needs: the index's
+ * installed sizes when it knows them, else what the archives hold. Other errors unchanged.
+ */
+async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNeed[], archives: readonly string[]): Promise<unknown> {
+  const raw = isZoiError(e, 'NO_SPACE') ? e.cause : e
+  if (noSpaceError(raw, ctx.layout.tmpDir) === raw) return e
+  let needed = needs.reduce((sum, n) => sum + (n.bytes ?? 0), 0)
+  if (needed === 0) {
+    const listed = await Promise.all(archives.map((a) => listArchive(a).catch(() => [])))
+    needed = listed.flat().reduce((sum, entry) => sum + entry.size, 0)
+  }
+  return noSpaceError(raw, ctx.layout.tmpDir, needed)
+}
+
+/** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
+function startExtractions(ctx: Context, paths: readonly string[]): Promise<string>[] {
+  const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
+  return paths.map((path, i) => {
+    const slot = i % 2
+    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
+    // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
+    // surfaces when the set awaits it, never as an unhandled rejection.
+    slots[slot] = job.then(() => undefined, () => undefined)
+    return job
+  })
+}
+

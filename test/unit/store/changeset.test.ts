@@ -1,0 +1,178 @@
+/**
+ * A changeset is checked whole, then committed: a conflict in its last package leaves the root
+ * exactly as it was; removals are resolved together; a crash anywhere is undone or finished
+ * for the whole set by recovery.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ZoiError } from '../../../src/errors.ts'
+import type { Layout } from '../../../src/platform/layout.ts'
+import { applyChangeset, InstalledDb, recoverInterrupted, settleForRead, SimulatedCrash, type FaultPoint } from '../../../src/store/index.ts'
+import { catchError, makePackageArchive, primeRoot, record, removeTempDirs, rootLayout, rootSnapshot } from './store-fixtures.ts'
+
+afterAll(removeTempDirs)
+
+const EXE = { content: '#!/bin/sh\n', mode: 0o755 }
+
+function livedInRoot() {
+  const r = rootLayout()
+  primeRoot(r.layout)
+  mkdirSync(r.layout.storeDir, { recursive: true })
+  mkdirSync(r.layout.binDir, { recursive: true })
+  return r
+}
+
+function names(layout: Layout): string[] {
+  const db = InstalledDb.open(layout.installedDb)
+  try {
+    return db.list().map((p) => p.name)
+  } finally {
+    db.close()
+  }
+}
+
+/** libfoo ← hello ← vim, each with a bin and a usrroot file; `vim` optionally at another version. */
+async function threePackages(vimVersion = '1') {
+  const pkg = async (name: string, version: string, deps: string[]) => ({
+    archivePath: await makePackageArchive({ name, version, pkgstore: { [`bin/${name}`]: EXE }, usrroot: { [`usr/share/${name}/${version}`]: name } }),
+    record: record(name, version, { bins: [name], dependencies: deps }),
+  })
+  return [await pkg('libfoo', '1', []), await pkg('hello', '1', ['zoi:libfoo']), await pkg('vim', vimVersion, ['zoi:hello'])]
+}
+
+describe('install changeset', () => {
+  test('a conflict in the last package (unowned bin) refuses the whole set: exit 4, the root exactly as it was', async () => {
+    const { root, layout } = livedInRoot()
+    writeFileSync(join(layout.binDir, 'vim'), 'not zoi')
+    const before = rootSnapshot(root)
+    const err = await catchError(async () => applyChangeset({ layout, installs: await threePackages() }))
+    expect((err as ZoiError).exitCode).toBe(4)
+    expect((err as ZoiError).message).toContain(`cannot install 'vim'`)
+    expect(rootSnapshot(root)).toEqual(before)
+    expect(names(layout)).toEqual([])
+    expect(readdirSync(layout.tmpDir)).toEqual([])
+  })
+
+  test('two packages of one set claiming the same file: exit 4 naming both, nothing installed', async () => {
+    const { root, layout } = livedInRoot()
+    const before = rootSnapshot(root)
+    const a = { archivePath: await makePackageArchive({ name: 'a', version: '1', usrroot: { 'etc/shared.conf': 'a' } }), record: record('a', '1') }
+    const b = { archivePath: await makePackageArchive({ name: 'b', version: '1', usrroot: { 'etc/shared.conf': 'b' } }), record: record('b', '1') }
+    const err = await catchError(() => applyChangeset({ layout, installs: [a, b] }))
+    expect((err as ZoiError).exitCode).toBe(4)
+    expect((err as ZoiError).message).toContain(`is also installed by 'a' in the same command`)
+    expect(rootSnapshot(root)).toEqual(before)
+  })
+
+  test('installs the whole set in one commit', async () => {
+    const { layout } = livedInRoot()
+    const { installed } = await applyChangeset({ layout, installs: await threePackages() })
+    expect(installed.map((r) => r.name)).toEqual(['libfoo', 'hello', 'vim'])
+    expect(names(layout)).toEqual(['hello', 'libfoo', 'vim'])
+  })
+
+  for (const point of ['after-journal', 'after-move', 'after-bins', 'before-commit'] as FaultPoint[]) {
+    test(`a crash ${point} while installing a set: recovery rolls the whole set back`, async () => {
+      const { root, layout } = livedInRoot()
+      const before = rootSnapshot(root)
+      const err = await catchError(async () => applyChangeset({ layout, installs: await threePackages(), faultAt: point }))
+      expect(err).toBeInstanceOf(SimulatedCrash)
+      const result = await recoverInterrupted(layout)
+      expect(result.rolledBack).toHaveLength(1)
+      expect(rootSnapshot(root)).toEqual(before)
+      expect(names(layout)).toEqual([])
+    })
+  }
+
+  test('a crash after the commit of a set: recovery finishes it, all three stay installed', async () => {
+    const { layout } = livedInRoot()
+    await catchError(async () => applyChangeset({ layout, installs: await threePackages(), faultAt: 'after-commit' }))
+    const result = await recoverInterrupted(layout)
+    expect(result.completed).toHaveLength(1)
+    expect(names(layout)).toEqual(['hello', 'libfoo', 'vim'])
+    expect(readdirSync(layout.tmpDir)).toEqual([])
+  })
+})
+
+describe('reads after a crash', () => {
+  test('an upgrade killed after the move: settleForRead recovers before reading, the old version over its own files', async () => {
+    const { root, layout } = livedInRoot()
+    const files = (v: string) => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`usr/share/big/f${i}`, `${v} ${i}`]))
+    const big = async (v: string) => ({ archivePath: await makePackageArchive({ name: 'big', version: v, usrroot: files(v) }), record: record('big', v) })
+    await applyChangeset({ layout, installs: [await big('1')] })
+    const before = rootSnapshot(root)
+    await catchError(async () => applyChangeset({ layout, installs: [await big('2')], faultAt: 'after-move' }))
+    expect(readFileSync(join(root, 'usr/share/big/f0'), 'utf8')).toBe('2 0')
+    await settleForRead(layout)
+    expect(rootSnapshot(root)).toEqual(before)
+    expect(readdirSync(layout.tmpDir)).toEqual([])
+  })
+})
+
+const canMount = process.getuid?.() === 0 && Bun.spawnSync(['unshare', '-m', 'true']).exitCode === 0
+
+describe('reads on a read-only root', () => {
+  /** settleForRead in a child that sees `root` bind-mounted read-only (private mount namespace). */
+  function readOnly(root: string, home: string): { warnings: string[]; code: string | null } {
+    const child = join(import.meta.dir, 'read-child.ts')
+    const script = `mount --bind '${root}' '${root}' && mount -o remount,bind,ro '${root}' && exec '${process.execPath}' '${child}' '${root}' '${home}'`
+    const r = Bun.spawnSync(['unshare', '-m', 'sh', '-c', script])
+    return JSON.parse(r.stdout.toString())
+  }
+
+  test.skipIf(!canMount)('an interrupted upgrade on a read-only root: the read warns that a change is interrupted (needs root for unshare -m)', async () => {
+    const { root, home, layout } = livedInRoot()
+    const big = async (v: string) => ({ archivePath: await makePackageArchive({ name: 'big', version: v, usrroot: { 'usr/share/big/f': v } }), record: record('big', v) })
+    await applyChangeset({ layout, installs: [await big('1')] })
+    await catchError(async () => applyChangeset({ layout, installs: [await big('2')], faultAt: 'after-move' }))
+    const seen = readOnly(root, home)
+    expect(seen.code).toBeNull()
+    expect(seen.warnings.join('\n')).toContain('was interrupted')
+    // Writable again: the next read recovers.
+    await settleForRead(layout)
+    expect(readFileSync(join(root, 'usr/share/big/f'), 'utf8')).toBe('1')
+  })
+
+  test.skipIf(!canMount)('a 0-byte local.db on a read-only root is exit 6 with a repair command (needs root for unshare -m)', async () => {
+    const { root, home, layout } = livedInRoot()
+    await applyChangeset({ layout, installs: await threePackages() })
+    truncateSync(layout.installedDb, 0)
+    expect(readOnly(root, home).code).toBe('INTEGRITY')
+  })
+})
+
+describe('removal changeset', () => {
+  test('uninstall libfoo hello vim works in any order (dependents leave together)', async () => {
+    const { root, layout } = livedInRoot()
+    const before = rootSnapshot(root)
+    await applyChangeset({ layout, installs: await threePackages() })
+    const { removed } = await applyChangeset({ layout, removals: [{ name: 'libfoo' }, { name: 'hello' }, { name: 'vim' }] })
+    expect(removed.map((r) => r.removed.name).sort()).toEqual(['hello', 'libfoo', 'vim'])
+    expect(removed.every((r) => r.brokenDependents.length === 0)).toBe(true)
+    expect(names(layout)).toEqual([])
+    expect(rootSnapshot(root)).toEqual(before)
+  })
+
+  test('an unknown name fails the whole removal before anything is removed (exit 3)', async () => {
+    const { root, layout } = livedInRoot()
+    await applyChangeset({ layout, installs: await threePackages() })
+    const before = rootSnapshot(root)
+    const err = await catchError(() => applyChangeset({ layout, removals: [{ name: 'vim' }, { name: 'nosuch' }] }))
+    expect((err as ZoiError).exitCode).toBe(3)
+    expect(rootSnapshot(root)).toEqual(before)
+    expect(names(layout)).toEqual(['hello', 'libfoo', 'vim'])
+  })
+
+  test('a dependent that stays still refuses the removal (exit 4); dry run changes nothing', async () => {
+    const { root, layout } = livedInRoot()
+    await applyChangeset({ layout, installs: await threePackages() })
+    const before = rootSnapshot(root)
+    const err = await catchError(() => applyChangeset({ layout, removals: [{ name: 'libfoo' }] }))
+    expect((err as ZoiError).exitCode).toBe(4)
+    const plan = await applyChangeset({ layout, removals: [{ name: 'vim' }, { name: 'hello' }], dryRun: true })
+    expect(plan.removed.map((r) => r.removed.name).sort()).toEqual(['hello', 'vim'])
+    expect(rootSnapshot(root)).toEqual(before)
+    expect(existsSync(join(layout.binDir, 'vim'))).toBe(true)
+  })
+})
