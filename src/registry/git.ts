@@ -15,6 +15,7 @@ import { toZoiError } from './git-errors.ts'
 import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
+import { checkBlobSizes } from './git-size-limits.ts'
 import { hashOnly, snapshotTree, writeMissing } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
@@ -78,6 +79,7 @@ export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
 /** Returns the new head; returns `base.head` without touching `dir` when nothing changed. */
 async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
   const onProgress = progressTo(opts.report)
+  const where = `'${redactUrl(opts.url)}'`
   switch (source.kind) {
     case 'http': {
       const http = createGitHttp(opts.net)
@@ -90,7 +92,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
         const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
         if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
       }
-      return await buildStaged(dir, reuse, onProgress, async (staging) => {
+      return await buildStaged(dir, reuse, where, onProgress, async (staging) => {
         await setOrigin(staging, source.url)
         const res = await git.fetch({
           fs, http, dir: staging, url: source.url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {},
@@ -103,18 +105,18 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     case 'git': {
       const upstream = await readLocalHead(source.gitdir, source.path)
       if (base && upstream.oid === base.head && upstream.branch === base.branch) return base.head
-      return await buildStaged(dir, base, onProgress, async (staging) => {
+      return await buildStaged(dir, base, where, onProgress, async (staging) => {
         await copyObjects(source.gitdir, join(staging, '.git'))
         return upstream
       })
     }
     case 'folder': {
       // Hash the folder without writing anything; the same tree as HEAD means no new commit.
-      const tree = await snapshotTree(source.path, hashOnly)
+      const tree = await snapshotTree(source.path, hashOnly, where)
       if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
-      return await buildStaged(dir, base, onProgress, async (staging) => {
+      return await buildStaged(dir, base, where, onProgress, async (staging) => {
         const gitdir = join(staging, '.git')
-        const written = await snapshotTree(source.path, writeMissing(gitdir))
+        const written = await snapshotTree(source.path, writeMissing(gitdir), where)
         const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
         const commit = {
           message: `snapshot of folder ${basename(source.path)}\n`, tree: written, parent: base ? [base.head] : [], author: who, committer: who,
@@ -130,12 +132,14 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
  * checked out entirely in staging, then renamed into place. An update stages only `.git`
  * (objects hard-linked), swaps it in, then checks out just the paths that changed.
  */
-async function buildStaged(dir: string, base: CloneState | undefined, onProgress: ProgressFn, build: Build): Promise<string> {
+async function buildStaged(dir: string, base: CloneState | undefined, where: string, onProgress: ProgressFn, build: Build): Promise<string> {
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)
     else await git.init({ fs, dir: staging, defaultBranch: 'main' })
     const { oid, branch } = await build(staging)
+    // Before anything reads a blob (checkout, index) and before the previous clone is replaced.
+    await checkBlobSizes(staging, oid, where, base?.head)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.
     await git.writeRef({ fs, dir: staging, ref: branch, value: oid, force: true })
     await git.writeRef({ fs, dir: staging, ref: 'HEAD', value: branch, symbolic: true, force: true })
