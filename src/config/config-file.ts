@@ -3,7 +3,7 @@
  * (exit 2). Writing goes through the parsed document so keys zoi does not know, and the
  * user's comments, survive.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Document, LineCounter, isMap, parseDocument, type Node } from 'yaml'
 import { ZoiError, errnoCode } from '../errors.ts'
@@ -93,7 +93,11 @@ export async function updateConfigFile(
   const changes = edit(loaded ? validateDocument(file, loaded) : {})
   for (const [key, value] of Object.entries(changes)) doc.set(key, doc.createNode(value))
   await mkdir(dirname(file), { recursive: true })
+  const text = doc.toString()
   const tmp = `${file}.tmp-${process.pid}`
-  await writeFile(tmp, doc.toString())
+  // A registry URL may carry a password: such a config is readable by its owner only.
+  const mode = /[a-z][a-z0-9+.-]*:\/\/[^@/\s]*@/i.test(text) ? 0o600 : ((await stat(file).catch(() => undefined))?.mode ?? 0o644) & 0o777
+  await writeFile(tmp, text, { mode })
+  await chmod(tmp, mode)
   await rename(tmp, file)
 }

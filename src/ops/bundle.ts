@@ -10,7 +10,7 @@ import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { extractArchive, hashFile, parseHashSidecar, writeArchive } from '../archive/index.ts'
-import { updateConfigFile, type RegistryRef } from '../config/index.ts'
+import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir, swapDirectory, writeFileAtomic } from '../platform/fs.ts'
@@ -31,7 +31,8 @@ interface BundleEntry {
 export async function exportRegistries(ctx: Context, file: string): Promise<{ file: string; registries: BundleEntry[]; sha512: string }> {
   const out = resolve(file)
   const catalog = openCatalog(ctx)
-  const registries = catalog.registries.map((r) => ({ handle: r.handle, url: r.url, default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir }))
+  // A bundle is a file that travels: registry URLs go into it without credentials.
+  const registries = catalog.registries.map((r) => ({ handle: r.handle, url: withoutCredentials(r.url), default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir }))
   catalog.close()
   if (registries.length === 0) throw new ZoiError('NOT_FOUND', 'no synced registry to export', { hint: "run 'zoi sync' first" })
   const staging = await makeStagingDir(ctx.layout.tmpDir, 'export-')

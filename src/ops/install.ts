@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { cp, mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fetchArchives } from '../cache/index.ts'
-import { updateConfigFile } from '../config/index.ts'
+import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
@@ -239,6 +239,8 @@ export function toResolverInstalled(r: InstalledRow): InstalledPackage {
  * SPEC §6: when the target root had no registry database, the host's was used to resolve;
  * copy it into the root so the new system can manage itself offline later.
  */
+const bare = (r: RegistryRef): RegistryRef => ({ handle: r.handle, url: withoutCredentials(r.url) })
+
 async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Promise<void> {
   if (ctx.layout.root === null) return
   for (const r of catalog.registries) {
@@ -256,7 +258,8 @@ async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Prom
   }
   // The root's own config names the registries, so zoi run inside it (chroot) finds them.
   await updateConfigFile(ctx.layout.configWriteFile, (cur) => ({
-    ...(cur.default_registry ? {} : { default_registry: ctx.config.default_registry }),
-    ...(cur.added_registries ? {} : { added_registries: ctx.config.added_registries }),
+    // Without credentials: a root's config is not the user's private file.
+    ...(cur.default_registry ? {} : { default_registry: bare(ctx.config.default_registry) }),
+    ...(cur.added_registries ? {} : { added_registries: ctx.config.added_registries.map(bare) }),
   }))
 }

@@ -9,6 +9,7 @@ import { REGISTRY_KEYWORDS, updateConfigFile, type RegistryRef } from '../config
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { isRemoteUrl } from '../platform/net.ts'
+import { isRegistryHandle } from '../registry/index.ts'
 
 /** A registry URL as stored: keywords expanded, local paths made absolute. */
 export function normalizeRegistryUrl(input: string): string {
@@ -24,7 +25,9 @@ export function normalizeRegistryUrl(input: string): string {
 
 export async function setDefaultRegistry(ctx: Context, input: string): Promise<RegistryRef> {
   const url = normalizeRegistryUrl(input)
-  const ref = { handle: '', url }
+  // The same URL again keeps its synced handle: blanking it would orphan the clone and index.
+  const known = [ctx.config.default_registry, ...ctx.config.added_registries].find((r) => r.url === url)
+  const ref = { handle: known?.handle ?? '', url }
   await updateConfigFile(ctx.layout.configWriteFile, () => ({ default_registry: ref }))
   return ref
 }
@@ -68,10 +71,7 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
   return found
 }
 
-/** A handle that is safe to use as a file name and is not the installed db. */
-export function isRegistryHandle(handle: string): boolean {
-  return /^[a-z0-9][a-z0-9._-]*$/.test(handle) && handle !== 'local'
-}
+export { isRegistryHandle }
 
 function safeNormalize(s: string): string | undefined {
   try {
