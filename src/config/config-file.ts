@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Document, LineCounter, isMap, parseDocument, type Node } from 'yaml'
-import { ZoiError, errnoCode } from '../errors.ts'
+import { ZoiError, describeError, errnoCode } from '../errors.ts'
 import { FIELD_KINDS, type Config, type ConfigKey, type RegistryRef } from './schema.ts'
 
 interface Loaded {
@@ -42,7 +42,13 @@ export async function readConfigFile(file: string): Promise<Partial<Config>> {
 }
 
 function validateDocument(file: string, { doc, lines }: Loaded): Partial<Config> {
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>
+  let raw: Record<string, unknown>
+  try {
+    // maxAliasCount: an alias bomb (aliases of aliases) is refused instead of expanded.
+    raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>
+  } catch (e) {
+    throw new ZoiError('USAGE', `${file}: invalid YAML: ${describeError(e)}`, { hint: `fix ${file}` })
+  }
   const out: Partial<Config> = {}
   for (const key of Object.keys(FIELD_KINDS) as ConfigKey[]) {
     if (!(key in raw) || raw[key] === null) continue

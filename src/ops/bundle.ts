@@ -6,8 +6,8 @@
  * swaps each one into `<db>/` and records it in the config.
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { extractArchive, hashFile, parseHashSidecar, writeArchive } from '../archive/index.ts'
 import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
@@ -30,6 +30,9 @@ interface BundleEntry {
 
 export async function exportRegistries(ctx: Context, file: string): Promise<{ file: string; registries: BundleEntry[]; sha512: string }> {
   const out = resolve(file)
+  if (!(await stat(dirname(out)).catch(() => undefined))?.isDirectory()) {
+    throw new ZoiError('NOT_FOUND', `cannot write '${file}': folder ${dirname(out)} does not exist`, { hint: `create it first: mkdir -p '${dirname(out)}'` })
+  }
   const catalog = openCatalog(ctx)
   // A bundle is a file that travels: registry URLs go into it without credentials.
   const registries = catalog.registries.map((r) => ({ handle: r.handle, url: withoutCredentials(r.url), default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir }))
@@ -90,7 +93,12 @@ async function readBundleYaml(path: string, dir: string): Promise<BundleEntry[]>
   const text = await readFile(join(dir, 'bundle.yaml'), 'utf8').catch(() => {
     throw bad('no bundle.yaml')
   })
-  const doc = parse(text) as { format?: unknown; registries?: unknown } | null
+  let doc: { format?: unknown; registries?: unknown } | null
+  try {
+    doc = parse(text, { maxAliasCount: 100 }) as typeof doc
+  } catch {
+    throw bad('bundle.yaml is not valid YAML')
+  }
   if (doc?.format !== FORMAT || !Array.isArray(doc.registries) || doc.registries.length === 0) throw bad('bundle.yaml is not a bundle description')
   return doc.registries.map((r: Record<string, unknown>) => {
     if (typeof r.handle !== 'string' || !isRegistryHandle(r.handle) || typeof r.url !== 'string') throw bad(`bad registry entry ${JSON.stringify(r)}`)

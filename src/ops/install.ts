@@ -90,7 +90,9 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
       })
-      if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
+      // A name the user asked for that no registry has is "not found" (exit 3), not a conflict.
+      const unknownNames = !resolution.ok && resolution.problems.every((p) => p.kind === 'not-found' && p.requirement.by === null)
+      if (!resolution.ok) throw new ZoiError(unknownNames ? 'NOT_FOUND' : 'UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
       const plan = resolution.plan
       const external = plan.external.map((e) => e.dependency.raw)
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })

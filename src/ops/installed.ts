@@ -20,9 +20,13 @@ export function installedScopes(ctx: Context): Layout[] {
   return [ctx.layout, layoutFor({ scope: 'system', home: ctx.layout.home })]
 }
 
-/** Runs `fn` on the layout's installed db (an empty one when nothing was ever installed). */
-function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T): T {
-  const db = InstalledDb.open(existsSync(layout.installedDb) ? layout.installedDb : ':memory:')
+/**
+ * Runs `fn` on the layout's installed db (an empty one when nothing was ever installed).
+ * Reads open it read-only, so `list`, `show` and `files` work on a read-only HOME or root.
+ */
+function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, write = false): T {
+  const exists = existsSync(layout.installedDb)
+  const db = exists && !write ? InstalledDb.openReadOnly(layout.installedDb) : InstalledDb.open(exists ? layout.installedDb : ':memory:')
   try {
     return fn(db)
   } finally {
@@ -93,7 +97,7 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
   if (version !== null && row.version !== version) {
     throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
   }
-  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
+  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version), true))
 }
 
 export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean }): Promise<UninstallResult[]> {
