@@ -125,6 +125,22 @@ describe('the filesystem refuses', () => {
   })
 })
 
+test.skipIf(!canMount)('a read-only --root: list, show, files, search work; install exits 7 naming the path', async () => {
+  const h = home()
+  const root = join(h, 'root')
+  mkdirSync(root)
+  const installed = await zoi(h, 'install', 'hello', '--root', root, '-y')
+  expect(installed.exitCode, formatResult(installed)).toBe(0)
+  const ro = `mount --bind '${root}' '${root}' && mount -o remount,ro,bind '${root}'`
+  for (const args of [['list'], ['show', 'hello'], ['files', 'hello'], ['search', 'hello']]) {
+    const r = await inNamespace(h, ro, [...args, '--root', root])
+    expect(r.exitCode, `${args.join(' ')}\n${formatResult(r)}`).toBe(0)
+  }
+  const install = await inNamespace(h, ro, ['install', 'hello', '--force', '-y', '--root', root])
+  expect(install.exitCode, formatResult(install)).toBe(7)
+  expect(install.stderr).toContain(root)
+})
+
 describe('input that is not a bug', () => {
   test('a YAML alias bomb in config.yaml is exit 2 naming the file', async () => {
     const h = home()
