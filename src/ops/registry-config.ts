@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
-import { REGISTRY_KEYWORDS, updateConfigFile, type RegistryRef } from '../config/index.ts'
+import { REGISTRY_KEYWORDS, readConfigFile, updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { isRemoteUrl } from '../platform/net.ts'
@@ -59,7 +59,8 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
     inFile = list.some(match)
     return { added_registries: list.filter((r) => !match(r)) }
   })
-  if (!inFile) {
+  // A registry found in <db>/ rather than in a config file is removed by deleting its folder.
+  if (!inFile && (await listedInConfig(ctx, match))) {
     throw new ZoiError('REFUSED', `registry '${handleOrUrl}' comes from a config file zoi does not write`, {
       hint: `edit ${ctx.layout.configFiles.filter((f) => f !== ctx.layout.configWriteFile).join(' or ')}`,
     })
@@ -69,6 +70,14 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
     for (const suffix of ['.db', '.db-wal', '.db-shm']) await rm(join(ctx.layout.dbDir, found.handle + suffix), { force: true })
   }
   return found
+}
+
+async function listedInConfig(ctx: Context, match: (r: RegistryRef) => boolean): Promise<boolean> {
+  for (const file of ctx.layout.configFiles) {
+    const c = await readConfigFile(file)
+    if ((c.added_registries ?? []).some(match) || (c.default_registry && match(c.default_registry))) return true
+  }
+  return false
 }
 
 export { isRegistryHandle }

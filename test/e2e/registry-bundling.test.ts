@@ -28,8 +28,10 @@ beforeAll(async () => {
   server = startGitServer(join(alpha, '..'))
   alphaUrl = `${server.url}/${alpha.split('/').pop()}`
   twinUrl = twin // a local path is enough for the second source
+  const beta = await makeGitRepo(registry('Beta', 'bee'))
   synced = makeTempDir()
   expect((await zoi(synced, 'sync', 'set', alphaUrl)).exitCode).toBe(0)
+  expect((await zoi(synced, 'sync', 'add', beta)).exitCode).toBe(0)
   const r = await zoi(synced, 'sync')
   expect(r.exitCode, formatResult(r)).toBe(0)
 })
@@ -45,7 +47,12 @@ describe('a copied <db>/ folder', () => {
     expect(search.exitCode, formatResult(search)).toBe(0)
     expect(search.stdout).toContain('alpha/core/hello 1.0.0')
     const list = JSON.parse((await zoi(fresh, 'sync', 'list', '--json')).stdout)
-    expect(list[0]).toEqual({ kind: 'default', handle: 'alpha', url: alphaUrl })
+    // The first folder is the default; the others are added (a local clone has no origin: its folder).
+    expect(list).toEqual([
+      { kind: 'default', handle: 'alpha', url: alphaUrl },
+      { kind: 'added', handle: 'beta', url: join(fresh, DB, 'beta') },
+    ])
+    expect((await zoi(fresh, 'search', 'bee', '--offline')).stdout).toContain('beta/core/bee 1.0.0')
     const resync = await zoi(fresh, 'sync', '--offline', '--json')
     expect(resync.exitCode, formatResult(resync)).toBe(0)
     expect(JSON.parse(resync.stdout)[0]).toMatchObject({ handle: 'alpha', packages: 1 })
@@ -53,6 +60,11 @@ describe('a copied <db>/ folder', () => {
     const online = await zoi(fresh, 'sync', '--json')
     expect(online.exitCode, formatResult(online)).toBe(0)
     expect(JSON.parse(online.stdout)[0]).toMatchObject({ handle: 'alpha', fetched: true, changed: false })
+    // A found registry is removed by deleting its folder and index.
+    const removed = await zoi(fresh, 'sync', 'remove', 'beta')
+    expect(removed.exitCode, formatResult(removed)).toBe(0)
+    expect(existsSync(join(fresh, DB, 'beta'))).toBe(false)
+    expect(existsSync(join(fresh, DB, 'beta.db'))).toBe(false)
   })
 })
 
@@ -61,6 +73,7 @@ describe('sync set', () => {
     const home = makeTempDir()
     cpSync(join(synced, '.zoi'), join(home, '.zoi'), { recursive: true })
     expect((await zoi(home, 'sync', 'set', alphaUrl)).exitCode).toBe(0)
+    expect(readFileSync(join(home, '.zoi/pkgs/config.yaml'), 'utf8')).toContain('handle: alpha')
     expect(JSON.parse((await zoi(home, 'sync', 'list', '--json')).stdout)[0].handle).toBe('alpha')
     const search = await zoi(home, 'search', 'hello')
     expect(search.exitCode, formatResult(search)).toBe(0)
