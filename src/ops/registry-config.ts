@@ -80,8 +80,6 @@ async function listedInConfig(ctx: Context, match: (r: RegistryRef) => boolean):
   return false
 }
 
-export { isRegistryHandle }
-
 function safeNormalize(s: string): string | undefined {
   try {
     return normalizeRegistryUrl(s)

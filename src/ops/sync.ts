@@ -15,10 +15,9 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { IndexDb, indexRegistry, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
+import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
 import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
-import { isRegistryHandle } from './registry-config.ts'
 
 export interface SyncOptions {
   force?: boolean
