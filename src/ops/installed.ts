@@ -22,11 +22,12 @@ export function installedScopes(ctx: Context): Layout[] {
 
 /**
  * Runs `fn` on the layout's installed db (an empty one when nothing was ever installed).
- * Reads open it read-only, so `list`, `show` and `files` work on a read-only HOME or root.
+ * A read falls back to opening it read-only when it cannot be opened for writing, so `list`,
+ * `show` and `files` work on a read-only HOME or root.
  */
 function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, write = false): T {
   const exists = existsSync(layout.installedDb)
-  const db = exists && !write ? InstalledDb.openReadOnly(layout.installedDb) : InstalledDb.open(exists ? layout.installedDb : ':memory:')
+  const db = !exists ? InstalledDb.open(':memory:') : write ? InstalledDb.open(layout.installedDb) : InstalledDb.openForReading(layout.installedDb)
   try {
     return fn(db)
   } finally {

@@ -58,6 +58,19 @@ export class InstalledDb {
     }
   }
 
+  /** `open`, or `openReadOnly` when the db cannot be opened for writing (a read-only filesystem). */
+  static openForReading(file: string): InstalledDb {
+    try {
+      return InstalledDb.open(file)
+    } catch (e) {
+      try {
+        return InstalledDb.openReadOnly(file)
+      } catch {
+        throw e
+      }
+    }
+  }
+
   close(): void {
     this.db.close()
   }

@@ -74,7 +74,7 @@ export async function uninstallPackage(options: UninstallOptions): Promise<Unins
 
 /** Absolute paths of the files and links a package installed, for this layout. */
 export function listFiles(options: { layout: Layout; name: string; handle?: string }): string[] {
-  const db = InstalledDb.openReadOnly(options.layout.installedDb)
+  const db = InstalledDb.openForReading(options.layout.installedDb)
   try {
     const pkg = requireInstalled(db, options.name, options.handle)
     return db
