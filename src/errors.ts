@@ -62,3 +62,49 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.name
   return String(e)
 }
+
+/** What each errno means for the user: the exit class and a few words. */
+const SYSTEM_ERRORS: Record<string, { code: ErrorCode; what: string }> = {
+  ENOENT: { code: 'NOT_FOUND', what: 'no such file or directory' },
+  ENOTDIR: { code: 'USAGE', what: 'not a directory' },
+  EISDIR: { code: 'USAGE', what: 'is a directory' },
+  ENAMETOOLONG: { code: 'USAGE', what: 'file name too long for this filesystem' },
+  EEXIST: { code: 'CONFLICT', what: 'already exists' },
+  ENOTEMPTY: { code: 'CONFLICT', what: 'directory not empty' },
+  ELOOP: { code: 'UNSAFE_PATH', what: 'too many levels of symbolic links' },
+  EIO: { code: 'INTEGRITY', what: 'input/output error' },
+  // The filesystem refuses the write: permissions, read-only media, no space left.
+  EACCES: { code: 'PERMISSION', what: 'permission denied' },
+  EPERM: { code: 'PERMISSION', what: 'operation not permitted' },
+  EROFS: { code: 'PERMISSION', what: 'read-only filesystem' },
+  ENOSPC: { code: 'PERMISSION', what: 'no space left on device' },
+  EDQUOT: { code: 'PERMISSION', what: 'disk quota exceeded' },
+  EMFILE: { code: 'PERMISSION', what: 'too many open files' },
+  ENFILE: { code: 'PERMISSION', what: 'too many open files in the system' },
+  EXDEV: { code: 'PERMISSION', what: 'cannot move across filesystems' },
+}
+
+const SYSTEM_HINTS: Partial<Record<ErrorCode, string>> = {
+  PERMISSION: 'check the permissions of that path and the free space on its filesystem',
+  NOT_FOUND: 'check the path',
+}
+
+/**
+ * The one place a filesystem error (errno) that escaped to the CLI becomes a ZoiError naming the
+ * path: a user's or the machine's fault is never exit 1. Other values are returned unchanged.
+ */
+export function fromSystemError(e: unknown): unknown {
+  const errno = errnoCode(e)
+  const known = errno === undefined ? undefined : SYSTEM_ERRORS[errno]
+  if (known) {
+    const { path, dest, syscall } = e as { path?: unknown; dest?: unknown; syscall?: unknown }
+    const where = typeof path === 'string' ? ` ${path}${typeof dest === 'string' ? ` → ${dest}` : ''}` : ''
+    const op = typeof syscall === 'string' ? `${syscall}` : 'file operation'
+    return new ZoiError(known.code, `cannot ${op}${where}: ${known.what} (${errno})`, { hint: SYSTEM_HINTS[known.code], cause: e })
+  }
+  // SQLite reports a damaged database file only when a page is read.
+  if (e instanceof Error && e.name === 'SQLiteError' && /malformed|not a database|corrupt/i.test(e.message)) {
+    return new ZoiError('INTEGRITY', `a database file is damaged: ${describeError(e)}`, { hint: "run 'zoi sync --force' to rebuild the registry indexes", cause: e })
+  }
+  return e
+}

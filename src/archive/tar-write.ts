@@ -10,7 +10,7 @@ import { rename, rm } from 'node:fs/promises'
 import { pipeline as pipelineAsync } from 'node:stream/promises'
 import { join } from 'node:path'
 import { pack as tarPack, type Pack } from 'tar-stream'
-import { ZoiError, describeError, isZoiError } from '../errors.ts'
+import { ZoiError, describeError, fromSystemError, isZoiError } from '../errors.ts'
 import type { ArchiveEntry } from './archive-entry.ts'
 import { EntryGuard } from './safe-path.ts'
 import { writeZstdFile } from './zstd.ts'
@@ -49,7 +49,9 @@ export async function writeArchive(outPath: string, sourceDir: string, options: 
     await writing.catch(() => {})
     await rm(tmpPath, { force: true })
     if (isZoiError(e)) throw e
-    throw new ZoiError('INTERNAL', `cannot write archive '${outPath}': ${describeError(e)}`, { cause: e })
+    // A missing folder, a full or read-only disk: the user's to fix, named with its path.
+    const sys = fromSystemError(e)
+    throw new ZoiError(isZoiError(sys) ? sys.code : 'INTERNAL', `cannot write archive '${outPath}': ${describeError(e)}`, { cause: e, hint: isZoiError(sys) ? sys.hint : undefined })
   }
 }
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { loadConfig } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
+import { withDiscoveredRegistries } from '../ops/registries.ts'
 import { layoutFor, type Scope } from '../platform/layout.ts'
 import { createNet } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
@@ -26,7 +27,7 @@ export async function createContext(flags: GlobalFlags, report: Report): Promise
     throw new ZoiError('USAGE', '--root always installs in system scope; --scope user cannot be combined with it')
   }
   const layout = layoutFor({ root, scope })
-  const config = await loadConfig(layout.configFiles)
+  const config = withDiscoveredRegistries(await loadConfig(layout.configFiles), layout)
   const offline = flags.offline || config.offline_mode
   const net = createNet({
     offline,

@@ -3,7 +3,7 @@
  * its result, and maps every error to an exit code. The ONLY try/catch that decides exit codes.
  */
 import { cac, type CAC } from 'cac'
-import { ZoiError } from '../errors.ts'
+import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
@@ -114,12 +114,12 @@ function dashedSwitchesLast(argv: string[]): string[] {
   return [...kept, ...moved, ...(end === -1 ? [] : argv.slice(end))]
 }
 
-/** cac throws plain Errors named CACError for usage problems: those are exit 2. */
+/** cac throws plain Errors named CACError for usage problems: those are exit 2. Errno errors name their path. */
 function toZoiError(e: unknown): unknown {
   if (e instanceof Error && e.name === 'CACError') {
     return new ZoiError('USAGE', e.message.replace(/`/g, "'"), { hint: "run 'zoi --help' (or 'zoi <command> --help')" })
   }
-  return e
+  return fromSystemError(e)
 }
 
 function checkGlobalOptions(cli: CAC): void {

@@ -3,10 +3,10 @@
  * (exit 2). Writing goes through the parsed document so keys zoi does not know, and the
  * user's comments, survive.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Document, LineCounter, isMap, parseDocument, type Node } from 'yaml'
-import { ZoiError, errnoCode } from '../errors.ts'
+import { ZoiError, describeError, errnoCode } from '../errors.ts'
 import { FIELD_KINDS, type Config, type ConfigKey, type Policy, type RegistryRef } from './schema.ts'
 
 interface Loaded {
@@ -42,7 +42,13 @@ export async function readConfigFile(file: string): Promise<Partial<Config>> {
 }
 
 function validateDocument(file: string, { doc, lines }: Loaded): Partial<Config> {
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>
+  let raw: Record<string, unknown>
+  try {
+    // maxAliasCount: an alias bomb (aliases of aliases) is refused instead of expanded.
+    raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>
+  } catch (e) {
+    throw new ZoiError('USAGE', `${file}: invalid YAML: ${describeError(e)}`, { hint: `fix ${file}` })
+  }
   const out: Partial<Config> = {}
   for (const key of Object.keys(FIELD_KINDS) as ConfigKey[]) {
     if (!(key in raw) || raw[key] === null) continue
@@ -114,7 +120,11 @@ export async function updateConfigFile(
   const changes = edit(loaded ? validateDocument(file, loaded) : {})
   for (const [key, value] of Object.entries(changes)) doc.set(key, doc.createNode(value))
   await mkdir(dirname(file), { recursive: true })
+  const text = doc.toString()
   const tmp = `${file}.tmp-${process.pid}`
-  await writeFile(tmp, doc.toString())
+  // A registry URL may carry a password: such a config is readable by its owner only.
+  const mode = /[a-z][a-z0-9+.-]*:\/\/[^@/\s]*@/i.test(text) ? 0o600 : ((await stat(file).catch(() => undefined))?.mode ?? 0o644) & 0o777
+  await writeFile(tmp, text, { mode })
+  await chmod(tmp, mode)
   await rename(tmp, file)
 }

@@ -3,7 +3,7 @@ import { readConfigFile } from './config-file.ts'
 import { mergeConfigs, type Config } from './schema.ts'
 
 export { updateConfigFile, readConfigFile } from './config-file.ts'
-export { REGISTRY_KEYWORDS, OFFICIAL_REGISTRY_URL, defaultConfig, mergeConfigs } from './schema.ts'
+export { REGISTRY_KEYWORDS, OFFICIAL_REGISTRY_URL, defaultConfig, mergeConfigs, withoutCredentials } from './schema.ts'
 export type { Config, Policy, RegistryRef, SignatureEnforcement } from './schema.ts'
 
 /** Read every file in order (missing files are empty) and merge them. */

@@ -71,9 +71,17 @@ export const FIELD_KINDS: Readonly<Record<ConfigKey, FieldKind>> = {
 export function mergeConfigs(parts: readonly Partial<Config>[]): Config {
   const out = defaultConfig()
   for (const part of parts) {
-    if (part.default_registry) out.default_registry = part.default_registry
+    if (part.default_registry) out.default_registry = preferCredentials(part.default_registry, out.default_registry)
     if (part.offline_mode !== undefined) out.offline_mode = part.offline_mode
-    if (part.added_registries) out.added_registries = uniqueBy([...out.added_registries, ...part.added_registries], (r) => r.url)
+    if (part.added_registries) {
+      const merged: RegistryRef[] = []
+      for (const r of [...out.added_registries, ...part.added_registries]) {
+        const i = merged.findIndex((m) => withoutCredentials(m.url) === withoutCredentials(r.url))
+        if (i < 0) merged.push(r)
+        else merged[i] = preferCredentials(r, merged[i]!)
+      }
+      out.added_registries = merged
+    }
     if (part.repos) out.repos = unique([...out.repos, ...part.repos])
     if (part.pkg_dirs) out.pkg_dirs = unique([...out.pkg_dirs, ...part.pkg_dirs])
     if (part.cache_mirrors) out.cache_mirrors = unique([...out.cache_mirrors, ...part.cache_mirrors])
@@ -83,11 +91,21 @@ export function mergeConfigs(parts: readonly Partial<Config>[]): Config {
   return out
 }
 
-function unique(xs: string[]): string[] {
-  return [...new Set(xs)]
+/** `https://user:pw@host/r` → `https://host/r`: what may be written where others can read it. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1')
 }
 
-function uniqueBy<T>(xs: T[], key: (x: T) => string): T[] {
-  const seen = new Set<string>()
-  return xs.filter((x) => !seen.has(key(x)) && (seen.add(key(x)), true))
+/**
+ * Credentials are only kept in the user's own (0600) config; copies elsewhere (a root's config)
+ * hold the bare URL. A later ref that is the same registry without them keeps the earlier URL.
+ */
+function preferCredentials(later: RegistryRef, earlier: RegistryRef): RegistryRef {
+  if (later.url === earlier.url || withoutCredentials(later.url) !== later.url) return later
+  if (withoutCredentials(earlier.url) !== later.url) return later
+  return { handle: later.handle || earlier.handle, url: earlier.url }
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)]
 }

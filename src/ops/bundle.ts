@@ -6,18 +6,17 @@
  * swaps each one into `<db>/` and records it in the config.
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { extractArchive, hashFile, parseHashSidecar, writeArchive } from '../archive/index.ts'
-import { updateConfigFile, type RegistryRef } from '../config/index.ts'
+import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir, swapDirectory, writeFileAtomic } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
-import { IndexDb, parseRepoYaml } from '../registry/index.ts'
+import { IndexDb, isRegistryHandle, parseRepoYaml } from '../registry/index.ts'
 import { exportKeys, importKeys, mergeAuthorities, verifyBundledHead } from './bundle-trust.ts'
-import { isRegistryHandle } from './registry-config.ts'
 import { openCatalog } from './registries.ts'
 
 const FORMAT = 'zoi-registry-bundle'
@@ -33,10 +32,14 @@ export interface BundleEntry {
 
 export async function exportRegistries(ctx: Context, file: string): Promise<{ file: string; registries: BundleEntry[]; sha512: string }> {
   const out = resolve(file)
+  if (!(await stat(dirname(out)).catch(() => undefined))?.isDirectory()) {
+    throw new ZoiError('NOT_FOUND', `cannot write '${file}': folder ${dirname(out)} does not exist`, { hint: `create it first: mkdir -p '${dirname(out)}'` })
+  }
   const catalog = openCatalog(ctx)
   const anchorsOf = (url: string) => [ctx.config.default_registry, ...ctx.config.added_registries].find((c) => c.url === url)?.authorities
+  // A bundle is a file that travels: registry URLs go into it without credentials.
   const registries = catalog.registries.map((r) => ({
-    handle: r.handle, url: r.url, default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir,
+    handle: r.handle, url: withoutCredentials(r.url), default: r.isDefault, packages: r.index.packageCount(), dbDir: r.dbDir,
     ...(anchorsOf(r.url) ? { authorities: anchorsOf(r.url) } : {}),
   }))
   catalog.close()
@@ -99,7 +102,12 @@ async function readBundleYaml(path: string, dir: string): Promise<BundleEntry[]>
   const text = await readFile(join(dir, 'bundle.yaml'), 'utf8').catch(() => {
     throw bad('no bundle.yaml')
   })
-  const doc = parse(text) as { format?: unknown; registries?: unknown } | null
+  let doc: { format?: unknown; registries?: unknown } | null
+  try {
+    doc = parse(text, { maxAliasCount: 100 }) as typeof doc
+  } catch {
+    throw bad('bundle.yaml is not valid YAML')
+  }
   if (doc?.format !== FORMAT || !Array.isArray(doc.registries) || doc.registries.length === 0) throw bad('bundle.yaml is not a bundle description')
   return doc.registries.map((r: Record<string, unknown>) => {
     if (typeof r.handle !== 'string' || !isRegistryHandle(r.handle) || typeof r.url !== 'string') throw bad(`bad registry entry ${JSON.stringify(r)}`)

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { updateConfigFile } from '../config/index.ts'
+import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
@@ -91,7 +91,9 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
       })
-      if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
+      // A name the user asked for that no registry has is "not found" (exit 3), not a conflict.
+      const unknownNames = !resolution.ok && resolution.problems.every((p) => p.kind === 'not-found' && p.requirement.by === null)
+      if (!resolution.ok) throw new ZoiError(unknownNames ? 'NOT_FOUND' : 'UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
       const plan = resolution.plan
       const external = plan.external.map((e) => e.dependency.raw)
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
@@ -175,6 +177,8 @@ export function toResolverInstalled(r: InstalledRow): InstalledPackage {
  * SPEC §6: when the target root had no registry database, the host's was used to resolve;
  * copy it into the root so the new system can manage itself offline later.
  */
+const bare = (r: RegistryRef): RegistryRef => ({ handle: r.handle, url: withoutCredentials(r.url) })
+
 async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Promise<void> {
   if (ctx.layout.root === null) return
   for (const r of catalog.registries) {
@@ -192,7 +196,8 @@ async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Prom
   }
   // The root's own config names the registries, so zoi run inside it (chroot) finds them.
   await updateConfigFile(ctx.layout.configWriteFile, (cur) => ({
-    ...(cur.default_registry ? {} : { default_registry: ctx.config.default_registry }),
-    ...(cur.added_registries ? {} : { added_registries: ctx.config.added_registries }),
+    // Without credentials: a root's config is not the user's private file.
+    ...(cur.default_registry ? {} : { default_registry: bare(ctx.config.default_registry) }),
+    ...(cur.added_registries ? {} : { added_registries: ctx.config.added_registries.map(bare) }),
   }))
 }

@@ -38,9 +38,14 @@ async function readyScopes(ctx: Context): Promise<Layout[]> {
   return layouts
 }
 
-/** Runs `fn` on the layout's installed db (an empty one when nothing was ever installed). */
-function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T): T {
-  const db = InstalledDb.open(existsSync(layout.installedDb) ? layout.installedDb : ':memory:')
+/**
+ * Runs `fn` on the layout's installed db (an empty one when nothing was ever installed).
+ * A read falls back to opening it read-only when it cannot be opened for writing, so `list`,
+ * `show` and `files` work on a read-only HOME or root.
+ */
+function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, write = false): T {
+  const exists = existsSync(layout.installedDb)
+  const db = !exists ? InstalledDb.open(':memory:') : write ? InstalledDb.open(layout.installedDb) : InstalledDb.openForReading(layout.installedDb)
   try {
     return fn(db)
   } finally {
@@ -111,7 +116,7 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
   if (version !== null && row.version !== version) {
     throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
   }
-  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
+  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version), true))
 }
 
 /**

@@ -53,6 +53,10 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
   if (opts.all && opts.packages.length > 0) throw new ZoiError('USAGE', '--all and --packages cannot be combined')
   const platforms = opts.platforms.length > 0 ? opts.platforms.map(parsePlatform) : [hostPlatform()]
   const dir = resolve(opts.dir)
+  const existing = await stat(dir).catch(() => undefined)
+  if (existing && !existing.isDirectory()) {
+    throw new ZoiError('USAGE', `mirror folder '${opts.dir}' is a file, not a directory`, { hint: 'name a new or existing directory for the mirror' })
+  }
   await mkdir(dir, { recursive: true })
   return withLock(join(dir, STATE_DIR, 'lock'), async () => {
     // Under the lock nothing else writes here: what an earlier run left half-done is garbage.

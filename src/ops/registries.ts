@@ -1,7 +1,20 @@
 /** Opening the synced registries for this run's layout and config. */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { openRegistries, type RegistrySet } from '../registry/index.ts'
+import { OFFICIAL_REGISTRY_URL, type Config } from '../config/index.ts'
+import type { Layout } from '../platform/layout.ts'
+import { openRegistries, withDiscovered, type RegistrySet } from '../registry/index.ts'
+
+/**
+ * The config with registries found in `<db>/` filled in (see registry/discover.ts): a copied
+ * or extracted registry folder works without any config, and a ref whose clone exists gets its
+ * handle even if the config never recorded it. The config names no registry of its own when its
+ * default is the built-in one and was never synced.
+ */
+export function withDiscoveredRegistries(config: Config, layout: Layout): Config {
+  const namesNone = config.default_registry.url === OFFICIAL_REGISTRY_URL && config.default_registry.handle === ''
+  return { ...config, ...withDiscovered(config, [layout.dbDir, ...layout.fallbackDbDirs], namesNone) }
+}
 
 export function openCatalog(ctx: Context): RegistrySet {
   return openRegistries({

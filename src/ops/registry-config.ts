@@ -5,11 +5,12 @@
  */
 import { rm } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
-import { REGISTRY_KEYWORDS, updateConfigFile, type RegistryRef } from '../config/index.ts'
+import { REGISTRY_KEYWORDS, readConfigFile, updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { isOciUrl } from '../cache/index.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
+import { isRegistryHandle } from '../registry/index.ts'
 
 /** A registry URL as stored: keywords expanded, local paths made absolute. */
 export function normalizeRegistryUrl(input: string): string {
@@ -25,7 +26,9 @@ export function normalizeRegistryUrl(input: string): string {
 
 export async function setDefaultRegistry(ctx: Context, input: string): Promise<RegistryRef> {
   const url = normalizeRegistryUrl(input)
-  const ref = { handle: '', url }
+  // The same URL again keeps its synced handle: blanking it would orphan the clone and index.
+  const known = [ctx.config.default_registry, ...ctx.config.added_registries].find((r) => r.url === url)
+  const ref = { handle: known?.handle ?? '', url }
   await updateConfigFile(ctx.layout.configWriteFile, () => ({ default_registry: ref }))
   return ref
 }
@@ -57,7 +60,8 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
     inFile = list.some(match)
     return { added_registries: list.filter((r) => !match(r)) }
   })
-  if (!inFile) {
+  // A registry found in <db>/ rather than in a config file is removed by deleting its folder.
+  if (!inFile && (await listedInConfig(ctx, match))) {
     throw new ZoiError('REFUSED', `registry '${handleOrUrl}' comes from a config file zoi does not write`, {
       hint: `edit ${ctx.layout.configFiles.filter((f) => f !== ctx.layout.configWriteFile).join(' or ')}`,
     })
@@ -69,9 +73,12 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
   return found
 }
 
-/** A handle that is safe to use as a file name and is not the installed db. */
-export function isRegistryHandle(handle: string): boolean {
-  return /^[a-z0-9][a-z0-9._-]*$/.test(handle) && handle !== 'local'
+async function listedInConfig(ctx: Context, match: (r: RegistryRef) => boolean): Promise<boolean> {
+  for (const file of ctx.layout.configFiles) {
+    const c = await readConfigFile(file)
+    if ((c.added_registries ?? []).some(match) || (c.default_registry && match(c.default_registry))) return true
+  }
+  return false
 }
 
 function safeNormalize(s: string): string | undefined {

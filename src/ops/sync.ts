@@ -15,11 +15,10 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { IndexDb, indexRegistry, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
+import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
 import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
-import { isRegistryHandle } from './registry-config.ts'
 
 export interface SyncOptions {
   force?: boolean
@@ -45,12 +44,16 @@ export async function syncRegistries(ctx: Context, opts: SyncOptions = {}): Prom
   return withLock(ctx.layout.lockFile, async () => {
     const out: SyncedRegistry[] = []
     const failures: { url: string; error: ZoiError }[] = []
+    // Which URL owns each handle: two registries naming themselves alike must not share a clone.
+    const owners = new Map(refs.filter((r) => r.handle).map((r) => [r.handle, r.url]))
     // One broken registry does not stop the others (pacman -Sy does the same); the run fails
     // at the end with the first failure's exit code and every failure listed.
     for (const ref of refs) {
       ctx.report({ kind: 'phase', phase: 'sync', text: `Syncing ${ref.handle || redactUrl(ref.url)}` })
       try {
-        out.push(await syncOne(ctx, ref, opts))
+        const synced = await syncOne(ctx, ref, opts, owners)
+        owners.set(synced.handle, ref.url)
+        out.push(synced)
       } catch (e) {
         if (!isZoiError(e)) throw e
         failures.push({ url: redactUrl(ref.url), error: e })
@@ -69,7 +72,7 @@ export async function syncRegistries(ctx: Context, opts: SyncOptions = {}): Prom
   })
 }
 
-async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promise<SyncedRegistry> {
+async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners: ReadonlyMap<string, string>): Promise<SyncedRegistry> {
   const db = ctx.layout.dbDir
   const known = ref.handle && isRegistryHandle(ref.handle) && existsSync(join(db, ref.handle, '.git')) ? ref.handle : undefined
   const mayFetch = !ctx.offline || !isRemoteUrl(ref.url)
@@ -100,6 +103,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions): Promi
       const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead })
       head = r.head
       handle = (await readRepoYaml(incoming, ref.url)).handle
+      checkHandleFree(owners, handle, ref.url)
       const target = join(db, handle)
       if (existsSync(target)) await swapDirectory(incoming, target)
       else await rename(incoming, target)
@@ -172,6 +176,14 @@ async function readRepoYaml(dir: string, url: string): Promise<RepoYaml> {
     throw new ZoiError('BAD_DEFINITION', `registry '${redactUrl(url)}' has no repo.yaml at its root`, { hint: 'a registry needs a repo.yaml with at least a name' })
   })
   return parseRepoYaml(text, `${redactUrl(url)}/repo.yaml`)
+}
+
+function checkHandleFree(owners: ReadonlyMap<string, string>, handle: string, url: string): void {
+  const owner = owners.get(handle)
+  if (owner === undefined || owner === url) return
+  throw new ZoiError('CONFLICT', `registries '${redactUrl(owner)}' and '${redactUrl(url)}' are both named '${handle}' in their repo.yaml; zoi keeps one clone and index per name`, {
+    hint: `remove one of them ('zoi sync remove ${redactUrl(url)}'), or give one a different name in its repo.yaml`,
+  })
 }
 
 /** Write the discovered handle next to the URL in the config file zoi writes. */

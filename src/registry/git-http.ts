@@ -3,7 +3,8 @@
  * --offline (refused before any socket opens), retries and URL redaction like all other traffic.
  */
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git'
-import type { Net } from '../platform/net.ts'
+import { ZoiError } from '../errors.ts'
+import { redactUrl, type Net } from '../platform/net.ts'
 
 export function createGitHttp(net: Net): HttpClient {
   return {
@@ -21,7 +22,7 @@ export function createGitHttp(net: Net): HttpClient {
         statusCode: res.status,
         statusMessage: res.statusText,
         headers: res.headers,
-        body: toIterator(res.body),
+        body: toIterator(res.body, req.url),
       }
     },
   }
@@ -33,6 +34,21 @@ async function concatBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
   return Buffer.concat(chunks)
 }
 
-async function* toIterator(body: AsyncIterable<Uint8Array>): AsyncIterableIterator<Uint8Array> {
-  yield* body
+/**
+ * isomorphic-git holds a fetched pack in memory: a registry answering with more than this is
+ * refused rather than allowed to take the machine's memory (registries are small text files).
+ */
+export const MAX_GIT_RESPONSE_BYTES = 512 * 1024 * 1024
+
+async function* toIterator(body: AsyncIterable<Uint8Array>, url: string): AsyncIterableIterator<Uint8Array> {
+  let total = 0
+  for await (const chunk of body) {
+    total += chunk.byteLength
+    if (total > MAX_GIT_RESPONSE_BYTES) {
+      throw new ZoiError('BAD_DEFINITION', `${redactUrl(url)} sent more than ${MAX_GIT_RESPONSE_BYTES / 1024 / 1024} MiB; a registry that large is refused`, {
+        hint: 'a registry holds small definition files; the previous sync is kept',
+      })
+    }
+    yield chunk
+  }
 }

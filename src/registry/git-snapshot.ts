@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { exists } from './git-swap.ts'
+import { limitFor, tooLarge } from './git-size-limits.ts'
 
 /** Stores (or just hashes) one object and returns its id. */
 export type ObjectSink = (type: 'blob' | 'tree', content: Uint8Array) => Promise<string>
@@ -36,8 +37,8 @@ export function writeMissing(gitdir: string): ObjectSink {
 }
 
 /** The id of the tree that snapshots `root` (the empty tree for a folder without files). */
-export async function snapshotTree(root: string, sink: ObjectSink): Promise<string> {
-  return (await folderTree(root, sink)) ?? (await sink('tree', new Uint8Array()))
+export async function snapshotTree(root: string, sink: ObjectSink, where = root): Promise<string> {
+  return (await folderTree(root, '', sink, where)) ?? (await sink('tree', new Uint8Array()))
 }
 
 interface TreeItem {
@@ -46,16 +47,19 @@ interface TreeItem {
   oid: string
 }
 
-async function folderTree(dir: string, sink: ObjectSink): Promise<string | undefined> {
+async function folderTree(dir: string, prefix: string, sink: ObjectSink, where: string): Promise<string | undefined> {
   const items: TreeItem[] = []
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name === '.git') continue
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
-      const oid = await folderTree(path, sink)
+      const oid = await folderTree(path, `${prefix}${entry.name}/`, sink, where)
       if (oid) items.push({ mode: '40000', name: entry.name, oid })
     } else if (entry.isFile()) {
-      const [content, info] = await Promise.all([readFile(path), stat(path)])
+      // The size is checked before the content is read: a huge file must not reach memory.
+      const info = await stat(path)
+      if (info.size > limitFor(prefix + entry.name)) throw tooLarge(where, prefix + entry.name, info.size)
+      const content = await readFile(path)
       const mode = info.mode & 0o111 ? '100755' : '100644'
       items.push({ mode, name: entry.name, oid: await sink('blob', content) })
     }

@@ -16,6 +16,7 @@ import { fetchDumb, mayBeDumbHost, readDumbHead } from './git-dumb.ts'
 import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
+import { checkBlobSizes } from './git-size-limits.ts'
 import { hashOnly, snapshotTree, writeMissing } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
@@ -85,6 +86,7 @@ export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
 /** Returns the new head; returns `base.head` without touching `dir` when nothing changed. */
 async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
   const onProgress = progressTo(opts.report)
+  const where = `'${redactUrl(opts.url)}'`
   switch (source.kind) {
     case 'http': {
       try {
@@ -113,11 +115,11 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     }
     case 'folder': {
       // Hash the folder without writing anything; the same tree as HEAD means no new commit.
-      const tree = await snapshotTree(source.path, hashOnly)
+      const tree = await snapshotTree(source.path, hashOnly, where)
       if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
       return await buildStaged(dir, base, opts, async (staging) => {
         const gitdir = join(staging, '.git')
-        const written = await snapshotTree(source.path, writeMissing(gitdir))
+        const written = await snapshotTree(source.path, writeMissing(gitdir), where)
         const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
         const commit = {
           message: `snapshot of folder ${basename(source.path)}\n`, tree: written, parent: base ? [base.head] : [], author: who, committer: who,
@@ -156,11 +158,14 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
  */
 async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<string> {
   const onProgress = progressTo(opts.report)
+  const where = `'${redactUrl(opts.url)}'`
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)
     else await git.init({ fs, dir: staging, defaultBranch: 'main' })
     const { oid, branch } = await build(staging)
+    // Before anything reads a blob (checkout, index) and before the previous clone is replaced.
+    await checkBlobSizes(staging, oid, where, base?.head)
     // Trust is decided here, while the new commit exists only in staging.
     if (opts.verifyHead) await opts.verifyHead(join(staging, '.git'), oid)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.

@@ -7,6 +7,7 @@
  * to the registry root), so copying `<db>/` to another machine gives a working index.
  */
 import { Database } from 'bun:sqlite'
+import { checkIndexFile } from './index-file.ts'
 import { ZoiError, describeError } from '../errors.ts'
 
 const SCHEMA_VERSION = '1'
@@ -63,6 +64,8 @@ CREATE TRIGGER IF NOT EXISTS files_ad AFTER DELETE ON archive_files BEGIN
   INSERT INTO files_fts(files_fts, rowid, path) VALUES ('delete', old.rowid, old.path);
 END;
 `
+
+const TABLES = [...SCHEMA.matchAll(/CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!)
 
 /** What the indexer stores for one evaluated definition. */
 export interface IndexedPackage {
@@ -121,7 +124,8 @@ export class IndexDb {
   private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean) {}
 
   static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
-    let db: Database
+    checkIndexFile(file)
+    let db: Database | undefined
     try {
       db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
@@ -130,8 +134,15 @@ export class IndexDb {
         db.exec(SCHEMA)
         db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
       }
+      // A database that is not an index (no meta table, another schema) is as bad as a broken one.
+      const schema = db.query("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | null
+      if (schema?.value !== SCHEMA_VERSION) throw new Error(`schema ${schema?.value ?? 'missing'}, expected ${SCHEMA_VERSION}`)
+      const tables = new Set((db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name))
+      const missing = TABLES.filter((t) => !tables.has(t))
+      if (missing.length > 0) throw new Error(`not a registry index (no table ${missing.join(', ')})`)
     } catch (e) {
-      throw new ZoiError('INTEGRITY', `cannot open registry index ${file}: ${describeError(e)}`, {
+      db?.close()
+      throw new ZoiError('INTEGRITY', `registry index ${file} is unreadable: ${describeError(e)}`, {
         hint: "run 'zoi sync --force' to rebuild it",
         cause: e,
       })

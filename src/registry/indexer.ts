@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
-import { describeError, isZoiError } from '../errors.ts'
+import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { createEvaluator, type DependencyGroup, type Evaluator, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
 import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
@@ -89,6 +89,7 @@ async function evaluateOne(path: string, key: string, source: IndexSource, targe
       target,
       include: (rel) => includes.get(posix.normalize(posix.join(posix.dirname(path), rel))),
     })
+    checkNameMatchesPath(spec.name, path)
     return { path, blob: key, pkg: toIndexed(spec, path) }
   } catch (e) {
     return { path, blob: key, error: isZoiError(e) ? e.message : `${path}: ${describeError(e)}` }
@@ -103,6 +104,19 @@ async function folderSources(path: string, source: IndexSource): Promise<Map<str
     if (p !== path && p.endsWith('.lua') && posix.dirname(p) === dir) out.set(p, decoder.decode(await source.readBlob(oid)))
   }
   return out
+}
+
+/**
+ * A definition lives at `<repo>/<name>/<name>.pkg.lua`. A file that declares another name would
+ * shadow that package (install would record one definition and build from another), so the
+ * declared name must agree with its folder and file name, or the file is an error row.
+ */
+export function checkNameMatchesPath(name: string, path: string): void {
+  const folder = posix.basename(posix.dirname(path))
+  const file = posix.basename(path, '.pkg.lua')
+  if (name !== folder || name !== file) {
+    throw new ZoiError('BAD_DEFINITION', `${path}: declares name '${name}' but a definition of '${name}' must be ${posix.join(repoOfPath(path), name, `${name}.pkg.lua`)}`)
+  }
 }
 
 /** `core/editors/vim/vim.pkg.lua` → repo `core/editors` (the folder above the package's own). */

@@ -47,7 +47,7 @@ export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
     description: typeof r.description === 'string' ? r.description : '',
     git: objects(r.git).flatMap((g) => (typeof g.url === 'string' ? [{ type: g.type === 'mirror' ? 'mirror' : 'main', url: g.url } as const] : [])),
     pkg: objects(r.pkg).flatMap((p) =>
-      typeof p.url === 'string'
+      typeof p.url === 'string' && httpOnly(p, file)
         ? [{
             type: p.type === 'mirror' ? 'mirror' : 'main',
             url: p.url,
@@ -63,6 +63,25 @@ export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
     ),
     keys: objects(r.pgp).flatMap((k) => (typeof k.name === 'string' && typeof k.key === 'string' ? [{ name: k.name, key: k.key }] : [])),
   }
+}
+
+const LINK_KEYS = ['url', 'hash', 'size', 'files', 'pgp'] as const
+
+/**
+ * A registry chooses these URLs, so they may only point at the network (http(s), or an OCI
+ * registry): a `file://` link (or a
+ * bare path) would make zoi read, and echo in errors, files of the user's own machine.
+ */
+function httpOnly(link: Record<string, unknown>, file: string): true {
+  for (const key of LINK_KEYS) {
+    const v = link[key]
+    if (typeof v === 'string' && !/^(https?|oci(\+https?)?):\/\//i.test(v.trim())) {
+      throw new ZoiError('BAD_DEFINITION', `${file}: pkg link '${key}' must be an http(s) or oci:// URL, not '${v.slice(0, 80)}'`, {
+        hint: 'registry archive links may only use http://, https:// or oci://',
+      })
+    }
+  }
+  return true
 }
 
 function objects(v: unknown): Record<string, unknown>[] {

@@ -4,9 +4,10 @@
  * Paths are `(kind, relative path)` pairs (store-paths.ts), never absolute. A package and
  * its files change together in one transaction, so readers see it wholly or not at all.
  */
-import { Database } from 'bun:sqlite'
+import { Database, constants } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ZoiError, describeError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import { zoiDependencyName } from './dependency-name.ts'
@@ -33,6 +34,40 @@ export class InstalledDb {
       return new InstalledDb(db, file)
     } catch (e) {
       throw new ZoiError('INTEGRITY', `cannot open the installed-package db ${file}: ${describeError(e)}`, { cause: e })
+    }
+  }
+
+  /**
+   * Opens an existing db for reading only (list, show, files). On a read-only filesystem a
+   * WAL database cannot be opened the normal way (SQLite would create its -shm file), so it is
+   * then opened as immutable: nothing can be writing it there anyway.
+   */
+  static openReadOnly(file: string): InstalledDb {
+    try {
+      let db: Database
+      try {
+        db = new Database(file, { readonly: true })
+        db.exec('PRAGMA busy_timeout = 5000;')
+        db.query('PRAGMA schema_version').get() // opening is lazy: this reads the file (and the WAL)
+      } catch {
+        db = new Database(`${pathToFileURL(file).href}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
+      }
+      return new InstalledDb(db, file)
+    } catch (e) {
+      throw new ZoiError('INTEGRITY', `cannot open the installed-package db ${file}: ${describeError(e)}`, { cause: e })
+    }
+  }
+
+  /** `open`, or `openReadOnly` when the db cannot be opened for writing (a read-only filesystem). */
+  static openForReading(file: string): InstalledDb {
+    try {
+      return InstalledDb.open(file)
+    } catch (e) {
+      try {
+        return InstalledDb.openReadOnly(file)
+      } catch {
+        throw e
+      }
     }
   }
 

@@ -77,7 +77,7 @@ export async function planRemovals(layout: Layout, db: InstalledDb, requests: re
 
 /** Absolute paths of the files and links a package installed, for this layout. */
 export function listFiles(options: { layout: Layout; name: string; handle?: string }): string[] {
-  const db = InstalledDb.open(options.layout.installedDb)
+  const db = InstalledDb.openForReading(options.layout.installedDb)
   try {
     const pkg = requireInstalled(db, options.name, options.handle)
     return db

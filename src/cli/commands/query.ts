@@ -37,7 +37,7 @@ export const search: CommandSpec = {
     if (flagBool(flags, 'files')) {
       const hits = await searchFiles(ctx, term)
       const text = hits.map((h) => `${h.registry}/${h.name} ${h.version} (${h.platform}): ${h.path}`).join('\n')
-      return { text: text || `No archive file matches '${term}' (file lists come from .files sidecars fetched by an online sync).`, json: hits }
+      return { text: text || `No archive file matches '${term}' (file lists come from .files sidecars fetched by an online sync).`, json: hits, exitCode: hits.length ? 0 : 3 }
     }
     const rows = await searchPackages(ctx, term)
     return { text: summaryLines(rows) || `No package matches '${term}'.`, json: rows, exitCode: rows.length ? 0 : 3 }

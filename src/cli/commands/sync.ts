@@ -2,6 +2,7 @@
 import { exportRegistries, importRegistries } from '../../ops/bundle.ts'
 import { addRegistry, removeRegistry, setDefaultRegistry } from '../../ops/registry-config.ts'
 import { syncRegistries } from '../../ops/sync.ts'
+import { redactUrl } from '../../platform/net.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 const ACTIONS = ['set', 'add', 'remove', 'list', 'ls', 'export', 'import'] as const
@@ -30,12 +31,12 @@ export const sync: CommandSpec = {
       case 'set': {
         const [url] = needArgs('sync set <url|default|github|gitlab|codeberg>', rest)
         const ref = await setDefaultRegistry(ctx, url!)
-        return { text: `Default registry set to: ${ref.url}\nIt is used the next time you run 'zoi sync'.`, json: ref }
+        return { text: `Default registry set to: ${redactUrl(ref.url)}\nIt is used the next time you run 'zoi sync'.`, json: redacted(ref) }
       }
       case 'add': {
         const [url] = needArgs('sync add <url>', rest)
         const ref = await addRegistry(ctx, url!)
-        return { text: `Added registry: ${ref.url}\nIt is fetched the next time you run 'zoi sync'.`, json: ref }
+        return { text: `Added registry: ${redactUrl(ref.url)}\nIt is fetched the next time you run 'zoi sync'.`, json: redacted(ref) }
       }
       case 'export': {
         const [file] = needArgs('sync export <file.tar.zst>', rest)
@@ -50,17 +51,22 @@ export const sync: CommandSpec = {
       case 'remove': {
         const [which] = needArgs('sync remove <handle|url>', rest)
         const ref = await removeRegistry(ctx, which!)
-        return { text: `Removed registry: ${ref.handle || ref.url}`, json: ref }
+        return { text: `Removed registry: ${ref.handle || redactUrl(ref.url)}`, json: redacted(ref) }
       }
       default: {
         needArgs('sync list', rest, 0)
         const c = ctx.config
         const rows = [
-          { kind: 'default', handle: c.default_registry.handle, url: c.default_registry.url },
-          ...c.added_registries.map((r) => ({ kind: 'added', handle: r.handle, url: r.url })),
+          { kind: 'default', handle: c.default_registry.handle, url: redactUrl(c.default_registry.url) },
+          ...c.added_registries.map((r) => ({ kind: 'added', handle: r.handle, url: redactUrl(r.url) })),
         ]
         return { text: rows.map((r) => `[${r.kind}] ${r.handle || '<not synced>'}: ${r.url}`).join('\n'), json: rows }
       }
     }
   },
+}
+
+/** Passwords in registry URLs are never printed (`https://***@host/…`). */
+function redacted<T extends { url: string }>(ref: T): T {
+  return { ...ref, url: redactUrl(ref.url) }
 }

@@ -139,7 +139,8 @@ describe('writeArchive', () => {
     writeFileSync(join(src, 'data/pkgstore/big'), Buffer.alloc(6 << 20, 7)) // streamed, not read whole
     const out = join(sandbox.dir, 'no-such-dir', 'x.pkg.tar.zst')
     const error = await writeArchive(out, src).catch((e: unknown) => e)
-    expect(isZoiError(error, 'INTERNAL')).toBe(true)
+    // A missing output folder is the caller's fault (not found), never an internal error.
+    expect(isZoiError(error, 'NOT_FOUND')).toBe(true)
     expect((error as Error).message).toContain(out)
   })
 

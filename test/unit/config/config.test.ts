@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, mergeConfigs, readConfigFile, updateConfigFile } from '../../../src/config/index.ts'
 import { zoiFailure } from '../../support/expect-error.ts'
@@ -138,5 +138,27 @@ describe('trust anchors (SPEC §10)', () => {
   ])('%s is exit 2', async (_, text) => {
     const e = await zoiFailure(readConfigFile(write(text)))
     expect(e.exitCode).toBe(2)
+  })
+})
+
+describe('registry credentials', () => {
+  test('a config holding a password in a URL is written 0600; one without keeps 0644', async () => {
+    const dir = makeTempDir()
+    const plain = join(dir, 'plain.yaml')
+    await updateConfigFile(plain, () => ({ default_registry: { handle: '', url: 'https://host/r.git' } }))
+    expect(statSync(plain).mode & 0o777).toBe(0o644)
+    const secret = join(dir, 'secret.yaml')
+    await updateConfigFile(secret, () => ({ added_registries: [{ handle: '', url: 'https://me:pw@host/r.git' }] }))
+    expect(statSync(secret).mode & 0o777).toBe(0o600)
+  })
+
+  test('the same registry without credentials (a root config) keeps the earlier URL with them', () => {
+    const user = { default_registry: { handle: '', url: 'https://me:pw@host/r.git' }, added_registries: [{ handle: '', url: 'https://me:pw@host/x.git' }] }
+    const root = { default_registry: { handle: 'r', url: 'https://host/r.git' }, added_registries: [{ handle: 'x', url: 'https://host/x.git' }] }
+    const merged = mergeConfigs([user, root])
+    expect(merged.default_registry).toEqual({ handle: 'r', url: 'https://me:pw@host/r.git' })
+    expect(merged.added_registries).toEqual([{ handle: 'x', url: 'https://me:pw@host/x.git' }])
+    // A different registry still overrides.
+    expect(mergeConfigs([user, { default_registry: { handle: '', url: 'https://other/r.git' } }]).default_registry.url).toBe('https://other/r.git')
   })
 })

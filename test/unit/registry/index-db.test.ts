@@ -104,6 +104,6 @@ test('a corrupt index file is an integrity error with a hint', async () => {
   } catch (e) {
     err = e
   }
-  expect(String((err as Error).message)).toContain(`cannot open registry index ${file}`)
+  expect(String((err as Error).message)).toContain(`registry index ${file} is not a SQLite database`)
   expect((err as { exitCode: number }).exitCode).toBe(6)
 })

@@ -90,3 +90,19 @@ test.each([
 ])('repoOfPath(%p) = %p', (p, repo) => {
   expect(repoOfPath(p)).toBe(repo)
 })
+
+test('a definition declaring another package name is an error row, not a second good1', async () => {
+  const db = IndexDb.open(':memory:')
+  const r = await indexRegistry({
+    db,
+    source: source({
+      'core/good1/good1.pkg.lua': 'metadata({ name = "good1", version = "1.0.0" })',
+      'core/other/other.pkg.lua': 'metadata({ name = "good1", version = "6.6.6" })',
+      'core/good1/extra.pkg.lua': 'metadata({ name = "good1", version = "7.7.7" })',
+    }),
+    target: LINUX,
+  })
+  expect(db.packagesByName('good1').map((p) => [p.path, p.version])).toEqual([['core/good1/good1.pkg.lua', '1.0.0']])
+  expect(r.errors.map((e) => e.path)).toEqual(['core/good1/extra.pkg.lua', 'core/other/other.pkg.lua'])
+  expect(r.errors[1]!.error).toBe("core/other/other.pkg.lua: declares name 'good1' but a definition of 'good1' must be core/good1/good1.pkg.lua")
+})

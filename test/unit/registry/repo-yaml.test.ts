@@ -34,6 +34,16 @@ pkg:
   ])('rejects %p', (text, message) => {
     expect(() => parseRepoYaml(text, 'reg/repo.yaml')).toThrow(message)
   })
+
+  test.each(['url', 'hash', 'size', 'files', 'pgp'])('a file:// pkg %s link is refused, not read', (key) => {
+    const link = { url: 'https://bin.example/{version}', [key]: 'file:///etc/passwd' }
+    const yaml = `name: x\npkg:\n  - ${Object.entries(link).map(([k, v]) => `${k}: ${v}`).join('\n    ')}\n`
+    expect(() => parseRepoYaml(yaml, 'x/repo.yaml')).toThrow(`x/repo.yaml: pkg link '${key}' must be an http(s) or oci:// URL`)
+  })
+
+  test('a bare local path as a pkg link is refused', () => {
+    expect(() => parseRepoYaml('name: x\npkg: [{url: /srv/pkgs}]\n')).toThrow("pkg link 'url' must be an http(s) or oci:// URL")
+  })
 })
 
 describe('placeholders', () => {

@@ -1,0 +1,59 @@
+import { zoiFailure } from '../../support/expect-error.ts'
+import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createNet } from '../../../src/platform/net.ts'
+import { headCommit, syncClone } from '../../../src/registry/git.ts'
+import { objectSize } from '../../../src/registry/git-object-size.ts'
+import { MAX_DEFINITION_BYTES } from '../../../src/registry/git-size-limits.ts'
+import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
+
+afterAll(removeTempDirs)
+
+const offline = createNet({ offline: true })
+const REGISTRY = { 'repo.yaml': 'name: Local\n', 'core/hello/hello.pkg.lua': 'metadata({ name = "hello" })\n' }
+/** Text that compresses well but is over the definition limit. */
+const huge = (fill: string) => `-- ${fill.repeat(MAX_DEFINITION_BYTES / fill.length + 10)}\n`
+
+describe('objectSize reads sizes from headers only', () => {
+  test('loose objects, packed objects and packed deltas give their content size', async () => {
+    const repo = await makeGitRepo({ 'a.txt': 'x'.repeat(3000), 'b.txt': 'hello\n' })
+    const blob = async (p: string) => (await runGit(repo, ['rev-parse', `HEAD:${p}`])).trim()
+    const gitdir = join(repo, '.git')
+    expect(await objectSize(gitdir, await blob('a.txt'))).toBe(3000)
+    // A second version of a.txt differs in one byte: after gc one of them is a delta.
+    await commitChanges(repo, { 'a.txt': 'x'.repeat(2999) + 'y' + 'z'.repeat(100_000) })
+    await runGit(repo, ['gc', '-q', '--aggressive'])
+    expect(await objectSize(gitdir, await blob('a.txt'))).toBe(103_000)
+    expect(await objectSize(gitdir, await runGit(repo, ['rev-parse', 'HEAD~1:a.txt']))).toBe(3000)
+    expect(await objectSize(gitdir, await blob('b.txt'))).toBe(6)
+    expect(await objectSize(gitdir, '0'.repeat(40))).toBeUndefined()
+  })
+})
+
+describe('a registry holding a huge file is refused and the previous clone kept', () => {
+  test('huge .lua definition from a git repository: exit-6 error naming the file, old head kept', async () => {
+    const upstream = await makeGitRepo(REGISTRY)
+    const dir = join(await makeTempDir(), 'db', 'local')
+    const first = await syncClone({ url: upstream, dir, net: offline })
+    await commitChanges(upstream, { 'core/big/big.pkg.lua': huge('abc') })
+    await runGit(upstream, ['gc', '-q'])
+    const e = await zoiFailure(syncClone({ url: upstream, dir, net: offline }))
+    expect(e.exitCode).toBe(6)
+    expect(e.message).toContain('core/big/big.pkg.lua is')
+    expect(e.message).toContain('over the 1 MiB limit')
+    expect(await headCommit(dir)).toBe(first.head)
+    expect(await readFile(join(dir, 'core/hello/hello.pkg.lua'), 'utf8')).toContain('hello')
+  })
+
+  test('huge file in a plain folder: refused before it is read', async () => {
+    const folder = await makeTempDir()
+    await mkdir(join(folder, 'core/big'), { recursive: true })
+    await writeFile(join(folder, 'repo.yaml'), 'name: Folder\n')
+    await writeFile(join(folder, 'core/big/big.pkg.lua'), huge('q'))
+    const dir = join(await makeTempDir(), 'db', 'folder')
+    const e = await zoiFailure(syncClone({ url: folder, dir, net: offline }))
+    expect(e.exitCode).toBe(6)
+    expect(e.message).toContain('core/big/big.pkg.lua is')
+  })
+})
