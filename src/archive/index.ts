@@ -18,3 +18,5 @@ export {
 } from './sidecars.ts'
 export { listArchive, readArchiveMember, readTarEntries, type TarItem } from './tar-read.ts'
 export { writeArchive, type WriteOptions, type WriteResult } from './tar-write.ts'
+export { parseZpaManifest, splitZpaPath, zpaFileList, ZPA_ROOTS, type ZpaManifest, type ZpaPath, type ZpaRoot, type ZpaScope } from './zpa-manifest.ts'
+export { archiveFileList, isZpaListing, readZpaManifest } from './zpa-read.ts'

@@ -110,13 +110,18 @@ export function parseSizeSidecar(text: string, source = 'size file'): ArchiveSiz
   return sizes
 }
 
-/** Parse a `.files` sidecar: one relative `data/…` path per line. */
+/**
+ * Parse a `.files` sidecar: one relative `data/…` path per line (`.pkg.tar.zst`), or one
+ * destination per line (`.zpa`: `${pkgstore}/bin/x`, `${usrhome}/.config/x/`, as Zoi writes).
+ */
 export function parseFilesSidecar(text: string, source = 'file list'): string[] {
   if (text.trim() === '') return []
   return contentLines(text, source).map((line) => {
-    const segments = splitEntryPath(line)
+    const placed = /^\$\{(?:pkgstore|usrroot|usrhome)\}(\/.*)?$/s.exec(line)
+    const segments = splitEntryPath(placed ? (placed[1] ?? '').replace(/^\//, '') : line)
+    if (placed && typeof segments !== 'string') return line
     if (typeof segments === 'string' || segments[0] !== 'data' || segments.length < 2) {
-      throw garbage(source, line, "a relative 'data/…' path")
+      throw garbage(source, line, "a relative 'data/…' path or a ${pkgstore}/… destination")
     }
     return segments.join('/')
   })

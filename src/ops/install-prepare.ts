@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { FetchItem } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
-import { archiveCandidates, archiveFileName, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
+import { archiveCandidates, archiveNameFor, parseRepoYaml, type PkgLink, type RegistrySet } from '../registry/index.ts'
 import type { PlanStep } from '../resolve/index.ts'
 import type { PlannedInstall } from './install.ts'
 import { LOCAL_HANDLE, type LocalArchive } from './local-archive.ts'
@@ -43,20 +43,22 @@ export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly
   const row = registry.index.packagesByName(pkg.name, pkg.repo).find((r) => r.repo === pkg.repo)
   const platform = hostPlatform()
   const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
-  const fileName = archiveFileName(ref)
   const links = pkgLinks(registry.dbDir, pkg.handle)
+  // Zoi's rule: the file is named by the link (`…/hello-5.0.0-linux-amd64.zpa`).
+  const fileName = archiveNameFor(links, ref)
+  const binary = links.filter((l) => l.type === 'main' || l.type === 'mirror')
   const facts = registry.index.archiveFacts(pkg.repo, pkg.name, pkg.version, platformString(platform))
   return {
     step,
     bins: row?.bins ?? [],
     backup: row?.backup ?? [],
     definition: row ? join(registry.dbDir, pkg.handle, row.path) : undefined,
-    prebuilt: links.length > 0,
+    prebuilt: binary.length > 0,
     item: {
       fileName,
       candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref),
       expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined,
-      hashRequired: links.some((l) => l.hash !== undefined),
+      hashRequired: binary.some((l) => l.hash !== undefined),
     },
     planned: {
       action: step.action,

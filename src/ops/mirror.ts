@@ -18,7 +18,7 @@ import { hostPlatform, parsePlatform, platformString, type Platform } from '../p
 import { makeStagingDir } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { archiveCandidates, archiveFileName, type PkgLink, type RepoYaml } from '../registry/index.ts'
+import { archiveCandidates, archiveNameFor, type PkgLink, type RepoYaml } from '../registry/index.ts'
 import { parseDependency } from '../resolve/index.ts'
 import { buildArchives } from './package-build.ts'
 
@@ -90,8 +90,8 @@ interface ArchiveJob {
  * fatal: registries rarely have every archive for every platform.
  */
 async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['archives']): Promise<void> {
-  const { item } = job
-  const fileName = archiveFileName(item)
+  const item = { ...job.item, fileName: archiveNameFor(job.repo.pkg, job.item) }
+  const fileName = item.fileName
   const local = await locateArchive({ fileName, pkgDirs: ctx.pkgDirs, cacheDir: ctx.layout.cacheDir })
   if (!local && (await isFile(join(job.dir, archiveRelPath(item)))) && (await isFile(join(job.dir, `${archiveRelPath(item)}.hash`)))) {
     out.unchanged.push(archiveRelPath(item))
@@ -121,8 +121,8 @@ async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['a
 }
 
 /** From the upstream registry's own `pkg:` links (and cache_mirrors), into the cache. */
-async function download(ctx: Context, links: PkgLink[], item: ArchiveItem): Promise<string> {
-  const fileName = archiveFileName(item)
+async function download(ctx: Context, links: PkgLink[], item: ArchiveItem & { fileName: string }): Promise<string> {
+  const fileName = item.fileName
   const [got] = await fetchArchives(
     [{ fileName, candidates: archiveCandidates(links, ctx.config.cache_mirrors, item), hashRequired: links.some((l) => l.hash !== undefined) }],
     { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report },

@@ -23,6 +23,7 @@ import { doStep, rollBack, rollForward } from './journal-steps.ts'
 import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-install.ts'
 import { STAGE_PREFIX } from './recover.ts'
 import { stageArchive, walkTree, type StagedArchive } from './staged-archive.ts'
+import { stageZpa } from './staged-zpa.ts'
 import { writeStoreManifest } from './store-manifest.ts'
 import { formatKey, packageDir, packageDirName } from './store-paths.ts'
 import { TargetPlanner } from './target-planner.ts'
@@ -150,6 +151,7 @@ interface PlannedInstall {
 /** Everything up to the journal: nothing in the root has changed when this returns or throws. */
 async function planInstall(layout: Layout, db: InstalledDb, record: PackageRecord, stage: string, definitionName: string | undefined, subject: string, report: Report): Promise<PlannedInstall> {
   const definitionFile = definitionName ?? `${record.name}.pkg.lua`
+  stageZpa(join(stage, 'archive'), layout.scope, subject, report)
   const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
   refuseSystemFilesInUserScope(layout, record, staged)
 

@@ -28,7 +28,7 @@ export const pkg: CommandSpec = {
     }
     if (action === 'install') {
       const [archive] = needArgs('package install <archive>', args.slice(1))
-      if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst archive`)
+      if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst or .zpa archive`)
       const result = await installPackages(ctx, [archive!], {})
       return { text: result.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n') || 'Nothing to do: already installed.', json: result }
     }
