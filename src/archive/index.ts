@@ -19,4 +19,5 @@ export {
 export { listArchive, readArchiveMember, readTarEntries, type TarItem } from './tar-read.ts'
 export { writeArchive, type WriteOptions, type WriteResult } from './tar-write.ts'
 export { parseZpaManifest, splitZpaPath, zpaFileList, ZPA_ROOTS, type ZpaManifest, type ZpaPath, type ZpaRoot, type ZpaScope } from './zpa-manifest.ts'
+export { writeZpa, ZPA_SCOPES, type ZpaWriteOptions, type ZpaWriteResult } from './zpa-write.ts'
 export { archiveFileList, isZpaListing, readZpaManifest } from './zpa-read.ts'

@@ -44,14 +44,15 @@ export function listDataFiles(entries: readonly ArchiveEntry[]): string[] {
 /** Write `.hash`, `.size` and `.files` next to `archivePath`, each atomically. */
 export async function writeSidecars(
   archivePath: string,
-  info: { installBytes: number; files: readonly string[] },
+  /** `zoiFiles`: Zoi's `.zpa.files` form, lines joined with no trailing newline. */
+  info: { installBytes: number; files: readonly string[]; zoiFiles?: boolean },
 ): Promise<{ sha512: string; down: number; install: number }> {
   const paths = sidecarPaths(archivePath)
   const sha512 = await hashFile(archivePath, 'sha512')
   const down = statSync(archivePath).size
   await writeAtomic(paths.hash, `${sha512}  ${basename(archivePath)}\n`)
   await writeAtomic(paths.size, `down: ${down}\ninstall: ${info.installBytes}\n`)
-  await writeAtomic(paths.files, info.files.map((f) => `${f}\n`).join(''))
+  await writeAtomic(paths.files, info.zoiFiles ? info.files.join('\n') : info.files.map((f) => `${f}\n`).join(''))
   return { sha512, down, install: info.installBytes }
 }
 

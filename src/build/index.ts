@@ -2,5 +2,5 @@
  * Building packages (`zoi package build`, source installs): a .pkg.lua in, a reproducible
  * `.pkg.tar.zst` with its sidecars out. Other modules import only from here.
  */
-export { buildPackage, type BuildOptions, type BuiltArchive } from './build-package.ts'
+export { ARCHIVE_FORMATS, buildPackage, type ArchiveFormat, type BuildOptions, type BuiltArchive } from './build-package.ts'
 export { chooseBuildType, chooseSubs, chooseVersion } from './build-choices.ts'

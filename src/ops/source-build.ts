@@ -11,7 +11,7 @@ import type { Context } from '../context.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import type { PreparedStep } from './install-prepare.ts'
-import { buildArchives } from './package-build.ts'
+import { buildArchives, formatOfName } from './package-build.ts'
 
 export interface SourceBuildOptions {
   /** `--build`: build every registry package of the plan, even when an archive exists. */
@@ -52,6 +52,8 @@ export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts:
         versionOverride: pkg.version,
         subs: [],
         buildType: opts.buildType,
+        // The file the registry's links name is the file the install looks for.
+        format: formatOfName(p.item.fileName),
       })
       // Built here: the index's hash describes the registry's pre-built archive, not this one.
       p.item = { fileName: p.item.fileName, candidates: [], hashRequired: false }

@@ -1,6 +1,6 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
-import { buildArchives } from '../../ops/package-build.ts'
+import { buildArchives, parseArchiveFormat } from '../../ops/package-build.ts'
 import { extractTo } from '../../ops/package-extract.ts'
 import { ZoiError } from '../../errors.ts'
 import { installPackages } from '../../ops/install.ts'
@@ -17,6 +17,7 @@ export const pkg: CommandSpec = {
     { flag: '--sub <name>', description: 'Only these sub-packages (repeatable)', repeatable: true },
     { flag: '--type <type>', description: 'Build type (pre-compiled, source, …)' },
     { flag: '--scope <scope>', description: 'With install: user (default) or system' },
+    { flag: '--format <format>', description: 'Archive format of build: pkg.tar.zst (default) or zpa (Zoi\'s pooled format)' },
   ],
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
   async run(ctx, args, flags) {
@@ -44,8 +45,10 @@ export const pkg: CommandSpec = {
       subs: flagList(flags, 'sub').flatMap((s) => s.split(',')).filter(Boolean),
       buildType: flagString(flags, 'type'),
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+      format: parseArchiveFormat(flagString(flags, 'format')),
     })
     const text = built.map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`).join('\n')
     return { text: text || 'Nothing was built (no requested platform is supported by this package).', json: built }
   },
 }
+
