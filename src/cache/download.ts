@@ -22,6 +22,8 @@ export interface DownloadSource {
   hashUrl?: string
   sizeUrl?: string
   filesUrl?: string
+  /** A detached signature; not used to verify here (`zoi download` copies it along). */
+  sigUrl?: string
 }
 
 export interface DownloadRequest {

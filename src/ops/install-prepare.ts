@@ -74,6 +74,26 @@ export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly
   }
 }
 
+/**
+ * The `.zsa` source bundle of a registry package (SPEC §9): its name from the `source-main` link,
+ * candidates `source-main`, then `source-mirror`, then cache_mirrors. Undefined when the registry
+ * names no source links.
+ */
+export function sourceBundleItem(ctx: Context, catalog: RegistrySet, pkg: PlanStep['pkg']): FetchItem | undefined {
+  const registry = catalog.find(pkg.handle)
+  if (!registry) return undefined
+  const links = pkgLinks(registry.dbDir, pkg.handle)
+  const source = links.filter((l) => l.type === 'source-main' || l.type === 'source-mirror')
+  if (source.length === 0) return undefined
+  const platform = hostPlatform()
+  const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
+  return {
+    fileName: archiveNameFor(links, ref, true),
+    candidates: archiveCandidates(links, ctx.config.cache_mirrors, ref, true),
+    hashRequired: source.some((l) => l.hash !== undefined),
+  }
+}
+
 const linkCache = new Map<string, PkgLink[]>()
 
 /** The registry's `pkg:` links, from the repo.yaml of its clone. */

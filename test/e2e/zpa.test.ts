@@ -125,14 +125,21 @@ async function zoidbergLike(): Promise<{ gitUrl: string; files: StaticServer; bu
     '  - type: source-main', `    url: ${base}/{name}-{version}.zsa`,
     '',
   ].join('\n')
-  const repo = await makeGitRepo({ 'repo.yaml': repoYaml, 'core/zgreet/zgreet.pkg.lua': DEF('zgreet') })
+  const zapp = DEF('zapp').replace(')\n', ')\ndependencies({ runtime = { "zoi:zgreet" } })\n')
+  const repo = await makeGitRepo({ 'repo.yaml': repoYaml, 'core/zgreet/zgreet.pkg.lua': DEF('zgreet'), 'core/zapp/zapp.pkg.lua': zapp })
   const git = startGitServer(join(repo, '..'))
   servers.push(git)
   const built = makeTempDir('zoi-zpa-built-')
-  const file = await writeZpa(built, greeter('zgreet'))
-  const dir = join(archives, 'api/v4/projects/7/packages/generic/core.zgreet/1.0.0')
-  mkdirSync(dir, { recursive: true })
-  for (const suffix of ['', '.hash']) writeFileSync(join(dir, `zgreet-1.0.0-linux-amd64.zpa${suffix}`), readFileSync(`${file}${suffix}`))
+  for (const name of ['zgreet', 'zapp']) {
+    const file = await writeZpa(built, greeter(name))
+    const dir = join(archives, `api/v4/projects/7/packages/generic/core.${name}/1.0.0`)
+    mkdirSync(dir, { recursive: true })
+    for (const suffix of ['', '.hash']) writeFileSync(join(dir, `${name}-1.0.0-linux-amd64.zpa${suffix}`), readFileSync(`${file}${suffix}`))
+    writeFileSync(join(dir, `${name}-1.0.0-linux-amd64.zpa.files`), `\${pkgstore}/bin/${name}`)
+    writeFileSync(join(dir, `${name}-1.0.0-linux-amd64.zpa.sig`), 'not checked here\n')
+    // A .zsa stand-in: any zstd file (the bundle format is exercised by the .zsa tests).
+    writeFileSync(join(dir, `${name}-1.0.0.zsa`), readFileSync(file))
+  }
   return { gitUrl: `${git.url}/${repo.split('/').pop()}`, files, built }
 }
 
@@ -177,4 +184,28 @@ describe('a Zoidberg-shaped registry whose links name .zpa', () => {
     expect(dry.exitCode, formatResult(dry)).toBe(0)
     expect(JSON.parse(dry.stdout).planned[0].archive).toBe('zgreet-1.0.0-linux-amd64.zpa')
   })
+})
+
+test('zoi download stages an archive with its sidecars; --deps takes the closure; --source the .zsa', async () => {
+  const { gitUrl } = await zoidbergLike()
+  const home = makeTempDir()
+  await runZoi(['sync', 'set', gitUrl], { home })
+  expect((await runZoi(['sync'], { home })).exitCode).toBe(0)
+  const media = join(home, 'media')
+  const r = await runZoi(['download', 'zapp', '--deps', '-o', media, '--json'], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(JSON.parse(r.stdout).map((d: { file: string }) => d.file).sort()).toEqual(['zapp-1.0.0-linux-amd64.zpa', 'zgreet-1.0.0-linux-amd64.zpa'])
+  expect(readdirSync(media).filter((f) => f.startsWith('zgreet')).sort()).toEqual(
+    ['', '.files', '.hash', '.sig', '.size'].map((s) => `zgreet-1.0.0-linux-amd64.zpa${s}`),
+  )
+  expect((await runZoi(['download', 'zapp', '-o', join(home, 'one')], { home })).exitCode).toBe(0)
+  expect(readdirSync(join(home, 'one')).filter((f) => f.endsWith('.zpa'))).toEqual(['zapp-1.0.0-linux-amd64.zpa'])
+  const src = await runZoi(['download', 'zgreet', '--source'], { home })
+  expect(src.exitCode, formatResult(src)).toBe(0)
+  expect(existsSync(join(home, '.zoi/cache/archives/zgreet-1.0.0.zsa'))).toBe(true)
+
+  // The staged media install on a machine with no network: sync state copied, then --offline.
+  const offline = await runZoi(['--offline', 'install', 'zapp', '--pkg-dir', media], { home })
+  expect(offline.exitCode, formatResult(offline)).toBe(0)
+  expect(offline.stdout).toBe('installed zgreet 1.0.0\ninstalled zapp 1.0.0\n')
 })
