@@ -41,18 +41,19 @@ export function listDataFiles(entries: readonly ArchiveEntry[]): string[] {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
-/** Write `.hash`, `.size` and `.files` next to `archivePath`, each atomically. */
+/** Write `.hash`, `.size` and (given a list) `.files` next to `archivePath`, each atomically. */
 export async function writeSidecars(
   archivePath: string,
   /** `zoiFiles`: Zoi's `.zpa.files` form, lines joined with no trailing newline. */
-  info: { installBytes: number; files: readonly string[]; zoiFiles?: boolean },
+  info: { installBytes: number; files?: readonly string[]; zoiFiles?: boolean },
 ): Promise<{ sha512: string; down: number; install: number }> {
   const paths = sidecarPaths(archivePath)
   const sha512 = await hashFile(archivePath, 'sha512')
   const down = statSync(archivePath).size
   await writeAtomic(paths.hash, `${sha512}  ${basename(archivePath)}\n`)
   await writeAtomic(paths.size, `down: ${down}\ninstall: ${info.installBytes}\n`)
-  await writeAtomic(paths.files, info.zoiFiles ? info.files.join('\n') : info.files.map((f) => `${f}\n`).join(''))
+  // No list (a `.zsa` installs nothing by itself): no `.files`.
+  if (info.files) await writeAtomic(paths.files, info.zoiFiles ? info.files.join('\n') : info.files.map((f) => `${f}\n`).join(''))
   return { sha512, down, install: info.installBytes }
 }
 

@@ -4,7 +4,7 @@
  * build flow (reference §3.1). The temporary build folder is removed whether the build succeeds
  * or fails, and a failed build leaves no archive or sidecar behind in the output folder.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { stringify as toYaml } from 'yaml'
@@ -36,6 +36,8 @@ export interface BuildOptions {
   tempDir?: string
   /** `pkg.tar.zst` (default) or Zoi's `zpa` (SPEC §9). */
   format?: ArchiveFormat
+  /** A folder holding prepare()'s output (an unpacked `.zsa`): copied into BUILD_DIR, prepare() skipped. */
+  prepared?: string
   /** Also run test() after verify() (`package build --test`). */
   runTests?: boolean
   /** Time limit of each cmd(); default 30 minutes. */
@@ -114,6 +116,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
     const buildDir = join(temp, 'build')
     const stagingDir = join(temp, 'staging')
     for (const dir of [buildDir, stagingDir]) makeDir(dir)
+    if (options.prepared !== undefined) cpSync(options.prepared, buildDir, { recursive: true, verbatimSymlinks: true })
     const removals: BuiltArchive['removals'] = []
     for (const sub of subs) {
       const dataDir = sub === '' ? join(stagingDir, 'data') : join(stagingDir, 'data', sub)
@@ -122,6 +125,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
         roots: { buildDir, stagingDir, dataDir, definitionDir },
         net: options.net, report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
         runTests: options.runTests ?? false, limits: options.limits,
+        phases: options.prepared !== undefined ? 'skip-prepare' : 'all',
       })
       removals.push(...paths.map((path) => ({ sub, path })))
     }

@@ -3,4 +3,5 @@
  * `.pkg.tar.zst` with its sidecars out. Other modules import only from here.
  */
 export { ARCHIVE_FORMATS, buildPackage, type ArchiveFormat, type BuildOptions, type BuiltArchive } from './build-package.ts'
+export { bundleSource, unpackBundle, PREPARED_MARKER, type BuiltBundle, type BundleOptions } from './bundle-source.ts'
 export { chooseBuildType, chooseSubs, chooseVersion } from './build-choices.ts'

@@ -21,6 +21,8 @@ export interface PreparedStep {
   backup: string[]
   /** Registry packages: the definition in the registry clone, for a source build. */
   definition?: string
+  /** Registry packages: the `.zsa` a source build uses when it can be found (source-* links). */
+  bundle?: FetchItem
   /** The registry names download links (`pkg:`) for pre-built archives. */
   prebuilt: boolean
 }
@@ -53,6 +55,7 @@ export function prepareStep(ctx: Context, catalog: RegistrySet, locals: readonly
     bins: row?.bins ?? [],
     backup: row?.backup ?? [],
     definition: row ? join(registry.dbDir, pkg.handle, row.path) : undefined,
+    bundle: sourceBundleItem(ctx, catalog, pkg),
     prebuilt: binary.length > 0,
     item: {
       fileName,
