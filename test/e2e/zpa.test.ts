@@ -10,14 +10,29 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
 import { makeGitRepo } from '../support/make-git-repo.ts'
-import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
+import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
 export const ZPA_PY = resolve(import.meta.dir, '../fixtures/zpa.py')
-const servers: (GitServer | StaticServer)[] = []
+const servers: (GitServer | StaticServer | { stop(): Promise<unknown> })[] = []
 afterAll(async () => {
   for (const s of servers) await s.stop()
 })
+
+/** `zoi serve <dir> --port 0` in the background; the URL comes from its stderr line. */
+async function zoiServe(home: string, dir: string): Promise<string> {
+  const proc = Bun.spawn([ZOI_BIN, 'serve', dir, '--port', '0'], { cwd: home, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe' })
+  servers.push({ stop: () => (proc.kill('SIGTERM'), proc.exited) })
+  const reader = proc.stderr.getReader()
+  let seen = ''
+  while (!/at (http:\/\/\S+)\n/.test(seen)) {
+    const next = await reader.read()
+    if (next.done) throw new Error(`zoi serve did not start: ${seen}`)
+    seen += new TextDecoder().decode(next.value)
+  }
+  reader.releaseLock()
+  return /at (http:\/\/\S+)\n/.exec(seen)![1]!
+}
 
 const DEF = (name: string) => `metadata({ name = "${name}", repo = "core", version = ZOI.VERSION or "1.0.0", bins = { "${name}" }, types = { "pre-compiled" } })\n`
 
@@ -208,4 +223,22 @@ test('zoi download stages an archive with its sidecars; --deps takes the closure
   const offline = await runZoi(['--offline', 'install', 'zapp', '--pkg-dir', media], { home })
   expect(offline.exitCode, formatResult(offline)).toBe(0)
   expect(offline.stdout).toBe('installed zgreet 1.0.0\ninstalled zapp 1.0.0\n')
+})
+
+test('mirror of a registry whose links name .zpa keeps the format; serve; a client installs from it', async () => {
+  const { gitUrl } = await zoidbergLike()
+  const op = makeTempDir()
+  const dir = join(op, 'mirror')
+  mkdirSync(dir)
+  const url = await zoiServe(op, dir)
+  const made = await runZoi(['mirror', dir, '--registry', gitUrl, '--packages', 'zapp', '--base-url', url], { home: op })
+  expect(made.exitCode, formatResult(made)).toBe(0)
+  for (const f of ['', '.hash', '.size', '.files']) expect(existsSync(join(dir, `pkgs/core/linux/amd64/1.0.0/zgreet-1.0.0-linux-amd64.zpa${f}`)), f).toBe(true)
+  expect(existsSync(join(dir, 'archives/zapp-1.0.0-linux-amd64.zpa'))).toBe(true)
+  const client = makeTempDir()
+  await runZoi(['sync', 'set', `${url}/registry.git`], { home: client })
+  expect((await runZoi(['sync'], { home: client })).exitCode).toBe(0)
+  const r = await runZoi(['install', 'zapp'], { home: client })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(r.stdout).toBe('installed zgreet 1.0.0\ninstalled zapp 1.0.0\n')
 })
