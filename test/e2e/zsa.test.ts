@@ -90,7 +90,7 @@ test.skipIf(noUnshare)('install x.zsa and package build x.zsa build with no netw
   expect(readdirSync(out)).toContain('zsrc-3.0.0-linux-amd64.zpa')
 })
 
-test.skipIf(noUnshare)('a registry source build uses the source-main .zsa found in a pkg-dir, offline', async () => {
+test.skipIf(noUnshare)('a registry source build uses the source-main .zsa found in a pkg-dir or the cache, offline', async () => {
   const home = makeTempDir()
   const media = join(work, 'a')
   if (!existsSync(join(media, 'zsrc-3.0.0.zsa'))) expect((await runZoi(['package', 'bundle', join(work, 'def/zsrc.pkg.lua'), '-o', media], { home })).exitCode).toBe(0)
@@ -106,5 +106,13 @@ test.skipIf(noUnshare)('a registry source build uses the source-main .zsa found 
   const r = await zoiNoNet(['--offline', 'install', 'zsrc', '--pkg-dir', media], home)
   expect(r.exitCode, formatResult(r)).toBe(0)
   expect(r.stderr).toContain('zsrc-3.0.0.zsa')
+  expect(installedGreeting(home)).toBe('fetched upstream at bundle time\n')
+
+  expect((await runZoi(['uninstall', 'zsrc'], { home })).exitCode).toBe(0)
+  expect((await runZoi(['cache', 'add', join(media, 'zsrc-3.0.0.zsa')], { home })).exitCode).toBe(0)
+  const ls = JSON.parse((await runZoi(['cache', 'ls', '--json'], { home })).stdout)
+  expect(ls).toMatchObject([{ fileName: 'zsrc-3.0.0.zsa', name: 'zsrc', version: '3.0.0', platform: 'source' }])
+  const cached = await zoiNoNet(['--offline', 'install', 'zsrc'], home)
+  expect(cached.exitCode, formatResult(cached)).toBe(0)
   expect(installedGreeting(home)).toBe('fetched upstream at bundle time\n')
 })
