@@ -44,6 +44,7 @@ interface ZpaSpec {
   mangle?: boolean
   manifest?: unknown
   omit_pool?: boolean
+  scopes?: string[]
 }
 
 /** Writes `<dir>/<name>-1.0.0-linux-amd64.zpa` with the Python writer, and its `.hash`. */
@@ -97,6 +98,27 @@ test('a .zpa from an independent writer (./ root, GNU headers, a pool name not m
   const ex = await runZoi(['package', 'extract', file, out], { home })
   expect(ex.exitCode, formatResult(ex)).toBe(0)
   expect(readdirSync(out).sort()).toEqual(['manifest.json', 'pool', 'zhi.pkg.lua'])
+})
+
+test('scopes: --root installs ${usrroot} from the system mapping; user scope refuses system files (exit 4) and a .zpa without a user mapping', async () => {
+  const home = makeTempDir()
+  const spec = (name: string, scopes?: string[]): ZpaSpec => ({
+    name, scopes, files: [{ dest: `\${pkgstore}/bin/${name}`, content: '#!/bin/sh\n', mode: 0o755 }, { dest: `\${usrroot}/etc/${name}.conf`, content: 'conf\n' }],
+  })
+  const both = await writeZpa(join(home, 'in'), spec('zsys'))
+  const root = join(home, 'root')
+  mkdirSync(root)
+  const r = await runZoi(['--root', root, 'install', both], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(readFileSync(join(root, 'etc/zsys.conf'), 'utf8')).toBe('conf\n')
+  const user = await runZoi(['install', both], { home })
+  expect(user.exitCode, formatResult(user)).toBe(4)
+  expect(user.stderr).toContain('--scope system')
+  const systemOnly = await writeZpa(join(home, 'in2'), { ...spec('zonly', ['system']), files: [{ dest: '${pkgstore}/bin/zonly', content: 'x' }] })
+  const refused = await runZoi(['install', systemOnly], { home })
+  expect(refused.exitCode, formatResult(refused)).toBe(4)
+  expect(refused.stderr).toContain('nothing in user scope')
+  expect(storeEntries(home)).toEqual([])
 })
 
 describe('hostile .zpa manifests: exit 6, nothing installed', () => {
