@@ -1,6 +1,7 @@
 /**
- * Public surface of the archive module: reading, extracting and writing `.pkg.tar.zst` archives,
- * their sidecars, and the pure entry-path checks. Other modules import only from here.
+ * Public surface of the archive module: reading, extracting and writing `.pkg.tar.zst` archives
+ * (and Zoi's `.zpa`/`.zsa`, which are zstd tars too: the `.zpa` manifest and pooled writer live
+ * here), their sidecars, and the pure entry-path checks. Other modules import only from here.
  */
 export type { ArchiveEntry, EntryType } from './archive-entry.ts'
 export { extractArchive, type ExtractOptions, type ExtractResult } from './extract.ts'

@@ -19,7 +19,7 @@ export const pkg: CommandSpec = {
     { flag: '--scope <scope>', description: 'With install: user (default) or system' },
     { flag: '--format <format>', description: 'Archive format of build: pkg.tar.zst (default) or zpa (Zoi\'s pooled format)' },
   ],
-  examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
+  examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst', 'zoi package build ./hello/hello.pkg.lua --format zpa', 'zoi package bundle ./hello/hello.pkg.lua -o ./out'],
   async run(ctx, args, flags) {
     const action = requireAction('package', args[0], ['build', 'bundle', 'install', 'extract'])
     if (action === 'extract') {
