@@ -41,17 +41,19 @@ export function listDataFiles(entries: readonly ArchiveEntry[]): string[] {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
-/** Write `.hash`, `.size` and `.files` next to `archivePath`, each atomically. */
+/** Write `.hash`, `.size` and (given a list) `.files` next to `archivePath`, each atomically. */
 export async function writeSidecars(
   archivePath: string,
-  info: { installBytes: number; files: readonly string[] },
+  /** `zoiFiles`: Zoi's `.zpa.files` form, lines joined with no trailing newline. */
+  info: { installBytes: number; files?: readonly string[]; zoiFiles?: boolean },
 ): Promise<{ sha512: string; down: number; install: number }> {
   const paths = sidecarPaths(archivePath)
   const sha512 = await hashFile(archivePath, 'sha512')
   const down = statSync(archivePath).size
   await writeAtomic(paths.hash, `${sha512}  ${basename(archivePath)}\n`)
   await writeAtomic(paths.size, `down: ${down}\ninstall: ${info.installBytes}\n`)
-  await writeAtomic(paths.files, info.files.map((f) => `${f}\n`).join(''))
+  // No list (a `.zsa` installs nothing by itself): no `.files`.
+  if (info.files) await writeAtomic(paths.files, info.zoiFiles ? info.files.join('\n') : info.files.map((f) => `${f}\n`).join(''))
   return { sha512, down, install: info.installBytes }
 }
 
@@ -110,13 +112,18 @@ export function parseSizeSidecar(text: string, source = 'size file'): ArchiveSiz
   return sizes
 }
 
-/** Parse a `.files` sidecar: one relative `data/…` path per line. */
+/**
+ * Parse a `.files` sidecar: one relative `data/…` path per line (`.pkg.tar.zst`), or one
+ * destination per line (`.zpa`: `${pkgstore}/bin/x`, `${usrhome}/.config/x/`, as Zoi writes).
+ */
 export function parseFilesSidecar(text: string, source = 'file list'): string[] {
   if (text.trim() === '') return []
   return contentLines(text, source).map((line) => {
-    const segments = splitEntryPath(line)
+    const placed = /^\$\{(?:pkgstore|usrroot|usrhome)\}(\/.*)?$/s.exec(line)
+    const segments = splitEntryPath(placed ? (placed[1] ?? '').replace(/^\//, '') : line)
+    if (placed && typeof segments !== 'string') return line
     if (typeof segments === 'string' || segments[0] !== 'data' || segments.length < 2) {
-      throw garbage(source, line, "a relative 'data/…' path")
+      throw garbage(source, line, "a relative 'data/…' path or a ${pkgstore}/… destination")
     }
     return segments.join('/')
   })

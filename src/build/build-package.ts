@@ -4,11 +4,11 @@
  * build flow (reference §3.1). The temporary build folder is removed whether the build succeeds
  * or fails, and a failed build leaves no archive or sidecar behind in the output folder.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { stringify as toYaml } from 'yaml'
-import { listDataFiles, sidecarPaths, writeArchive, writeSidecars } from '../archive/index.ts'
+import { listDataFiles, sidecarPaths, writeArchive, writeSidecars, writeZpa } from '../archive/index.ts'
 import { describeError, errnoCode, ZoiError } from '../errors.ts'
 import { createEvaluator, type BuildEvaluatorOptions, type Evaluator, type PackageSpec } from '../lua/index.ts'
 import { hostPlatform, parsePlatform, platformAllowed, platformString, type Platform } from '../platform/arch.ts'
@@ -34,6 +34,10 @@ export interface BuildOptions {
   sourceDateEpoch?: number
   /** Where the temporary build folders go; default: the system temp folder. */
   tempDir?: string
+  /** `pkg.tar.zst` (default) or Zoi's `zpa` (SPEC §9). */
+  format?: ArchiveFormat
+  /** A folder holding prepare()'s output (an unpacked `.zsa`): copied into BUILD_DIR, prepare() skipped. */
+  prepared?: string
   /** Also run test() after verify() (`package build --test`). */
   runTests?: boolean
   /** Time limit of each cmd(); default 30 minutes. */
@@ -42,13 +46,16 @@ export interface BuildOptions {
   limits?: BuildEvaluatorOptions
 }
 
+export type ArchiveFormat = 'pkg.tar.zst' | 'zpa'
+export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['pkg.tar.zst', 'zpa']
+
 export interface BuiltArchive {
   platform: string
   path: string
   sha512: string
   downSize: number
   installSize: number
-  /** The `.files` list: every `data/…` file and link. */
+  /** The `.files` list: every `data/…` file and link (a `.zpa`: every destination, as Zoi). */
   files: string[]
   /** zrm() paths recorded by the definition, per sub-package ('' = the package itself). */
   removals: Array<{ sub: string; path: string }>
@@ -109,6 +116,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
     const buildDir = join(temp, 'build')
     const stagingDir = join(temp, 'staging')
     for (const dir of [buildDir, stagingDir]) makeDir(dir)
+    if (options.prepared !== undefined) cpSync(options.prepared, buildDir, { recursive: true, verbatimSymlinks: true })
     const removals: BuiltArchive['removals'] = []
     for (const sub of subs) {
       const dataDir = sub === '' ? join(stagingDir, 'data') : join(stagingDir, 'data', sub)
@@ -117,6 +125,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
         roots: { buildDir, stagingDir, dataDir, definitionDir },
         net: options.net, report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
         runTests: options.runTests ?? false, limits: options.limits,
+        phases: options.prepared !== undefined ? 'skip-prepare' : 'all',
       })
       removals.push(...paths.map((path) => ({ sub, path })))
     }
@@ -124,8 +133,10 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
     copyFileSync(def.definition, join(stagingDir, `${name}.pkg.lua`))
     for (const f of ['manifest.yaml', `${name}.pkg.lua`]) chmodSync(join(stagingDir, f), 0o644)
     const outputDir = resolve(options.outputDir ?? dirname(def.definition))
-    const archivePath = join(outputDir, `${name}-${version}-${target}.pkg.tar.zst`)
-    const result = await writeOutputs(stagingDir, archivePath, options.sourceDateEpoch ?? 0)
+    const format = options.format ?? 'pkg.tar.zst'
+    const archivePath = join(outputDir, `${name}-${version}-${target}.${format}`)
+    const zpa = format === 'zpa' ? { definitionName: `${name}.pkg.lua`, workDir: join(temp, 'zpa') } : undefined
+    const result = await writeOutputs(stagingDir, archivePath, options.sourceDateEpoch ?? 0, zpa)
     report({ kind: 'info', text: `Successfully built package: ${archivePath}` })
     return { platform: target, path: archivePath, ...result, removals }
   } finally {
@@ -134,11 +145,21 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
 }
 
 /** The archive and its sidecars, or (on any failure) none of them. */
-async function writeOutputs(stagingDir: string, archivePath: string, mtime: number): Promise<Omit<BuiltArchive, 'platform' | 'path' | 'removals'>> {
+async function writeOutputs(
+  stagingDir: string,
+  archivePath: string,
+  mtime: number,
+  zpa?: { definitionName: string; workDir: string },
+): Promise<Omit<BuiltArchive, 'platform' | 'path' | 'removals'>> {
   mkdirSync(dirname(archivePath), { recursive: true })
   const sidecars = sidecarPaths(archivePath)
   const leftovers = [archivePath, `${archivePath}.tmp`, ...Object.values(sidecars).flatMap((p) => [p, `${p}.tmp`])]
   try {
+    if (zpa) {
+      const written = await writeZpa(archivePath, stagingDir, zpa.workDir, { definitionName: zpa.definitionName, mtime })
+      const sums = await writeSidecars(archivePath, { installBytes: written.bytes, files: written.files, zoiFiles: true })
+      return { sha512: sums.sha512, downSize: sums.down, installSize: sums.install, files: written.files }
+    }
     const written = await writeArchive(archivePath, stagingDir, { mtime })
     const files = listDataFiles(written.entries)
     const sums = await writeSidecars(archivePath, { installBytes: written.bytes, files })

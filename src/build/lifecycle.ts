@@ -27,6 +27,11 @@ export interface SubPackageBuild {
   commandTimeoutMs: number
   runTests: boolean
   limits?: BuildEvaluatorOptions
+  /**
+   * `skip-prepare`: BUILD_DIR already holds prepare()'s output (a `.zsa` with `.zoi-prepared`);
+   * `prepare-only`: just fetch the sources (`package bundle`). Default: every phase.
+   */
+  phases?: 'all' | 'skip-prepare' | 'prepare-only'
 }
 
 /** Runs the lifecycle; returns the zrm() paths it recorded. */
@@ -56,7 +61,10 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     },
   }, host, input.limits)
   try {
-    for (const phase of ['prepare', 'build', 'package'] as const) await session.run(phase)
+    const phases = input.phases ?? 'all'
+    if (phases !== 'skip-prepare') await session.run('prepare')
+    if (phases === 'prepare-only') return removals
+    for (const phase of ['build', 'package'] as const) await session.run(phase)
     checkVerdict(input.file, 'verify', await session.run('verify'))
     if (input.runTests) checkVerdict(input.file, 'test', await session.run('test'))
   } finally {

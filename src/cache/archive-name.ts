@@ -1,9 +1,19 @@
 /**
- * Archive file names (SPEC §8: lookup is by file name): `<name>-<version>-<os>-<arch>.pkg.tar.zst`,
- * and which files in the cache folder belong to an archive (sidecars, partial downloads, temps).
+ * Archive file names (SPEC §8: lookup is by file name): `<name>-<version>-<os>-<arch>.pkg.tar.zst`
+ * or Zoi's `.zpa` (SPEC §9), and which files in the cache folder belong to an archive (sidecars,
+ * partial downloads, temps), `.zsa` source bundles included.
  */
 
 export const ARCHIVE_SUFFIX = '.pkg.tar.zst'
+/** Every binary archive format zoi reads; the content, not the name, decides how it is read. */
+export const ARCHIVE_SUFFIXES = ['.pkg.tar.zst', '.zpa'] as const
+
+/** Zoi's source bundles: named `<name>-<version>.zsa`, platform `source` in listings. */
+export const BUNDLE_SUFFIX = '.zsa'
+
+export function archiveSuffix(fileName: string): string | undefined {
+  return ARCHIVE_SUFFIXES.find((s) => fileName.toLowerCase().endsWith(s))
+}
 
 /** The OS half of a platform string; the arch half is free-form (`amd64`, `arm64`, `386`, …). */
 const OSES = new Set(['linux', 'macos', 'windows', 'freebsd'])
@@ -12,7 +22,7 @@ export interface ArchiveName {
   fileName: string
   name: string
   version: string
-  /** `<os>-<arch>`. */
+  /** `<os>-<arch>`, or `source` for a `.zsa`. */
   platform: string
 }
 
@@ -23,12 +33,15 @@ export interface ArchiveName {
  * begins with a digit (`v1.2`, `1.2.0-rc1`), falling back to the last segment.
  */
 export function parseArchiveName(fileName: string, knownName?: string): ArchiveName | undefined {
-  if (!fileName.endsWith(ARCHIVE_SUFFIX) || fileName.includes('/')) return undefined
-  const segments = fileName.slice(0, -ARCHIVE_SUFFIX.length).split('-')
-  if (segments.length < 4 || segments.some((s) => s === '')) return undefined
-  const arch = segments.pop() as string
-  const os = segments.pop() as string
-  if (!OSES.has(os) || !/^[a-z0-9_]+$/.test(arch)) return undefined
+  const bundle = fileName.toLowerCase().endsWith(BUNDLE_SUFFIX)
+  const suffix = bundle ? BUNDLE_SUFFIX : archiveSuffix(fileName)
+  if (suffix === undefined || fileName.includes('/')) return undefined
+  const segments = fileName.slice(0, -suffix.length).split('-')
+  if (segments.length < (bundle ? 2 : 4) || segments.some((s) => s === '')) return undefined
+  // A `.zsa` (`<name>-<version>.zsa`) holds sources, for every platform.
+  const arch = bundle ? '' : (segments.pop() as string)
+  const os = bundle ? '' : (segments.pop() as string)
+  if (!bundle && (!OSES.has(os) || !/^[a-z0-9_]+$/.test(arch))) return undefined
   const stem = segments.join('-')
   let name: string
   if (knownName !== undefined) {
@@ -38,7 +51,7 @@ export function parseArchiveName(fileName: string, knownName?: string): ArchiveN
     const at = segments.findIndex((s, i) => i > 0 && /^v?\d/.test(s))
     name = segments.slice(0, at > 0 ? at : segments.length - 1).join('-')
   }
-  return { fileName, name, version: stem.slice(name.length + 1), platform: `${os}-${arch}` }
+  return { fileName, name, version: stem.slice(name.length + 1), platform: bundle ? 'source' : `${os}-${arch}` }
 }
 
 /**
@@ -46,5 +59,5 @@ export function parseArchiveName(fileName: string, knownName?: string): ArchiveN
  * .sig`), `.part` downloads and the temp files of atomic writes. Anything else is not ours.
  */
 export function isCacheOwnedFile(fileName: string): boolean {
-  return /^[^/]+\.pkg\.tar\.zst(?:\.(?:hash|size|files|sig))?(?:\.part|\.tmp(?:-[A-Za-z0-9.-]*)?)?$/.test(fileName)
+  return /^[^/]+\.(?:pkg\.tar\.zst|zpa|zsa)(?:\.(?:hash|size|files|sig))?(?:\.part|\.tmp(?:-[A-Za-z0-9.-]*)?)?$/.test(fileName)
 }

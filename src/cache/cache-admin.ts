@@ -5,7 +5,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { hashFile, listArchive, listDataFiles, sidecarPaths, type ArchiveEntry } from '../archive/index.ts'
+import { archiveFileList, hashFile, listArchive, sidecarPaths, type ArchiveEntry } from '../archive/index.ts'
 import { ZoiError, describeError, errnoCode, isZoiError, type ErrorCode } from '../errors.ts'
 import { writeFileAtomic } from '../platform/fs.ts'
 import type { Report } from '../progress.ts'
@@ -53,7 +53,7 @@ export async function addToCache(files: readonly string[], options: { cacheDir: 
     // Each reason names its file already.
     const list = rejected.map((r) => `- ${r.reason.replaceAll('\n', '\n  ')}`).join('\n')
     throw new ZoiError(code, `${rejected.length} of ${files.length} files were not added to the cache${added.length ? ` (${added.length} added)` : ''}:\n${list}`, {
-      hint: 'only zoi package archives can be added: <name>-<version>-<os>-<arch>.pkg.tar.zst holding <name>.pkg.lua',
+      hint: 'only zoi package archives can be added: <name>-<version>-<os>-<arch>.pkg.tar.zst or .zpa holding <name>.pkg.lua',
       data: { added, rejected },
     })
   }
@@ -67,7 +67,7 @@ async function addOne(file: string, cacheDir: string): Promise<AddedArchive> {
     throw new ZoiError(exists ? 'INTEGRITY' : 'NOT_FOUND', exists ? `'${file}' is not a regular file` : `no such file: '${file}'`)
   }
   if (!parseArchiveName(fileName)) {
-    throw new ZoiError('INTEGRITY', `'${file}': the name does not follow <name>-<version>-<os>-<arch>${ARCHIVE_SUFFIX}`)
+    throw new ZoiError('INTEGRITY', `'${file}': the name does not follow <name>-<version>-<os>-<arch>${ARCHIVE_SUFFIX} (or .zpa)`)
   }
   const final = join(cacheDir, fileName)
   const tmp = `${final}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
@@ -127,7 +127,7 @@ async function checkArchive(copy: string, original: string, fileName: string) {
   }
   const install = entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0)
   // A `.files` given beside is kept as is (Zoi's lists regular files only); else it is computed.
-  return { name, sha512, down, install, files: beside.files ?? listDataFiles(entries) }
+  return { name, sha512, down, install, files: beside.files ?? (await archiveFileList(copy, entries)) }
 }
 
 /** The archives in the cache (not `.part`, sidecar or foreign files), sorted by file name. */

@@ -23,6 +23,7 @@ export interface DownloadSource {
   hashUrl?: string
   sizeUrl?: string
   filesUrl?: string
+  /** The detached signature (`.sig`): verified by the trust checks; `zoi download` copies it along. */
   sigUrl?: string
 }
 

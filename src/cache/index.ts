@@ -3,7 +3,7 @@
  * missing ones from their candidates, verifying all of them, and the `cache` commands.
  * Other modules import only from here.
  */
-export { ARCHIVE_SUFFIX, parseArchiveName, type ArchiveName } from './archive-name.ts'
+export { ARCHIVE_SUFFIX, ARCHIVE_SUFFIXES, archiveSuffix, parseArchiveName, type ArchiveName } from './archive-name.ts'
 export { addToCache, clearCache, listCache, type AddedArchive, type CachedArchive } from './cache-admin.ts'
 export type { DownloadSource } from './download.ts'
 export { fetchArchives, type FetchedArchive, type FetchItem, type FetchOptions } from './fetch.ts'

@@ -11,7 +11,7 @@
  */
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { hashFile, listArchive, listDataFiles, parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
+import { archiveFileList, hashFile, listArchive, parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
 import { writeFileAtomic } from '../platform/fs.ts'
 import { archiveRelPath, FLAT_DIR, flatRelPath, PKGS_DIR, SIDECAR_SUFFIXES, STATE_DIR, type MirroredArchive } from './mirror-layout.ts'
@@ -95,7 +95,7 @@ async function writeSidecarsFor(source: string, dest: string, sha512: string): P
     const entries = await listArchive(dest)
     const install = entries.filter((e) => e.type === 'file').reduce((sum, e) => sum + e.size, 0)
     size ??= `down: ${(await stat(dest)).size}\ninstall: ${install}\n`
-    files ??= listDataFiles(entries).map((f) => `${f}\n`).join('')
+    files ??= (await archiveFileList(dest, entries)).map((f) => `${f}\n`).join('')
   }
   await writeFileAtomic(`${dest}.size`, size)
   await writeFileAtomic(`${dest}.files`, files)

@@ -3,7 +3,8 @@
  * (seed 001, "Hosting Pre-built Binaries"):
  *
  *   registry.git/                      bare git mirror of the registry (+ the base-url commit)
- *   pkgs/{repo}/{os}/{arch}/{version}/{name}-{version}-{platform}.pkg.tar.zst   (+ .hash .size .files)
+ *   pkgs/{repo}/{os}/{arch}/{version}/{name}-{version}-{platform}.pkg.tar.zst|.zpa  (+ .hash .size .files;
+ *                                      the format the upstream's links name)
  *   archives/<file>                    the same archives flat, for `cache_mirrors` bases
  *   manifest.json, manifest.sha512     every file with its SHA-512 (`sha512sum -c manifest.sha512`)
  *   .zoi/                              private state (lock, index, hash cache); never served
@@ -27,22 +28,25 @@ export interface MirroredArchive {
   repo: string
   os: string
   arch: string
+  /** The file name the registry's links give (`.zpa` or `.pkg.tar.zst`); default the `.pkg.tar.zst` name. */
+  fileName?: string
 }
 
 /** `pkgs/{repo}/{os}/{arch}/{version}/<file>`, relative to the mirror root. */
 export function archiveRelPath(a: MirroredArchive): string {
-  return join(PKGS_DIR, ...a.repo.split('/').filter(Boolean), a.os, a.arch, a.version, archiveFileName(a))
+  return join(PKGS_DIR, ...a.repo.split('/').filter(Boolean), a.os, a.arch, a.version, a.fileName ?? archiveFileName(a))
 }
 
 export function flatRelPath(a: MirroredArchive): string {
-  return join(FLAT_DIR, archiveFileName(a))
+  return join(FLAT_DIR, a.fileName ?? archiveFileName(a))
 }
 
 /** The `pkg:` link that makes clients download from `baseUrl` (the seed's step 3). */
-export function mirrorPkgLink(baseUrl: string): PkgLink {
+export function mirrorPkgLink(baseUrl: string, suffix: '.pkg.tar.zst' | '.zpa' = '.pkg.tar.zst'): PkgLink {
   const dir = `${trimSlash(baseUrl)}/${PKGS_DIR}/{repo}/{os}/{arch}/{version}`
-  const file = `${dir}/{name}-{version}-{platform}.pkg.tar.zst`
-  return { type: 'main', url: dir, hash: `${file}.hash`, size: `${file}.size`, files: `${file}.files` }
+  const file = `${dir}/{name}-{version}-{platform}${suffix}`
+  // A `.zpa` link names its file (Zoi appends nothing then); the folder form means `.pkg.tar.zst`.
+  return { type: 'main', url: suffix === '.zpa' ? file : dir, hash: `${file}.hash`, size: `${file}.size`, files: `${file}.files` }
 }
 
 export function mirrorGitUrl(baseUrl: string): string {

@@ -17,7 +17,9 @@ type Entry = Record<string, unknown>
 export function rewriteRepoYaml(text: string, baseUrl: string): string {
   const doc = parseDocument(text)
   if (doc.errors.length > 0) throw new ZoiError('BAD_DEFINITION', `repo.yaml: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`)
-  const own = mirrorPkgLink(baseUrl)
+  const links = (doc.get('pkg') as { toJSON?: () => unknown } | undefined)?.toJSON?.()
+  const first = Array.isArray(links) ? (links as Entry[]).find((l) => l?.type === undefined || l.type === 'main' || l.type === 'mirror') : undefined
+  const own = mirrorPkgLink(baseUrl, typeof first?.url === 'string' && first.url.endsWith('.zpa') ? '.zpa' : '.pkg.tar.zst')
   const pkg = [{ ...own } as Entry, ...demote(doc.get('pkg'), own.url)]
   const gitUrl = mirrorGitUrl(baseUrl)
   const gitLinks = [{ type: 'main', url: gitUrl } as Entry, ...demote(doc.get('git'), gitUrl)]
@@ -26,13 +28,13 @@ export function rewriteRepoYaml(text: string, baseUrl: string): string {
   return doc.toString()
 }
 
-/** The existing entries of a link list, as `type: mirror`, without the one pointing at `ours`. */
+/** The existing entries of a link list, as mirrors (`source-mirror` for source links), without the one pointing at `ours`. */
 function demote(node: unknown, ours: string): Entry[] {
   const list = (node as { toJSON?: () => unknown } | undefined)?.toJSON?.()
   if (!Array.isArray(list)) return []
   return list
     .filter((e): e is Entry => typeof e === 'object' && e !== null && typeof (e as Entry).url === 'string' && (e as Entry).url !== ours)
-    .map((e) => ({ ...e, type: 'mirror' }))
+    .map((e) => ({ ...e, type: typeof e.type === 'string' && e.type.startsWith('source-') ? 'source-mirror' : 'mirror' }))
 }
 
 /** Writes the base-url commit on top of `upstream` and returns its id. */

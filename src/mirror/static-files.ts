@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 
 const TYPES: [RegExp, string][] = [
-  [/\.zst$/, 'application/zstd'],
+  [/\.(zst|zpa|zsa)$/, 'application/zstd'],
   [/\.(hash|size|files|sha512|sha256|txt|lua)$/, 'text/plain; charset=utf-8'],
   [/\.json$/, 'application/json'],
   [/\.ya?ml$/, 'application/yaml'],

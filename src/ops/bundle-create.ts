@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { chmod, copyFile, constants, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import * as git from 'isomorphic-git'
-import { hashFile, listArchive, listDataFiles, parseSizeSidecar, writeArchive } from '../archive/index.ts'
+import { archiveFileList, hashFile, listArchive, parseSizeSidecar, writeArchive } from '../archive/index.ts'
 import { BUNDLE_DIRS, BUNDLE_JSON, serializeManifest, type BundleFile, type BundleManifest, type BundleRegistry, type PlannedFile } from '../bundle/manifest.ts'
 import { describeFiles, listBundleFiles } from '../bundle/bundle-files.ts'
 import { fetchArchives } from '../cache/index.ts'
@@ -315,7 +315,7 @@ async function placeArchive(source: string, dest: string): Promise<{ sha512: str
   if (install === undefined || files === undefined) {
     const entries = await listArchive(dest)
     install ??= entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0)
-    files ??= listDataFiles(entries)
+    files ??= await archiveFileList(dest, entries)
   }
   await writeFileAtomic(`${dest}.hash`, `${sha512}  ${name}\n`)
   await writeFileAtomic(`${dest}.size`, `down: ${size}\ninstall: ${install}\n`)

@@ -106,7 +106,7 @@ export async function importRegistries(ctx: Context, bundle: OpenedBundle): Prom
 async function importArchives(ctx: Context, bundle: OpenedBundle): Promise<number> {
   const dir = join(bundle.root, BUNDLE_DIRS.archives)
   if (!existsSync(dir)) return 0
-  const files = (await readdir(dir)).filter((n) => /\.(pkg\.tar\.zst|zpa)$/.test(n)).map((n) => join(dir, n))
+  const files = (await readdir(dir)).filter((n) => /\.(pkg\.tar\.zst|zpa|zsa)$/.test(n)).map((n) => join(dir, n))
   if (files.length === 0) return 0
   return (await addToCache(files, { cacheDir: ctx.layout.cacheDir, report: ctx.report })).length
 }

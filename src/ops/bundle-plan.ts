@@ -12,7 +12,7 @@ import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { platformString, type Platform } from '../platform/arch.ts'
 import { silent } from '../progress.ts'
-import { archiveCandidates, archiveFileName, IndexDb, indexRegistry, openRegistries, parseRepoYaml, type PkgLink } from '../registry/index.ts'
+import { archiveCandidates, archiveNameFor, IndexDb, indexRegistry, openRegistries, parseRepoYaml, type PkgLink } from '../registry/index.ts'
 import { explainProblems, parseInstallArgument, resolvePlan, type PlanRequestItem, type PlanStep } from '../resolve/index.ts'
 
 /** A registry as a git object store at one commit. */
@@ -88,7 +88,7 @@ export async function planForPlatform(
       return {
         step,
         prebuilt: pkgLinks.length > 0,
-        item: { fileName: archiveFileName(ref), candidates: archiveCandidates(pkgLinks, ctx.config.cache_mirrors, ref), hashRequired: pkgLinks.some((l) => l.hash !== undefined) },
+        item: { fileName: archiveNameFor(pkgLinks, ref), candidates: archiveCandidates(pkgLinks, ctx.config.cache_mirrors, ref), hashRequired: pkgLinks.some((l) => l.hash !== undefined) },
       }
     })
     return { platform: p, steps, external: resolution.plan.external.map((e) => e.dependency.raw) }

@@ -10,7 +10,7 @@ import { ZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import { parseSource } from '../resolve/index.ts'
-import { buildArchives } from './package-build.ts'
+import { buildArchives, isBundlePath } from './package-build.ts'
 
 export function isDefinitionPath(source: string): boolean {
   return /\.pkg\.lua(:[^@/]*)?(@.*)?$/.test(source)
@@ -22,12 +22,19 @@ export async function buildDefinitionSources(
   sources: readonly string[],
   buildType?: string,
 ): Promise<{ sources: string[]; cleanup: () => Promise<void> }> {
-  if (!sources.some(isDefinitionPath)) return { sources: [...sources], cleanup: async () => {} }
+  if (!sources.some((s) => isDefinitionPath(s) || isBundlePath(s))) return { sources: [...sources], cleanup: async () => {} }
   const dir = await makeStagingDir(ctx.layout.tmpDir, 'build-')
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
     const out: string[] = []
     for (const source of sources) {
+      if (isBundlePath(source)) {
+        // A `.zsa`: built with prepare() skipped, then installed like the archive it makes.
+        const [built] = await buildArchives(ctx, { definition: resolve(source), outputDir: dir, platforms: [platformString(hostPlatform())], subs: [], buildType })
+        if (!built) throw new ZoiError('REFUSED', `'${source}' does not support ${platformString(hostPlatform())}`)
+        out.push(built.path)
+        continue
+      }
       const spec = isDefinitionPath(source) ? parseSource(source) : undefined
       if (spec?.kind !== 'definition-file') {
         out.push(source)

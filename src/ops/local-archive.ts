@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { readArchiveMember } from '../archive/index.ts'
-import { parseArchiveName } from '../cache/index.ts'
+import { archiveSuffix, parseArchiveName } from '../cache/index.ts'
 import { ZoiError } from '../errors.ts'
 import { evaluateDefinition } from '../lua/index.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
@@ -25,7 +25,7 @@ export interface LocalArchive {
 }
 
 export function isArchivePath(source: string): boolean {
-  return source.toLowerCase().endsWith('.pkg.tar.zst')
+  return archiveSuffix(source) !== undefined
 }
 
 export async function readLocalArchive(source: string): Promise<LocalArchive> {
@@ -40,7 +40,7 @@ export async function readLocalArchive(source: string): Promise<LocalArchive> {
   })
   if (!definitionBytes) throw new ZoiError('INTEGRITY', `${fileName}: holds no <name>.pkg.lua at its root`, { hint: 'only archives made by zoi (or Zoi) package build can be installed' })
   const parsed = parseArchiveName(fileName, definitionName.replace(/\.pkg\.lua$/, '') || undefined)
-  if (!parsed) throw new ZoiError('USAGE', `archive file name '${fileName}' is not <name>-<version>-<os>-<arch>.pkg.tar.zst`)
+  if (!parsed) throw new ZoiError('USAGE', `archive file name '${fileName}' is not <name>-<version>-<os>-<arch>.pkg.tar.zst (or .zpa)`)
   const host = platformString(hostPlatform())
   if (parsed.platform !== host) {
     throw new ZoiError('REFUSED', `${fileName} is built for ${parsed.platform}; this machine is ${host}`)

@@ -8,6 +8,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fetchArchives, isOciUrl, locateArchive } from '../cache/index.ts'
+import type { ArchiveFormat } from '../build/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import {
@@ -18,9 +19,9 @@ import { hostPlatform, parsePlatform, platformString, type Platform } from '../p
 import { makeStagingDir } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { archiveCandidates, archiveFileName, type PkgLink, type RepoYaml } from '../registry/index.ts'
+import { archiveCandidates, archiveNameFor, type PkgLink, type RepoYaml } from '../registry/index.ts'
 import { parseDependency } from '../resolve/index.ts'
-import { buildArchives } from './package-build.ts'
+import { buildArchives, formatOfName } from './package-build.ts'
 
 export interface MirrorOptions {
   dir: string
@@ -106,8 +107,8 @@ interface ArchiveJob {
  * fatal: registries rarely have every archive for every platform.
  */
 async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['archives']): Promise<void> {
-  const { item } = job
-  const fileName = archiveFileName(item)
+  const item = { ...job.item, fileName: archiveNameFor(job.repo.pkg, job.item) }
+  const fileName = item.fileName
   const local = await locateArchive({ fileName, pkgDirs: ctx.pkgDirs, cacheDir: ctx.layout.cacheDir })
   const mirrored = join(job.dir, archiveRelPath(item))
   if (!local && (await archiveComplete(mirrored))) {
@@ -124,7 +125,7 @@ async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['a
         source = await download(ctx, job.repo.pkg, item)
       } catch (e) {
         if (!isZoiError(e) || !job.build) throw e
-        ;({ path: source, cleanup } = await buildItem(ctx, job))
+        ;({ path: source, cleanup } = await buildItem(ctx, job, formatOfName(fileName)))
         out.built.push(fileName)
       }
     }
@@ -140,17 +141,17 @@ async function mirrorArchive(ctx: Context, job: ArchiveJob, out: MirrorResult['a
 }
 
 /** From the upstream registry's own `pkg:` links (and cache_mirrors), into the cache. */
-async function download(ctx: Context, links: PkgLink[], item: ArchiveItem): Promise<string> {
-  const fileName = archiveFileName(item)
+async function download(ctx: Context, links: PkgLink[], item: ArchiveItem & { fileName: string }): Promise<string> {
+  const fileName = item.fileName
   const [got] = await fetchArchives(
-    [{ fileName, candidates: archiveCandidates(links, ctx.config.cache_mirrors, item), hashRequired: links.some((l) => l.hash !== undefined) }],
+    [{ fileName, candidates: archiveCandidates(links, ctx.config.cache_mirrors, item), hashRequired: links.some((l) => (l.type === 'main' || l.type === 'mirror') && l.hash !== undefined) }],
     { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report },
   )
   return got!.path
 }
 
 /** `package build` of the definition at the mirrored commit, written out to a temp folder. */
-async function buildItem(ctx: Context, job: ArchiveJob): Promise<{ path: string; cleanup: () => Promise<void> }> {
+async function buildItem(ctx: Context, job: ArchiveJob, format: ArchiveFormat): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const temp = await makeStagingDir(join(job.dir, STATE_DIR, 'tmp'), 'build-')
   const cleanup = () => rm(temp, { recursive: true, force: true })
   try {
@@ -163,6 +164,7 @@ async function buildItem(ctx: Context, job: ArchiveJob): Promise<{ path: string;
       platforms: [platformString(platform)],
       versionOverride: job.item.version,
       subs: [],
+      format,
     })
     return { path: built!.path, cleanup }
   } catch (e) {

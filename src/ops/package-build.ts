@@ -1,16 +1,20 @@
 /**
- * `zoi package build`: build archives from a definition with this run's network edge and
- * reporter; with `--sign`, each archive also gets a binary detached `<archive>.sig` (what Zoi's
- * `gpg --detach-sign` writes, and what `gpg --verify` and zoi's install check read).
+ * `zoi package build|bundle`: build archives from a definition or a `.zsa` source bundle (whose
+ * prepare() output is used instead of running prepare()), and bundle a definition's sources,
+ * with this run's network edge and reporter. With `--sign`, each archive also gets a binary
+ * detached `<archive>.sig` (what Zoi's `gpg --detach-sign` writes, and what `gpg --verify` and
+ * zoi's install check read).
  */
-import { readFile } from 'node:fs/promises'
-import { buildPackage, type BuiltArchive } from '../build/index.ts'
+import { readFile, rm } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { ARCHIVE_FORMATS, buildPackage, bundleSource, unpackBundle, type ArchiveFormat, type BuiltArchive, type BuiltBundle } from '../build/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, errnoCode } from '../errors.ts'
-import { writeFileAtomic } from '../platform/fs.ts'
+import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
 import { signDetached } from '../trust/index.ts'
 
 export interface PackageBuildOptions {
+  /** A `.pkg.lua`, or a `.zsa` source bundle. */
   definition: string
   outputDir?: string
   platforms: string[]
@@ -20,6 +24,7 @@ export interface PackageBuildOptions {
   sourceDateEpoch?: number
   /** `--sign <secret.asc>`; the passphrase is asked for only when the key is protected. */
   sign?: { keyFile: string; passphrase: () => Promise<string> }
+  format?: ArchiveFormat
 }
 
 export interface SignedBuild extends BuiltArchive {
@@ -28,13 +33,17 @@ export interface SignedBuild extends BuiltArchive {
   signer?: string
 }
 
+export function isBundlePath(path: string): boolean {
+  return path.toLowerCase().endsWith('.zsa')
+}
+
 export async function buildArchives(ctx: Context, opts: PackageBuildOptions): Promise<SignedBuild[]> {
   const { sign, ...build } = opts
   // Read the key before building: a typo in --sign should not cost a whole build.
   const keyData = sign && (await readFile(sign.keyFile).catch((e: unknown) => {
     throw new ZoiError(errnoCode(e) === 'ENOENT' ? 'NOT_FOUND' : 'PERMISSION', `cannot read secret key '${sign.keyFile}': ${errnoCode(e) ?? e}`)
   }))
-  const built = await buildPackage({ ...build, net: ctx.net, report: ctx.report })
+  const built = await buildUnsigned(ctx, build)
   if (!sign || !keyData) return built
   let passphrase: Promise<string> | undefined
   const key = { source: sign.keyFile, data: keyData, passphrase: () => (passphrase ??= sign.passphrase()) }
@@ -45,4 +54,43 @@ export async function buildArchives(ctx: Context, opts: PackageBuildOptions): Pr
     out.push({ ...b, signature: `${b.path}.sig`, signer: fingerprint })
   }
   return out
+}
+
+async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign'>): Promise<BuiltArchive[]> {
+  if (!isBundlePath(opts.definition)) return buildPackage({ ...opts, net: ctx.net, report: ctx.report })
+  const bundle = resolve(opts.definition)
+  const temp = await makeStagingDir(ctx.layout.tmpDir, 'zsa-')
+  try {
+    const unpacked = await unpackBundle(bundle, join(temp, 'src'))
+    ctx.report({ kind: 'info', text: `building from the source bundle ${bundle} (prepare() skipped)` })
+    return await buildPackage({
+      ...opts,
+      definition: unpacked.definition,
+      // As Zoi: next to the bundle unless told otherwise.
+      outputDir: opts.outputDir ?? dirname(bundle),
+      prepared: unpacked.dir,
+      net: ctx.net,
+      report: ctx.report,
+      tempDir: ctx.layout.tmpDir,
+    })
+  } finally {
+    await rm(temp, { recursive: true, force: true })
+  }
+}
+
+export function bundleSources(ctx: Context, opts: { definition: string; outputDir?: string; versionOverride?: string; buildType?: string; sourceDateEpoch?: number }): Promise<BuiltBundle> {
+  return bundleSource({ ...opts, net: ctx.net, report: ctx.report })
+}
+
+/** The format a registry's archive name asks for: Zoi's `.zpa` when its links name one. */
+export function formatOfName(fileName: string): ArchiveFormat {
+  return fileName.endsWith('.zpa') ? 'zpa' : 'pkg.tar.zst'
+}
+
+/** `--format pkg.tar.zst|zpa` (a leading dot is accepted). */
+export function parseArchiveFormat(given: string | undefined): ArchiveFormat | undefined {
+  if (given === undefined) return undefined
+  const format = given.replace(/^\./, '') as ArchiveFormat
+  if (!ARCHIVE_FORMATS.includes(format)) throw new ZoiError('USAGE', `--format must be ${ARCHIVE_FORMATS.join(' or ')}, not '${given}'`)
+  return format
 }

@@ -1,7 +1,12 @@
-/** `zoi package extract <archive> <dir>`: unpack an archive with every safety check, nothing installed. */
-import { existsSync, readdirSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { extractArchive } from '../archive/index.ts'
+/**
+ * `zoi package extract <archive> <dir>`: unpack an archive with every safety check, nothing
+ * installed. A `.zpa` is unpacked as it is (manifest.json, pool/), but its manifest must pass the
+ * same destination checks as at install time, or nothing is left behind.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { extractArchive, parseZpaManifest } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
 
 export async function extractTo(archive: string, dir: string): Promise<{ entries: number; bytes: number; dir: string }> {
@@ -12,5 +17,14 @@ export async function extractTo(archive: string, dir: string): Promise<{ entries
     throw new ZoiError('REFUSED', `'${dir}' is not empty`, { hint: 'extract into a new or empty folder' })
   }
   const r = await extractArchive(src, dest)
+  const manifest = join(dest, 'manifest.json')
+  if (existsSync(manifest)) {
+    try {
+      parseZpaManifest(readFileSync(manifest, 'utf8'), src)
+    } catch (e) {
+      await rm(dest, { recursive: true, force: true })
+      throw e
+    }
+  }
   return { entries: r.entries.length, bytes: r.bytes, dir: dest }
 }

@@ -7,7 +7,7 @@
 import { parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import type { Context } from '../context.ts'
 import { hostPlatform, platformAllowed, platformString } from '../platform/arch.ts'
-import { archiveCandidates, archiveFileName, chooseDefaultVersion, toCandidates, type ArchiveFacts, type Candidate, type IndexDb, type RepoYaml } from '../registry/index.ts'
+import { archiveCandidates, archiveNameFor, chooseDefaultVersion, toCandidates, type ArchiveFacts, type Candidate, type IndexDb, type RepoYaml } from '../registry/index.ts'
 
 const CONCURRENCY = 8
 
@@ -15,13 +15,13 @@ export async function fetchSidecars(ctx: Context, index: IndexDb, repo: RepoYaml
   if (repo.pkg.length === 0) return { fetched: 0, failed: 0 }
   const platform = hostPlatform()
   const pname = platformString(platform)
-  const jobs: { facts: ArchiveFacts; candidates: Candidate[] }[] = []
+  const jobs: { facts: ArchiveFacts; fileName: string; candidates: Candidate[] }[] = []
   for (const pkg of index.allPackages()) {
     if (!platformAllowed(pkg.platforms, platform)) continue
     const version = chooseDefaultVersion(toCandidates('', pkg))
     if (!version || index.archiveFacts(pkg.repo, pkg.name, version, pname)?.sha512) continue
     const ref = { name: pkg.name, version, repo: pkg.repo, os: platform.os, arch: platform.arch }
-    jobs.push({ facts: { name: pkg.name, repo: pkg.repo, version, platform: pname }, candidates: archiveCandidates(repo.pkg, [], ref) })
+    jobs.push({ facts: { name: pkg.name, repo: pkg.repo, version, platform: pname }, fileName: archiveNameFor(repo.pkg, ref), candidates: archiveCandidates(repo.pkg, [], ref) })
   }
   let fetched = 0
   let failed = 0
@@ -30,7 +30,7 @@ export async function fetchSidecars(ctx: Context, index: IndexDb, repo: RepoYaml
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++]!
-      const facts = await fetchOne(ctx, job.facts, job.candidates)
+      const facts = await fetchOne(ctx, job.facts, job.fileName, job.candidates)
       if (facts) {
         results.push(facts)
         fetched++
@@ -45,8 +45,7 @@ export async function fetchSidecars(ctx: Context, index: IndexDb, repo: RepoYaml
 }
 
 /** The first candidate whose `.hash` answers 2xx and parses wins; `.size`/`.files` are best effort. */
-async function fetchOne(ctx: Context, facts: ArchiveFacts, candidates: Candidate[]): Promise<ArchiveFacts | undefined> {
-  const archiveName = archiveFileName({ ...facts, os: facts.platform.split('-')[0]!, arch: facts.platform.split('-')[1]! })
+async function fetchOne(ctx: Context, facts: ArchiveFacts, archiveName: string, candidates: Candidate[]): Promise<ArchiveFacts | undefined> {
   for (const c of candidates) {
     try {
       const hash = parseHashSidecar(await ctx.net.getText(c.hashUrl!), { archiveName, source: c.hashUrl })

@@ -3,15 +3,18 @@
  * no pre-built archives (`pkg:` links) and that no pkg-dir or cache holds (as Zoi does). The
  * definition from the registry clone is built with `package build` into a staging folder on the
  * root's filesystem; the archive then goes through the same verify-and-apply path as any other,
- * checked against the sidecars the build wrote beside it.
+ * checked against the sidecars the build wrote beside it. When the registry names `.zsa` source
+ * bundles (source-main/source-mirror links) and one is in a pkg-dir, the cache or downloadable,
+ * the build uses it, with prepare() skipped (SPEC §9).
  */
 import { rm } from 'node:fs/promises'
-import { locateArchive } from '../cache/index.ts'
+import { fetchArchives, locateArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
+import { describeError, isZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import type { PreparedStep } from './install-prepare.ts'
-import { buildArchives } from './package-build.ts'
+import { buildArchives, formatOfName } from './package-build.ts'
 
 export interface SourceBuildOptions {
   /** `--build`: build every registry package of the plan, even when an archive exists. */
@@ -46,12 +49,14 @@ export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts:
       const pkg = p.step.pkg
       ctx.report({ kind: 'phase', phase: 'build', text: `building ${pkg.name} ${pkg.version} from source` })
       await buildArchives(ctx, {
-        definition: p.definition!,
+        definition: (await findBundle(ctx, p)) ?? p.definition!,
         outputDir: dir,
         platforms: [platformString(hostPlatform())],
         versionOverride: pkg.version,
         subs: [],
         buildType: opts.buildType,
+        // The file the registry's links name is the file the install looks for.
+        format: formatOfName(p.item.fileName),
       })
       // Built here: the index's hash describes the registry's pre-built archive, not this one.
       p.item = { fileName: p.item.fileName, candidates: [], hashRequired: false }
@@ -61,4 +66,20 @@ export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts:
     throw e
   }
   return { dir, cleanup }
+}
+
+/**
+ * The package's `.zsa`, verified like any archive (pkg-dir, cache, then a download when online).
+ * Not finding one falls back to the definition; a bad one (exit 6) stops the install.
+ */
+async function findBundle(ctx: Context, p: PreparedStep): Promise<string | undefined> {
+  if (!p.bundle) return undefined
+  try {
+    const [got] = await fetchArchives([p.bundle], { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
+    return got!.path
+  } catch (e) {
+    if (!isZoiError(e) || !['NETWORK', 'NOT_FOUND', 'OFFLINE'].includes(e.code)) throw e
+    ctx.report({ kind: 'info', text: `no source bundle ${p.bundle.fileName} (${describeError(e).split('\n')[0]}); building from the definition` })
+    return undefined
+  }
 }

@@ -5,6 +5,6 @@
 export { IndexDb, type ArchiveFacts, type IndexedPackage, type PackageRow } from './index-db.ts'
 export { indexRegistry, repoOfPath, type IndexResult } from './indexer.ts'
 export { chooseDefaultVersion, openRegistries, toCandidates, type OpenRegistry, type RegistrySet } from './catalog.ts'
-export { archiveCandidates, archiveFileName, parseRepoYaml, type Candidate, type PkgLink, type RepoYaml } from './repo-yaml.ts'
+export { archiveCandidates, archiveFileName, archiveNameFor, bundleFileName, lastSegment, LINK_TYPES, parseRepoYaml, type Candidate, type LinkType, type PkgLink, type RepoYaml } from './repo-yaml.ts'
 export { commitTime, verifyCommit, type CommitTrust } from './git-verify.ts'
 export { isRegistryHandle, originUrl, registryFolders, withDiscovered } from './discover.ts'

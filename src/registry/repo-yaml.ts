@@ -6,8 +6,12 @@
 import { parse } from 'yaml'
 import { ZoiError, describeError } from '../errors.ts'
 
+/** Binary archives: `main`, then `mirror`; `.zsa` source bundles: `source-main`, then `source-mirror`. */
+export const LINK_TYPES = ['main', 'mirror', 'source-main', 'source-mirror'] as const
+export type LinkType = (typeof LINK_TYPES)[number]
+
 export interface PkgLink {
-  type: 'main' | 'mirror'
+  type: LinkType
   url: string
   hash?: string
   size?: string
@@ -47,9 +51,9 @@ export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
     description: typeof r.description === 'string' ? r.description : '',
     git: objects(r.git).flatMap((g) => (typeof g.url === 'string' ? [{ type: g.type === 'mirror' ? 'mirror' : 'main', url: g.url } as const] : [])),
     pkg: objects(r.pkg).flatMap((p) =>
-      typeof p.url === 'string' && httpOnly(p, file)
+      typeof p.url === 'string' && (p.type === undefined || (LINK_TYPES as readonly unknown[]).includes(p.type)) && httpOnly(p, file)
         ? [{
-            type: p.type === 'mirror' ? 'mirror' : 'main',
+            type: (p.type ?? 'main') as LinkType,
             url: p.url,
             ...(typeof p.hash === 'string' ? { hash: p.hash } : {}),
             ...(typeof p.size === 'string' ? { size: p.size } : {}),
@@ -113,7 +117,19 @@ export function expandPlaceholders(template: string, a: ArchiveRef): string {
 /** The archive URL a link gives: the expanded url itself if it names the file, else url/<file>. */
 export function archiveUrl(link: PkgLink, a: ArchiveRef): string {
   const url = expandPlaceholders(link.url, a)
-  return url.endsWith('.pkg.tar.zst') ? url : `${url.replace(/\/+$/, '')}/${archiveFileName(a)}`
+  if (link.type.startsWith('source-')) return url.endsWith('.zsa') ? url : `${url.replace(/\/+$/, '')}/${bundleFileName(a)}`
+  return url.endsWith('.pkg.tar.zst') || url.endsWith('.zpa') ? url : `${url.replace(/\/+$/, '')}/${archiveFileName(a)}`
+}
+
+/** Zoi's `.zsa` name: no platform (the bundle holds sources). */
+export function bundleFileName(a: { name: string; version: string }): string {
+  return `${a.name}-${a.version}.zsa`
+}
+
+/** The last segment of a URL's path: the file name Zoi looks for in pkg-dirs and the cache. */
+export function lastSegment(url: string): string {
+  const path = url.replace(/[?#].*$/, '')
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1))
 }
 
 export interface Candidate {
@@ -126,13 +142,29 @@ export interface Candidate {
 }
 
 /**
+ * The file name an archive has on this machine (SPEC §9, Zoi's rule): the last segment of the
+ * first binary link's expanded URL, e.g. `hello-5.0.0-linux-amd64.zpa`; without links, the
+ * `.pkg.tar.zst` name. `source` asks for the `.zsa` of the source links instead.
+ */
+export function archiveNameFor(links: readonly PkgLink[], a: ArchiveRef, source = false): string {
+  const first = orderedLinks(links, source)[0]
+  const name = first ? lastSegment(archiveUrl(first, a)) : ''
+  return name !== '' && !name.includes('/') && name !== '..' && name !== '.' ? name : source ? bundleFileName(a) : archiveFileName(a)
+}
+
+function orderedLinks(links: readonly PkgLink[], source: boolean): PkgLink[] {
+  const [main, mirror] = source ? (['source-main', 'source-mirror'] as const) : (['main', 'mirror'] as const)
+  return [...links.filter((l) => l.type === main), ...links.filter((l) => l.type === mirror)]
+}
+
+/**
  * Where an archive may be downloaded from, in order: every main link, every mirror link, then
  * each flat `cache_mirrors` base (FIX: Zoi uses only one link). Sidecar URLs default to the
- * archive URL + `.hash/.size/.files` when a link does not template them.
+ * archive URL + `.hash/.size/.files/.sig` when a link does not template them. With `source`,
+ * the `.zsa` of the `source-main` and `source-mirror` links.
  */
-export function archiveCandidates(links: PkgLink[], cacheMirrors: readonly string[], a: ArchiveRef): Candidate[] {
-  const ordered = [...links.filter((l) => l.type === 'main'), ...links.filter((l) => l.type === 'mirror')]
-  const out: Candidate[] = ordered.map((l) => {
+export function archiveCandidates(links: PkgLink[], cacheMirrors: readonly string[], a: ArchiveRef, source = false): Candidate[] {
+  const out: Candidate[] = orderedLinks(links, source).map((l) => {
     const url = archiveUrl(l, a)
     return {
       url,
@@ -142,8 +174,9 @@ export function archiveCandidates(links: PkgLink[], cacheMirrors: readonly strin
       sigUrl: l.pgp ? expandPlaceholders(l.pgp, a) : `${url}.sig`,
     }
   })
+  const fileName = archiveNameFor(links, a, source)
   for (const base of cacheMirrors) {
-    const url = `${base.replace(/\/+$/, '')}/${archiveFileName(a)}`
+    const url = `${base.replace(/\/+$/, '')}/${fileName}`
     out.push({ url, hashUrl: `${url}.hash`, sizeUrl: `${url}.size`, filesUrl: `${url}.files`, sigUrl: `${url}.sig` })
   }
   return out

@@ -50,6 +50,8 @@ export type SourceSpec = NameSource | DefinitionFileSource | ArchiveFileSource
 const LOCAL_PREFIX = /^(?:\.{1,2}[\\/]|[\\/]|~[\\/]|[A-Za-z]:[\\/])/
 const DEFINITION = '.pkg.lua'
 const ARCHIVE = '.pkg.tar.zst'
+/** Binary archives (`.pkg.tar.zst`, Zoi's `.zpa`) and Zoi's `.zsa` source bundles. */
+const ARCHIVES = [ARCHIVE, '.zpa', '.zsa']
 const SUFFIX = new RegExp(`^(?::(${NAME_PATTERN}))?(?:@(@?)([^@\\s]+))?$`)
 const ARCHIVE_NAME = /^(.+?)-(v?\d[^-]*(?:-[^-]+)*?)-([a-z0-9]+-[a-z0-9]+)$/i
 
@@ -57,9 +59,9 @@ export function parseSource(text: string): SourceSpec {
   const raw = text.trim()
   if (raw === '') throw invalid(raw, 'it is empty')
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw invalid(raw, 'URL sources are not supported', 'download the file, then install ./<file>')
-  if (raw.toLowerCase().endsWith(ARCHIVE)) return parseArchive(raw)
+  if (ARCHIVES.some((a) => raw.toLowerCase().endsWith(a))) return parseArchive(raw)
   if (raw.includes(DEFINITION)) return parseDefinition(raw)
-  if (LOCAL_PREFIX.test(raw)) throw invalid(raw, `a local source must be a ${DEFINITION} definition or a ${ARCHIVE} archive`)
+  if (LOCAL_PREFIX.test(raw)) throw invalid(raw, `a local source must be a ${DEFINITION} definition, a ${ARCHIVE} or .zpa archive, or a .zsa bundle`)
   return parseName(raw)
 }
 
@@ -94,7 +96,7 @@ function parseDefinition(raw: string): DefinitionFileSource {
 }
 
 function parseArchive(raw: string): ArchiveFileSource {
-  const stem = baseName(raw).slice(0, -ARCHIVE.length)
+  const stem = baseName(raw).slice(0, -ARCHIVES.find((a) => raw.toLowerCase().endsWith(a))!.length)
   const match = ARCHIVE_NAME.exec(stem)
   if (!match) return { kind: 'archive-file', raw, path: raw }
   const [, name = '', version = '', platform = ''] = match

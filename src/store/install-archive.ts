@@ -19,8 +19,9 @@ import type { AfterStep } from './journal.ts'
 import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-install.ts'
 import { STAGE_PREFIX } from './recover.ts'
 import { stageArchive, walkTree, type StagedArchive } from './staged-archive.ts'
+import { stageZpa } from './staged-zpa.ts'
 import { writeStoreManifest } from './store-manifest.ts'
-import { packageDir, packageDirName } from './store-paths.ts'
+import { formatKey, packageDir, packageDirName } from './store-paths.ts'
 import { TargetPlanner, type SetPlan } from './target-planner.ts'
 
 /** What the caller resolved about the package being installed. */
@@ -95,6 +96,7 @@ export interface PlannedPackage {
  */
 export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan, record: PackageRecord, stage: string, definitionName: string | undefined, report: Report): Promise<PlannedPackage> {
   const definitionFile = definitionName ?? `${record.name}.pkg.lua`
+  stageZpa(join(stage, 'archive'), layout.scope, `${formatKey(record)}@${record.version}`, report)
   const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
   refuseSystemFilesInUserScope(layout, record, staged)
 

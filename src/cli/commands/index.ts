@@ -2,6 +2,7 @@
 import type { CommandSpec } from '../command-spec.ts'
 import { bundle } from './bundle.ts'
 import { cache } from './cache.ts'
+import { download } from './download.ts'
 import { key } from './key.ts'
 import { install, pin, uninstall, unpin, update } from './install.ts'
 import { mirror, serve } from './mirror.ts'
@@ -10,5 +11,5 @@ import { files, list, owner, search, show, why } from './query.ts'
 import { sync } from './sync.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
-  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, key, pkg, mirror, serve, bundle,
+  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, key, download, pkg, mirror, serve, bundle,
 ]

@@ -1,6 +1,6 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
-import { buildArchives } from '../../ops/package-build.ts'
+import { buildArchives, bundleSources, parseArchiveFormat } from '../../ops/package-build.ts'
 import { extractTo } from '../../ops/package-extract.ts'
 import { ZoiError } from '../../errors.ts'
 import { installPackages } from '../../ops/install.ts'
@@ -21,7 +21,7 @@ async function passphrase(flags: Flags): Promise<string> {
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',
-  description: 'package build <file.pkg.lua> | package install <archive> | package extract <archive> <dir>',
+  description: 'package build <file.pkg.lua|bundle.zsa> | package bundle <file.pkg.lua> | package install <archive> | package extract <archive> <dir>',
   options: [
     { flag: '-o, --output-dir <dir>', description: 'Where build writes the archive and sidecars (default: next to the definition)' },
     { flag: '--platform <platform>', description: 'Target platform(s), e.g. linux-amd64 (repeatable)', repeatable: true },
@@ -30,10 +30,11 @@ export const pkg: CommandSpec = {
     { flag: '--type <type>', description: 'Build type (pre-compiled, source, …)' },
     { flag: '--scope <scope>', description: 'With install: user (default) or system' },
     { flag: '--sign <secret.asc>', description: 'With build: write a detached <archive>.sig with this OpenPGP secret key (passphrase: ZOI_PGP_PASSPHRASE or a prompt)' },
+    { flag: '--format <format>', description: 'Archive format of build: pkg.tar.zst (default) or zpa (Zoi\'s pooled format)' },
   ],
-  examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst'],
+  examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst', 'zoi package build ./hello/hello.pkg.lua --format zpa', 'zoi package bundle ./hello/hello.pkg.lua -o ./out'],
   async run(ctx, args, flags) {
-    const action = requireAction('package', args[0], ['build', 'install', 'extract'])
+    const action = requireAction('package', args[0], ['build', 'bundle', 'install', 'extract'])
     if (action === 'extract') {
       const [archive, dir] = needArgs('package extract <archive> <dir>', args.slice(1), 2)
       const r = await extractTo(archive!, dir!)
@@ -41,14 +42,25 @@ export const pkg: CommandSpec = {
     }
     if (action === 'install') {
       const [archive] = needArgs('package install <archive>', args.slice(1))
-      if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst archive`)
+      if (!isArchivePath(archive!)) throw new ZoiError('USAGE', `'${archive}' is not a .pkg.tar.zst or .zpa archive`)
       const result = await installPackages(ctx, [archive!], {})
       return { text: result.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n') || 'Nothing to do: already installed.', json: result }
     }
-    const [definition] = needArgs('package build <file.pkg.lua>', args.slice(1))
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)
     const outputDir = flagString(flags, 'outputDir')
+    if (action === 'bundle') {
+      const [definition] = needArgs('package bundle <file.pkg.lua>', args.slice(1))
+      const b = await bundleSources(ctx, {
+        definition: resolve(definition!),
+        outputDir: outputDir === undefined ? undefined : resolve(outputDir),
+        versionOverride: flagString(flags, 'versionOverride'),
+        buildType: flagString(flags, 'type'),
+        sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+      })
+      return { text: `Bundled ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`, json: b }
+    }
+    const [definition] = needArgs('package build <file.pkg.lua|bundle.zsa>', args.slice(1))
     const signKey = flagString(flags, 'sign')
     const built = await buildArchives(ctx, {
       definition: resolve(definition!),
@@ -59,6 +71,7 @@ export const pkg: CommandSpec = {
       buildType: flagString(flags, 'type'),
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
       sign: signKey === undefined ? undefined : { keyFile: resolve(signKey), passphrase: () => passphrase(flags) },
+      format: parseArchiveFormat(flagString(flags, 'format')),
     })
     const text = built
       .map((b) => `Built ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)${b.signature ? `\nSigned ${b.signature} (${b.signer})` : ''}`)
@@ -66,3 +79,4 @@ export const pkg: CommandSpec = {
     return { text: text || 'Nothing was built (no requested platform is supported by this package).', json: built }
   },
 }
+

@@ -73,3 +73,13 @@ describe('commitBaseUrl', () => {
     await runGit(bare, ['fsck', '--strict'])
   })
 })
+
+test('a registry whose links name .zpa: the mirror link names .zpa too; source links stay source links', () => {
+  const zoidberg = 'name: Zoidberg\npkg:\n  - type: main\n    url: https://gl/{id}/{version}/{name}-{version}-{platform}.zpa\n  - type: source-main\n    url: https://gl/{id}/{version}/{name}-{version}.zsa\n'
+  const repo = parseRepoYaml(rewriteRepoYaml(zoidberg, 'http://m'))
+  expect(repo.pkg.map((l) => [l.type, l.url])).toEqual([
+    ['main', 'http://m/pkgs/{repo}/{os}/{arch}/{version}/{name}-{version}-{platform}.zpa'],
+    ['mirror', 'https://gl/{id}/{version}/{name}-{version}-{platform}.zpa'],
+    ['source-mirror', 'https://gl/{id}/{version}/{name}-{version}.zsa'],
+  ])
+})

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { archiveCandidates, archiveUrl, expandPlaceholders, parseRepoYaml } from '../../../src/registry/repo-yaml.ts'
+import { archiveCandidates, archiveNameFor, archiveUrl, expandPlaceholders, parseRepoYaml } from '../../../src/registry/repo-yaml.ts'
 
 const VIM = { name: 'vim', version: '9.1.0', repo: 'core/editors', os: 'linux', arch: 'amd64' }
 
@@ -98,4 +98,49 @@ test("signature URLs: the link's pgp: template, else <archive URL>.sig, and ever
 test('repo.yaml pgp: entries are read as {name, key}; malformed ones skipped', () => {
   const r = parseRepoYaml('name: x\npgp:\n  - {name: corp, key: https://corp/key.asc}\n  - {name: 3}\n  - nope\n')
   expect(r.keys).toEqual([{ name: 'corp', key: 'https://corp/key.asc' }])
+})
+
+describe('Zoi link types and .zpa/.zsa names (SPEC §9)', () => {
+  const ZOIDBERG = parseRepoYaml(`name: Zoidberg
+pkg:
+  - type: source-main
+    url: https://gl/generic/{id}/{version}/{name}-{version}.zsa
+  - type: main
+    url: https://gl/generic/{id}/{version}/{name}-{version}-{platform}.zpa
+    hash: https://gl/generic/{id}/{version}/{name}-{version}-{platform}.zpa.hash
+  - type: mirror
+    url: https://m/{name}-{version}-{platform}.zpa
+  - type: source-mirror
+    url: https://m/src/{version}
+  - type: someday
+    url: https://ignored
+`)
+
+  test('the four types are kept apart; unknown types are skipped', () => {
+    expect(ZOIDBERG.pkg.map((l) => l.type)).toEqual(['source-main', 'main', 'mirror', 'source-mirror'])
+  })
+
+  test('the archive file name is the last segment of the first binary link (Zoi\'s rule)', () => {
+    expect(archiveNameFor(ZOIDBERG.pkg, VIM)).toBe('vim-9.1.0-linux-amd64.zpa')
+    expect(archiveNameFor(ZOIDBERG.pkg, VIM, true)).toBe('vim-9.1.0.zsa')
+    expect(archiveNameFor([], VIM)).toBe('vim-9.1.0-linux-amd64.pkg.tar.zst')
+  })
+
+  test('binary candidates: main then mirror, never a source link; cache_mirrors use the link name', () => {
+    const c = archiveCandidates(ZOIDBERG.pkg, ['https://flat'], VIM)
+    expect(c.map((x) => x.url)).toEqual([
+      'https://gl/generic/core.editors.vim/9.1.0/vim-9.1.0-linux-amd64.zpa',
+      'https://m/vim-9.1.0-linux-amd64.zpa',
+      'https://flat/vim-9.1.0-linux-amd64.zpa',
+    ])
+    expect(c[0]!.hashUrl).toBe('https://gl/generic/core.editors.vim/9.1.0/vim-9.1.0-linux-amd64.zpa.hash')
+    expect(c[1]!.sigUrl).toBe('https://m/vim-9.1.0-linux-amd64.zpa.sig')
+  })
+
+  test('source candidates: source-main then source-mirror, a folder link gets <name>-<version>.zsa', () => {
+    expect(archiveCandidates(ZOIDBERG.pkg, [], VIM, true).map((x) => x.url)).toEqual([
+      'https://gl/generic/core.editors.vim/9.1.0/vim-9.1.0.zsa',
+      'https://m/src/9.1.0/vim-9.1.0.zsa',
+    ])
+  })
 })
