@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import { startBuild, type BuildEvaluatorOptions, type LifecyclePhase, type PhaseResult, type TargetPlatform } from '../lua/index.ts'
-import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
+import { sourceEnvironment, type SourceCache } from '../sources/index.ts'
 import { refuseEscapingSource, type BuildRoots } from './build-paths.ts'
 import { hostOperations } from './host-operations.ts'
 
@@ -22,10 +22,14 @@ export interface SubPackageBuild {
   /** '' for a package without sub-packages. */
   sub: string
   roots: BuildRoots
-  net: Net
+  sources: SourceCache
+  /** The folder holding the `git` that is zoi itself, put first on cmd()'s PATH. */
+  shimDir?: string
   report: Report
   commandTimeoutMs: number
   runTests: boolean
+  /** Stop after prepare() (`zoi source fetch`). */
+  prepareOnly: boolean
   limits?: BuildEvaluatorOptions
 }
 
@@ -35,11 +39,15 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
   const { roots } = input
   const host = hostOperations({
     roots,
-    net: input.net,
+    sources: input.sources,
+    fetched: new Map(),
     report: input.report,
     removals,
     commandTimeoutMs: input.commandTimeoutMs,
-    env: { BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub },
+    env: {
+      BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub,
+      ...sourceEnvironment(input.sources, input.shimDir),
+    },
   })
   const session = await startBuild({
     source: input.source,
@@ -56,7 +64,9 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     },
   }, host, input.limits)
   try {
-    for (const phase of ['prepare', 'build', 'package'] as const) await session.run(phase)
+    await session.run('prepare')
+    if (input.prepareOnly) return removals
+    for (const phase of ['build', 'package'] as const) await session.run(phase)
     checkVerdict(input.file, 'verify', await session.run('verify'))
     if (input.runTests) checkVerdict(input.file, 'test', await session.run('test'))
   } finally {

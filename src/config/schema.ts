@@ -16,6 +16,8 @@ export interface Config {
   offline_mode: boolean
   pkg_dirs: string[]
   cache_mirrors: string[]
+  /** Hashed source mirrors (SPEC §11), tried before a source's own URL. */
+  source_mirrors: string[]
 }
 
 export const OFFICIAL_REGISTRY_URL = 'https://gitlab.com/Zillowe/Zillwen/Zusty/Zoidberg.git'
@@ -36,6 +38,7 @@ export function defaultConfig(): Config {
     offline_mode: false,
     pkg_dirs: [],
     cache_mirrors: [],
+    source_mirrors: [],
   }
 }
 
@@ -50,6 +53,7 @@ export const FIELD_KINDS: Readonly<Record<ConfigKey, FieldKind>> = {
   offline_mode: 'bool',
   pkg_dirs: 'strings',
   cache_mirrors: 'strings',
+  source_mirrors: 'strings',
 }
 
 /** Merge partial configs in order (later wins for scalars; lists concatenated, de-duplicated). */
@@ -62,6 +66,7 @@ export function mergeConfigs(parts: readonly Partial<Config>[]): Config {
     if (part.repos) out.repos = unique([...out.repos, ...part.repos])
     if (part.pkg_dirs) out.pkg_dirs = unique([...out.pkg_dirs, ...part.pkg_dirs])
     if (part.cache_mirrors) out.cache_mirrors = unique([...out.cache_mirrors, ...part.cache_mirrors])
+    if (part.source_mirrors) out.source_mirrors = unique([...out.source_mirrors, ...part.source_mirrors])
   }
   return out
 }

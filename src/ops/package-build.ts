@@ -1,4 +1,4 @@
-/** `zoi package build`: build archives from a definition with this run's network edge and reporter. */
+/** `zoi package build`: build archives from a definition with this run's network edge, source cache and reporter. */
 import { buildPackage, type BuiltArchive } from '../build/index.ts'
 import type { Context } from '../context.ts'
 
@@ -10,8 +10,11 @@ export interface PackageBuildOptions {
   subs: string[]
   buildType?: string
   sourceDateEpoch?: number
+  /** Run prepare() only, filling the source cache (`zoi source fetch`). */
+  prepareOnly?: boolean
 }
 
 export function buildArchives(ctx: Context, opts: PackageBuildOptions): Promise<BuiltArchive[]> {
-  return buildPackage({ ...opts, net: ctx.net, report: ctx.report })
+  const sourceCache = { dir: ctx.layout.sourceCacheDir, mirrors: ctx.config.source_mirrors }
+  return buildPackage({ ...opts, net: ctx.net, sourceCache, report: ctx.report })
 }

@@ -31,6 +31,8 @@ export interface Layout {
   readonly storeDir: string
   readonly binDir: string
   readonly cacheDir: string
+  /** The source cache (SPEC §11): blobs `sha512/<hex>`, git repositories, `index.json`. */
+  readonly sourceCacheDir: string
   readonly lockFile: string
   /** Staging area on the same filesystem as the store, so moving into place is a rename. */
   readonly tmpDir: string
@@ -55,6 +57,7 @@ const SYSTEM_UNIX = {
   store: 'var/lib/zoi/pkgs/store',
   bin: 'usr/local/bin',
   cache: 'var/cache/zoi/archives',
+  sources: 'var/cache/zoi/sources',
   lock: 'var/lib/zoi/pkgs/lock',
   tmp: 'var/lib/zoi/pkgs/tmp',
 } as const
@@ -65,6 +68,7 @@ const SYSTEM_WINDOWS = {
   store: 'ProgramData/zoi/pkgs/store',
   bin: 'ProgramData/zoi/pkgs/bin',
   cache: 'ProgramData/zoi/cache/archives',
+  sources: 'ProgramData/zoi/cache/sources',
   lock: 'ProgramData/zoi/pkgs/lock',
   tmp: 'ProgramData/zoi/pkgs/tmp',
 } as const
@@ -75,6 +79,7 @@ const USER = {
   store: '.zoi/pkgs/store',
   bin: '.zoi/pkgs/bin',
   cache: '.zoi/cache/archives',
+  sources: '.zoi/cache/sources',
   lock: '.zoi/pkgs/lock',
   tmp: '.zoi/pkgs/tmp',
 } as const
@@ -112,6 +117,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
       storeDir: join(home, USER.store),
       binDir: join(home, USER.bin),
       cacheDir: join(home, USER.cache),
+      sourceCacheDir: join(home, USER.sources),
       lockFile: join(home, USER.lock),
       tmpDir: join(home, USER.tmp),
       usrRoot: systemBase(platform),
@@ -137,6 +143,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
     storeDir: join(sysBase, sys.store),
     binDir: join(sysBase, sys.bin),
     cacheDir: join(sysBase, sys.cache),
+    sourceCacheDir: join(sysBase, sys.sources),
     lockFile: join(sysBase, sys.lock),
     tmpDir: join(sysBase, sys.tmp),
     usrRoot: sysBase,

@@ -32,9 +32,10 @@ function folder(rel: string): string {
 const ALLOWED: Record<string, string[]> = {
   'main.ts': ['cli'],
   cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua'],
-  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror'],
-  build: ['lua', 'archive', 'config', 'platform', 'context.ts'],
-  mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts'],
+  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror', 'sources'],
+  build: ['lua', 'archive', 'config', 'platform', 'context.ts', 'sources'],
+  mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts', 'sources'],
+  sources: ['registry', 'archive', 'config', 'platform', 'context.ts'],
   registry: ['lua', 'resolve', 'archive', 'config', 'platform', 'context.ts'],
   store: ['archive', 'config', 'platform', 'context.ts'],
   cache: ['archive', 'config', 'platform', 'context.ts'],

@@ -167,7 +167,7 @@ describe('UTILS.EXTRACT and UTILS.FILE of URLs', () => {
     const error = await failure(f.build())
     expect(error.code).toBe('OFFLINE')
     expect(error.exitCode).toBe(5)
-    expect(error.message).toBe(`${f.definition}:4: offline mode forbids network access: needs http://127.0.0.1:9/src.tar.gz`)
+    expect(error.message).toBe(`${f.definition}:4: source not in the source cache and cannot download: offline mode. Missing: http://127.0.0.1:9/src.tar.gz`)
     expect(filesIn(f.out)).toEqual([])
   })
 
