@@ -3,3 +3,4 @@ export { makeGitShim, settingsFromEnvironment, sourceEnvironment, SOURCE_ENV, ty
 export { blobPath, missingSource, SourceCache, type CachedBlob, type SourceCacheOptions } from './source-cache.ts'
 export { readIndex, updateIndex, type BlobEntry, type GitEntry, type SourceIndex } from './source-index.ts'
 export { blobCandidates, gitCandidates, MIRROR_PATHS, urlKey } from './source-mirrors.ts'
+export { runGitCommand } from './git-command.ts'

@@ -31,7 +31,7 @@ function folder(rel: string): string {
 /** Which folders each folder may import (besides itself, errors.ts, progress.ts). */
 const ALLOWED: Record<string, string[]> = {
   'main.ts': ['cli'],
-  cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua'],
+  cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua', 'sources'],
   ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror', 'sources'],
   build: ['lua', 'archive', 'config', 'platform', 'context.ts', 'sources'],
   mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts', 'sources'],
