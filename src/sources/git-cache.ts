@@ -73,6 +73,8 @@ async function resolveCached(gitdir: string, wanted: string): Promise<Omit<Cache
     const commit = await peel(gitdir, oid).catch(() => undefined)
     if (commit === undefined) continue
     const named = fullRef === 'HEAD' ? await git.resolveRef({ fs, gitdir, ref: 'HEAD', depth: 2 }).catch(() => undefined) : fullRef
+    // A detached HEAD only keeps the repository servable (see fetchOne); it is not upstream's HEAD.
+    if (fullRef === 'HEAD' && !named?.startsWith('refs/heads/')) return undefined
     return { commit, fullRef: named?.startsWith('refs/') ? named : undefined }
   }
   return undefined
@@ -131,4 +133,9 @@ async function fetchOne(http: git.HttpClient, gitdir: string, url: string, wante
   if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `git ref '${wanted}' of ${redactUrl(url)} has no commits`)
   await git.writeRef({ fs, gitdir, ref: fullRef, value: res.fetchHead, force: true })
   if (wanted === 'HEAD') await git.writeRef({ fs, gitdir, ref: 'HEAD', value: fullRef, symbolic: true, force: true })
+  else if ((await git.resolveRef({ fs, gitdir, ref: 'HEAD' }).catch(() => undefined)) === undefined) {
+    // Git clients (isomorphic-git among them) expect a served repository to advertise HEAD:
+    // a detached HEAD at what was fetched lets this cache repository be a source mirror as is.
+    await git.writeRef({ fs, gitdir, ref: 'HEAD', value: await peel(gitdir, res.fetchHead), force: true })
+  }
 }

@@ -4,3 +4,5 @@ export { blobPath, missingSource, SourceCache, type CachedBlob, type SourceCache
 export { readIndex, updateIndex, type BlobEntry, type GitEntry, type SourceIndex } from './source-index.ts'
 export { blobCandidates, gitCandidates, MIRROR_PATHS, urlKey } from './source-mirrors.ts'
 export { runGitCommand } from './git-command.ts'
+export { importGitSource, isGitSource } from './git-import.ts'
+export { exportSources, type ExportResult } from './source-export.ts'

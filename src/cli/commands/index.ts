@@ -5,8 +5,9 @@ import { install, pin, uninstall, unpin, update } from './install.ts'
 import { mirror, serve } from './mirror.ts'
 import { pkg } from './package.ts'
 import { files, list, owner, search, show, why } from './query.ts'
+import { source } from './source.ts'
 import { sync } from './sync.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
-  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, pkg, mirror, serve,
+  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, source, pkg, mirror, serve,
 ]
