@@ -14,6 +14,7 @@ import { importGitSource, isGitSource, readIndex, SourceCache } from '../sources
 import { isDefinitionPath } from './definition-source.ts'
 import { prepareStep } from './install-prepare.ts'
 import { buildArchives } from './package-build.ts'
+import type { RegistrySet } from '../registry/index.ts'
 import { requireCatalog } from './registries.ts'
 
 export interface SourceFetchOptions {
@@ -49,22 +50,44 @@ export async function sourceFetch(ctx: Context, given: readonly string[], opts: 
   return done
 }
 
-/** The definitions of the named registry packages (and, for the closure, of everything they pull in). */
+/**
+ * The definitions of the named registry packages; with the build closure, also of everything
+ * they pull in at run time and (repeatedly) the `zoi:` build dependencies of all of those, as a
+ * source build on the other side of the gap would need them.
+ */
 function registryJobs(ctx: Context, names: readonly string[], closure: boolean): Array<{ name: string; definition: string; version?: string }> {
   const catalog = requireCatalog(ctx)
   try {
-    const requests = names.map((n) => parseInstallArgument(n) as PlanRequestItem)
-    // A clean slate: the other side of the gap has none of this machine's packages.
-    const resolution = resolvePlan(requests, catalog, [], { platform: platformString(hostPlatform()), defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle })
-    if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'))
-    const steps = resolution.plan.steps.filter((s) => closure || s.reason === 'direct')
-    return steps.flatMap((step) => {
-      const definition = prepareStep(ctx, catalog, [], step).definition
-      return definition ? [{ name: step.pkg.name, definition, version: step.pkg.version }] : []
-    })
+    const raw = [...names]
+    for (;;) {
+      const plan = resolveClean(catalog, raw)
+      const steps = plan.steps.filter((s) => closure || s.reason === 'direct')
+      const extra = closure ? steps.flatMap((s) => buildDependencies(catalog, s.pkg.handle, s.pkg.repo, s.pkg.name)).filter((d) => !raw.includes(d)) : []
+      if (extra.length === 0) {
+        return steps.flatMap((step) => {
+          const definition = prepareStep(ctx, catalog, [], step).definition
+          return definition ? [{ name: step.pkg.name, definition, version: step.pkg.version }] : []
+        })
+      }
+      raw.push(...new Set(extra))
+    }
   } finally {
     catalog.close()
   }
+}
+
+/** A clean slate: the other side of the gap has none of this machine's packages. */
+function resolveClean(catalog: RegistrySet, raw: readonly string[]) {
+  const requests = raw.map((n) => parseInstallArgument(n) as PlanRequestItem)
+  const resolution = resolvePlan(requests, catalog, [], { platform: platformString(hostPlatform()), defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle })
+  if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'))
+  return resolution.plan
+}
+
+/** Required build dependencies (plain and for the `source` build type) of one indexed package. */
+function buildDependencies(catalog: RegistrySet, handle: string, repo: string, name: string): string[] {
+  const row = catalog.find(handle)?.index.packagesByName(name, repo).find((r) => r.repo === repo)
+  return (row?.dependencies ?? []).filter((d) => d.kind === 'build' && (d.group === 'required' || d.group === 'type:source:required')).map((d) => d.raw)
 }
 
 /** `source add <file> --url <url>`: a blob, or (git bundle / repository) a git source. */

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
 import { writeTarZst } from '../support/make-archive.ts'
@@ -51,7 +52,14 @@ beforeAll(async () => {
   registry = join(work, 'registry')
   cpSync(EXAMPLES, registry, { recursive: true })
   mkdirSync(join(registry, 'core/offsrc'), { recursive: true })
+  writeFileSync(join(work, 'up/tool.sh'), '#!/bin/sh\necho tool\n')
+  mkdirSync(join(registry, 'core/offtool'), { recursive: true })
+  writeFileSync(join(registry, 'core/offtool/offtool.pkg.lua'), `metadata({ name = "offtool", repo = "core", version = "2.0.0", types = { "source" } })
+function prepare() UTILS.DOWNLOAD("${files.url}/tool.sh", "tool.sh") end
+function package() zcp("tool.sh", "\${pkgstore}/tool.sh") end
+`)
   writeFileSync(join(registry, 'core/offsrc/offsrc.pkg.lua'), `metadata({ name = "offsrc", repo = "core", version = "1.0.0", types = { "source" } })
+dependencies({ build = { required = { "zoi:offtool" } } })
 function prepare()
   UTILS.EXTRACT("${tarballUrl}", "tarball")
   local out, err, code = cmd("git clone --depth 1 --branch v1 ${gitUrl} src")
@@ -102,15 +110,16 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     expect(readFileSync(join(home, 'offline', name)).equals(readFileSync(join(home, 'online', name)))).toBe(true)
   })
 
-  test('source fetch online records the tarball and the git ref; source ls shows them with the package', async () => {
+  test('source fetch --closure build records the tarball, the git ref and the build dependency\'s download; source ls shows them', async () => {
     fetchedHome = await homeWithRegistry()
-    const r = await zoi(fetchedHome, 'source', 'fetch', 'offsrc')
+    const r = await zoi(fetchedHome, 'source', 'fetch', 'offsrc', '--closure', 'build')
     expect(r.exitCode, formatResult(r)).toBe(0)
     expect(r.stdout).toContain('Fetched sources of offsrc 1.0.0')
+    expect(r.stdout).toContain('Fetched sources of offtool 2.0.0')
     const ls = await zoi(fetchedHome, 'source', 'ls', '--json')
     const rows = JSON.parse(ls.stdout) as Array<{ url: string; kind: string; packages: string[] }>
     expect(rows.map((row) => [row.url, row.kind, row.packages])).toEqual(
-      [[tarballUrl, 'file', ['offsrc']], [gitUrl, 'git', ['offsrc']]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [[tarballUrl, 'file', ['offsrc']], [gitUrl, 'git', ['offsrc']], [`${files.url}/tool.sh`, 'file', ['offtool']]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     )
   })
 
@@ -119,6 +128,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     const made = await zoi(fetchedHome, 'mirror', dir, '--packages', 'offsrc', '--with-sources')
     expect(made.exitCode, formatResult(made)).toBe(0)
     expect(made.stdout).toContain('sources: 1 files, 1 git repositories')
+    expect(readFileSync(join(dir, 'sources/by-url', createHash('sha256').update(tarballUrl).digest('hex')))).toEqual(readFileSync(join(work, 'up/greet-1.0.tar.zst')))
     const served = Bun.spawn([ZOI_BIN, 'serve', dir, '--port', '0'], { env: { PATH: process.env.PATH ?? '', HOME: fetchedHome, NO_COLOR: '1' }, stderr: 'pipe', stdout: 'pipe' })
     stops.push(async () => {
       served.kill('SIGTERM')
