@@ -108,7 +108,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     expect(offline.exitCode, formatResult(offline)).toBe(0)
     const name = readdirNames(join(home, 'online')).find((f) => f.endsWith('.pkg.tar.zst'))!
     expect(readFileSync(join(home, 'offline', name)).equals(readFileSync(join(home, 'online', name)))).toBe(true)
-  })
+  }, 60_000)
 
   test('source fetch --closure build records the tarball, the git ref and the build dependency\'s download; source ls shows them', async () => {
     fetchedHome = await homeWithRegistry()
@@ -121,7 +121,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     expect(rows.map((row) => [row.url, row.kind, row.packages])).toEqual(
       [[tarballUrl, 'file', ['offsrc']], [gitUrl, 'git', ['offsrc']], [`${files.url}/tool.sh`, 'file', ['offtool']]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     )
-  })
+  }, 60_000)
 
   test('zoi mirror --with-sources writes the hashed layout; zoi serve serves it', async () => {
     const dir = join(fetchedHome, 'mirror')
@@ -143,7 +143,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     }
     reader.releaseLock()
     mirrorUrl = /at (http:\/\/\S+)\n/.exec(seen)![1]!
-  })
+  }, 60_000)
 
   test('with the servers killed, install --build --offline inside unshare -n builds from the source cache (tarball + git clone + describe)', async () => {
     await files.stop()
@@ -154,7 +154,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     expect(installedFile(fetchedHome, 'greeting.txt')).toBe('hello from a tarball\n')
     expect(installedFile(fetchedHome, 'lib.txt')).toBe('library at v1\n')
     expect(installedFile(fetchedHome, 'described.txt')).toBe('v1\n')
-  })
+  }, 60_000)
 
   test('a second HOME with only source_mirrors builds it with upstream dead', async () => {
     expect(upstreamStopped).toBe(true)
@@ -163,7 +163,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     const r = await zoi(home, 'install', 'offsrc', '--build')
     expect(r.exitCode, formatResult(r)).toBe(0)
     expect(installedFile(home, 'lib.txt')).toBe('library at v1\n')
-  })
+  }, 60_000)
 
   test('an offline miss is exit 5 naming the URL; source add of the hand-carried tarball and a git bundle makes it build', async () => {
     const home = await homeWithRegistry()
@@ -183,5 +183,5 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     const r = await zoiNoNet(home, 'install', 'offsrc', '--build', '--offline')
     expect(r.exitCode, formatResult(r)).toBe(0)
     expect(installedFile(home, 'greeting.txt')).toBe('hello from a tarball\n')
-  })
+  }, 60_000)
 })
