@@ -126,7 +126,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
       const paths = await buildSubPackage({
         source: def.source, file, target: platform, version, buildType, sub,
         roots: { buildDir, stagingDir, dataDir, definitionDir },
-        sources, shimDir, report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
+        sources, shimDir, missesFile: join(temp, 'source-misses'), report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
         runTests: options.runTests ?? false, limits: options.limits, prepareOnly: options.prepareOnly ?? false,
       })
       removals.push(...paths.map((path) => ({ sub, path })))

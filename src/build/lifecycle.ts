@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import { startBuild, type BuildEvaluatorOptions, type LifecyclePhase, type PhaseResult, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
-import { sourceEnvironment, type SourceCache } from '../sources/index.ts'
+import { firstMiss, sourceEnvironment, type SourceCache } from '../sources/index.ts'
 import { refuseEscapingSource, type BuildRoots } from './build-paths.ts'
 import { hostOperations } from './host-operations.ts'
 
@@ -25,6 +25,8 @@ export interface SubPackageBuild {
   sources: SourceCache
   /** The folder holding the `git` that is zoi itself, put first on cmd()'s PATH. */
   shimDir?: string
+  /** Where that `git` notes sources it could not supply (read back when the build fails). */
+  missesFile?: string
   report: Report
   commandTimeoutMs: number
   runTests: boolean
@@ -46,7 +48,7 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     commandTimeoutMs: input.commandTimeoutMs,
     env: {
       BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub,
-      ...sourceEnvironment(input.sources, input.shimDir),
+      ...sourceEnvironment(input.sources, input.shimDir, input.missesFile),
     },
   })
   const session = await startBuild({
@@ -69,6 +71,10 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     for (const phase of ['build', 'package'] as const) await session.run(phase)
     checkVerdict(input.file, 'verify', await session.run('verify'))
     if (input.runTests) checkVerdict(input.file, 'test', await session.run('test'))
+  } catch (e) {
+    // A failure after cmd()'s git could not supply a source is that missing source (exit 5).
+    const miss = input.missesFile === undefined ? undefined : firstMiss(input.missesFile)
+    throw miss && !(e instanceof ZoiError && (e.code === 'OFFLINE' || e.code === 'NETWORK')) ? miss : e
   } finally {
     session.close()
   }

@@ -4,13 +4,14 @@
  * and package come from the build's environment; run by hand, from this user's config.
  */
 import { createNet } from '../platform/net.ts'
-import { SourceCache, runGitCommand, settingsFromEnvironment } from '../sources/index.ts'
+import { ZoiError } from '../errors.ts'
+import { noteMiss, SourceCache, runGitCommand, settingsFromEnvironment } from '../sources/index.ts'
 import { createContext } from './context.ts'
 import { renderError, type Sink } from './render.ts'
 
 export async function runAsGit(args: string[], sink: Sink): Promise<number> {
+  const fromBuild = settingsFromEnvironment(process.env)
   try {
-    const fromBuild = settingsFromEnvironment(process.env)
     let cache: SourceCache
     if (fromBuild) {
       cache = new SourceCache({ ...fromBuild, net: createNet({ offline: fromBuild.offline }) })
@@ -22,6 +23,7 @@ export async function runAsGit(args: string[], sink: Sink): Promise<number> {
     if (out !== '') sink.stdout(out)
     return 0
   } catch (e) {
+    if (fromBuild?.misses && e instanceof ZoiError) noteMiss(fromBuild.misses, e)
     return renderError(e, { json: false, verbose: false }, sink)
   }
 }

@@ -1,5 +1,5 @@
 /** The source cache (SPEC §11): blobs and git repositories that builds fetch, and their mirrors. */
-export { makeGitShim, settingsFromEnvironment, sourceEnvironment, SOURCE_ENV, type SourceSettings } from './build-env.ts'
+export { firstMiss, makeGitShim, noteMiss, settingsFromEnvironment, sourceEnvironment, SOURCE_ENV, type SourceSettings } from './build-env.ts'
 export { blobPath, missingSource, SourceCache, type CachedBlob, type SourceCacheOptions } from './source-cache.ts'
 export { readIndex, updateIndex, type BlobEntry, type GitEntry, type SourceIndex } from './source-index.ts'
 export { blobCandidates, gitCandidates, MIRROR_PATHS, urlKey } from './source-mirrors.ts'
