@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { layoutFor, rebase } from '../../../src/platform/layout.ts'
 
-const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
+const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'sourceCacheDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
 
 describe('user scope', () => {
   const l = layoutFor({ home: '/home/alice', platform: 'linux' })
@@ -12,6 +12,7 @@ describe('user scope', () => {
     ['storeDir', '/home/alice/.zoi/pkgs/store'],
     ['binDir', '/home/alice/.zoi/pkgs/bin'],
     ['cacheDir', '/home/alice/.zoi/cache/archives'],
+    ['sourceCacheDir', '/home/alice/.zoi/cache/sources'],
     ['lockFile', '/home/alice/.zoi/pkgs/lock'],
     ['usrHome', '/home/alice'],
   ] as const)('%s = %s', (key, expected) => {
@@ -33,6 +34,7 @@ describe('system scope without --root', () => {
     ['storeDir', '/var/lib/zoi/pkgs/store'],
     ['binDir', '/usr/local/bin'],
     ['cacheDir', '/var/cache/zoi/archives'],
+    ['sourceCacheDir', '/var/cache/zoi/sources'],
     ['usrRoot', '/'],
   ] as const)('%s = %s', (key, expected) => {
     expect(l[key]).toBe(expected)
@@ -52,6 +54,7 @@ describe('--root re-bases every path', () => {
     ['storeDir', '/mnt/new-disk/var/lib/zoi/pkgs/store'],
     ['binDir', '/mnt/new-disk/usr/local/bin'],
     ['cacheDir', '/mnt/new-disk/var/cache/zoi/archives'],
+    ['sourceCacheDir', '/mnt/new-disk/var/cache/zoi/sources'],
     ['lockFile', '/mnt/new-disk/var/lib/zoi/pkgs/lock'],
     ['tmpDir', '/mnt/new-disk/var/lib/zoi/pkgs/tmp'],
     ['usrRoot', '/mnt/new-disk'],

@@ -11,6 +11,7 @@ import { makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/
 const hasGit = Bun.which('git') !== null
 let server: GitServer
 let url: string
+let superUrl: string
 let cacheDir: string
 let work: string
 
@@ -22,6 +23,13 @@ beforeAll(async () => {
   await runGit(repo, ['commit', '-qam', 'second'])
   server = startGitServer(resolve(repo, '..'))
   url = `${server.url}/${repo.split('/').pop()}`
+  // A superproject whose submodule (a relative URL) is the repository above, at its first commit.
+  const first = await runGit(repo, ['rev-parse', 'v1'])
+  const superRepo = await makeGitRepo({ '.gitmodules': `[submodule "vendor/lib"]\n\tpath = vendor/lib\n\turl = ../${repo.split('/').pop()}\n`, 'main.txt': 'super\n' })
+  await runGit(superRepo, ['update-index', '--add', '--cacheinfo', `160000,${first},vendor/lib`])
+  await runGit(superRepo, ['commit', '-qm', 'add submodule'])
+  if (resolve(superRepo, '..') !== resolve(repo, '..')) throw new Error('fixture repositories must share a parent folder')
+  superUrl = `${server.url}/${superRepo.split('/').pop()}`
   cacheDir = await makeTempDir()
   work = await makeTempDir()
 })
@@ -51,6 +59,26 @@ describe.skipIf(!hasGit)('git served from the source cache', () => {
     expect(error.exitCode).toBe(5)
     expect(error.message).toContain(`git source (ref HEAD) not in the source cache`)
     expect(error.message).toContain(url)
+  })
+
+  test('clone --recurse-submodules takes each submodule at its recorded commit; offline again from the cache', async () => {
+    await runGitCommand(cache(false), ['clone', '--recurse-submodules', superUrl, 'super'], work)
+    expect(readFileSync(join(work, 'super/vendor/lib/a.txt'), 'utf8')).toBe('one\n')
+    await runGitCommand(cache(true), ['clone', superUrl, 'super2'], work)
+    await runGitCommand(cache(true), ['submodule', 'update', '--init', '--recursive'], join(work, 'super2'))
+    expect(readFileSync(join(work, 'super2/vendor/lib/a.txt'), 'utf8')).toBe('one\n')
+    expect(await runGitCommand(cache(true), ['describe', '--tags', '--always'], join(work, 'super2/vendor/lib'))).toBe('v1\n')
+  })
+
+  test('describe counts the commits since the tag; checkout of a tag and back by commit id', async () => {
+    await runGitCommand(cache(false), ['clone', url, 'full'], work)
+    const dir = join(work, 'full')
+    const head = (await runGitCommand(cache(true), ['rev-parse', 'HEAD'], dir)).trim()
+    expect(await runGitCommand(cache(true), ['describe', '--tags'], dir)).toBe(`v1-1-g${head.slice(0, 7)}\n`)
+    await runGitCommand(cache(true), ['checkout', 'v1'], dir)
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('one\n')
+    await runGitCommand(cache(true), ['checkout', head], dir)
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('two\n')
   })
 
   test('an unsupported invocation is refused by name (exit 5 offline, 2 online), never approximated', async () => {
