@@ -162,6 +162,7 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     writeFileSync(join(home, '.zoi/pkgs/config.yaml'), `${readFileSync(join(home, '.zoi/pkgs/config.yaml'), 'utf8')}\nsource_mirrors:\n  - ${mirrorUrl}\n`)
     const r = await zoi(home, 'install', 'offsrc', '--build')
     expect(r.exitCode, formatResult(r)).toBe(0)
+    expect(r.stderr).toContain(`downloading ${mirrorUrl}/sources/by-url/${createHash('sha256').update(tarballUrl).digest('hex')}`)
     expect(installedFile(home, 'lib.txt')).toBe('library at v1\n')
   }, 60_000)
 
