@@ -35,13 +35,13 @@ export async function sourceFetch(ctx: Context, given: readonly string[], opts: 
     throw new ZoiError('OFFLINE', 'source fetch downloads sources: it cannot run in offline mode', { hint: 'run it on a machine with network access, then carry the source cache (or a mirror made with --with-sources) over' })
   }
   const platforms = opts.platforms?.length ? opts.platforms : [platformString(hostPlatform())]
-  const jobs: Array<{ name: string; definition: string; version?: string }> = []
-  for (const source of given.filter(isDefinitionPath)) jobs.push({ name: source, definition: resolve(source.replace(/(\.lua)(:[^/]*|@[^/]*)*$/, '$1')) })
+  const files = given.filter(isDefinitionPath).map((source) => ({ name: source, definition: resolve(source.replace(/(\.lua)(:[^/]*|@[^/]*)*$/, '$1')) }))
   const names = given.filter((s) => !isDefinitionPath(s))
-  if (names.length > 0) jobs.push(...registryJobs(ctx, names, opts.closure === 'build'))
   const done: FetchedPackage[] = []
-  for (const job of jobs) {
-    for (const platform of platforms) {
+  for (const platform of platforms) {
+    // Definitions are evaluated (and dependencies resolved) for the target, not for this machine.
+    const jobs: Array<{ name: string; definition: string; version?: string }> = [...files, ...(names.length > 0 ? registryJobs(ctx, names, opts.closure === 'build', platform) : [])]
+    for (const job of jobs) {
       ctx.report({ kind: 'phase', phase: 'build', text: `fetching sources of ${job.name}${job.version ? ' ' + job.version : ''} for ${platform}` })
       await buildArchives(ctx, { definition: job.definition, platforms: [platform], versionOverride: job.version, subs: [], prepareOnly: true })
       done.push({ name: job.name, version: job.version, platform })
@@ -55,12 +55,12 @@ export async function sourceFetch(ctx: Context, given: readonly string[], opts: 
  * they pull in at run time and (repeatedly) the `zoi:` build dependencies of all of those, as a
  * source build on the other side of the gap would need them.
  */
-function registryJobs(ctx: Context, names: readonly string[], closure: boolean): Array<{ name: string; definition: string; version?: string }> {
+function registryJobs(ctx: Context, names: readonly string[], closure: boolean, platform: string): Array<{ name: string; definition: string; version?: string }> {
   const catalog = requireCatalog(ctx)
   try {
     const raw = [...names]
     for (;;) {
-      const plan = resolveClean(catalog, raw)
+      const plan = resolveClean(catalog, raw, platform)
       const steps = plan.steps.filter((s) => closure || s.reason === 'direct')
       const extra = closure ? steps.flatMap((s) => buildDependencies(catalog, s.pkg.handle, s.pkg.repo, s.pkg.name)).filter((d) => !raw.includes(d)) : []
       if (extra.length === 0) {
@@ -77,9 +77,9 @@ function registryJobs(ctx: Context, names: readonly string[], closure: boolean):
 }
 
 /** A clean slate: the other side of the gap has none of this machine's packages. */
-function resolveClean(catalog: RegistrySet, raw: readonly string[]) {
+function resolveClean(catalog: RegistrySet, raw: readonly string[], platform: string) {
   const requests = raw.map((n) => parseInstallArgument(n) as PlanRequestItem)
-  const resolution = resolvePlan(requests, catalog, [], { platform: platformString(hostPlatform()), defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle })
+  const resolution = resolvePlan(requests, catalog, [], { platform, defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle })
   if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'))
   return resolution.plan
 }
