@@ -13,7 +13,9 @@ import { describeError, errnoCode, ZoiError } from '../errors.ts'
 import { createEvaluator, type BuildEvaluatorOptions, type Evaluator, type PackageSpec } from '../lua/index.ts'
 import { hostPlatform, parsePlatform, platformAllowed, platformString, type Platform } from '../platform/arch.ts'
 import type { Net } from '../platform/net.ts'
+import { zoiExecutable } from '../platform/self.ts'
 import { silent, type Report } from '../progress.ts'
+import { makeGitShim, SourceCache } from '../sources/index.ts'
 import { chooseBuildType, chooseSubs, chooseVersion, checkSegment } from './build-choices.ts'
 import { buildSubPackage, readInclude } from './lifecycle.ts'
 
@@ -29,6 +31,10 @@ export interface BuildOptions {
   subs?: string[]
   buildType?: string
   net: Net
+  /** The source cache every fetch goes through; without one, a throw-away cache inside the build folder. */
+  sourceCache?: { dir: string; mirrors: readonly string[] }
+  /** Run prepare() only and write no archive (`zoi source fetch`). */
+  prepareOnly?: boolean
   report?: Report
   /** mtime of every archive entry (SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number
@@ -118,17 +124,21 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
     for (const dir of [buildDir, stagingDir]) makeDir(dir)
     if (options.prepared !== undefined) cpSync(options.prepared, buildDir, { recursive: true, verbatimSymlinks: true })
     const removals: BuiltArchive['removals'] = []
+    const cache = options.sourceCache ?? { dir: join(temp, 'sources'), mirrors: [] }
+    const sources = new SourceCache({ ...cache, net: options.net, report, pkg: name })
+    const shimDir = gitShim(temp)
     for (const sub of subs) {
       const dataDir = sub === '' ? join(stagingDir, 'data') : join(stagingDir, 'data', sub)
       const paths = await buildSubPackage({
         source: def.source, file, target: platform, version, buildType, sub,
         roots: { buildDir, stagingDir, dataDir, definitionDir },
-        net: options.net, report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
+        sources, shimDir, missesFile: join(temp, 'source-misses'), report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
         runTests: options.runTests ?? false, limits: options.limits,
-        phases: options.prepared !== undefined ? 'skip-prepare' : 'all',
+        phases: options.prepareOnly ? 'prepare-only' : options.prepared !== undefined ? 'skip-prepare' : 'all',
       })
       removals.push(...paths.map((path) => ({ sub, path })))
     }
+    if (options.prepareOnly) return undefined
     writeFileSync(join(stagingDir, 'manifest.yaml'), manifestText(stagingDir))
     copyFileSync(def.definition, join(stagingDir, `${name}.pkg.lua`))
     for (const f of ['manifest.yaml', `${name}.pkg.lua`]) chmodSync(join(stagingDir, f), 0o644)
@@ -203,4 +213,10 @@ function readDefinition(shown: string, path: string): string {
     if (errnoCode(e) === 'ENOENT') throw new ZoiError('NOT_FOUND', `package definition '${shown}' not found`)
     throw new ZoiError('PERMISSION', `cannot read '${shown}': ${describeError(e)}`, { cause: e })
   }
+}
+
+/** cmd()'s `git` is zoi itself, served from the source cache (only a compiled zoi can be that). */
+export function gitShim(temp: string): string | undefined {
+  const self = zoiExecutable()
+  return self === undefined ? undefined : makeGitShim(join(temp, 'bin'), self)
 }

@@ -15,7 +15,9 @@ import { createEvaluator } from '../lua/index.ts'
 import { hostPlatform } from '../platform/arch.ts'
 import type { Net } from '../platform/net.ts'
 import { silent, type Report } from '../progress.ts'
+import { SourceCache } from '../sources/index.ts'
 import { chooseBuildType, chooseVersion, checkSegment } from './build-choices.ts'
+import { gitShim } from './build-package.ts'
 import { buildSubPackage, readInclude } from './lifecycle.ts'
 
 export const PREPARED_MARKER = '.zoi-prepared'
@@ -27,6 +29,8 @@ export interface BundleOptions {
   versionOverride?: string
   buildType?: string
   net: Net
+  /** The run's source cache, which prepare()'s fetches fill; default: a throw-away one. */
+  sourceCache?: { dir: string; mirrors: readonly string[] }
   report?: Report
   sourceDateEpoch?: number
   tempDir?: string
@@ -69,7 +73,9 @@ export async function bundleSource(options: BundleOptions): Promise<BuiltBundle>
       source, file: options.definition, target, version, // Zoi's BUILD_TYPE for bundling: --type, else `source`.
       buildType: options.buildType === undefined ? 'source' : chooseBuildType(spec, options.buildType), sub: '',
       roots: { buildDir: fetch, stagingDir: staging, dataDir: join(staging, 'data'), definitionDir },
-      net: options.net, report, commandTimeoutMs: 30 * 60_000, runTests: false, phases: 'prepare-only',
+      sources: new SourceCache({ ...(options.sourceCache ?? { dir: join(temp, 'sources'), mirrors: [] }), net: options.net, report, pkg: name }),
+      shimDir: gitShim(temp), missesFile: join(temp, 'source-misses'),
+      report, commandTimeoutMs: 30 * 60_000, runTests: false, phases: 'prepare-only',
     })
     // The definition's folder (a superset of what Zoi collects: relative zcp sources build too),
     // then prepare()'s output over it, as BUILD_DIR will hold it again.

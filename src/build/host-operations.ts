@@ -10,17 +10,21 @@ import { parse as parseYaml } from 'yaml'
 import { hashFile } from '../archive/index.ts'
 import { describeError, ZoiError } from '../errors.ts'
 import type { HostHandler, HostRequest, HostValue } from '../lua/index.ts'
-import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
+import type { SourceCache } from '../sources/index.ts'
 import { isInside, refuseEscapingSource, resolveDestination, resolveSource, type BuildRoots } from './build-paths.ts'
 import { findChecksum } from './checksum-file.ts'
 import { changeMode, copyDoc, copyIntoStaging, copyLicense, makeDirectory, makeLink } from './file-operations.ts'
+import { parseHashSpec } from './hash-spec.ts'
 import { runCommand } from './run-command.ts'
-import { downloadFile, extractInto, fetchText } from './source-fetch.ts'
+import { downloadFile, downloadNamed, extractInto, fetchText } from './source-fetch.ts'
 
 export interface OperationContext {
   roots: BuildRoots
-  net: Net
+  /** Every build-time fetch by URL goes through it. */
+  sources: SourceCache
+  /** Files written from a URL during this build → that URL (verifyHash judges the cached blob). */
+  fetched: Map<string, string>
   report: Report
   /** zrm() paths, recorded for uninstall. */
   removals: string[]
@@ -51,10 +55,15 @@ const OPERATIONS: Record<string, Operation> = {
   verifyHash: async (a, c) => {
     const file = refuseEscapingSource(resolveSource(a.text(0, 'path'), c.roots, 'verifyHash'), 'verifyHash')
     const expected = parseHashSpec(a.text(1, 'hash'))
-    return [(await hashFile(file, expected.algorithm)) === expected.hex]
+    const ok = (await hashFile(file, expected.algorithm)) === expected.hex
+    // A cached source the definition refuses must not be served again.
+    const url = c.fetched.get(file)
+    if (!ok && url !== undefined) c.sources.forget(url)
+    return [ok]
   },
   'UTILS.EXTRACT': async (a, c) => [await extractInto(c, a.text(0, 'source'), a.optionalText(1, 'out_dir') ?? 'extracted')],
   'UTILS.FILE': async (a, c) => [await downloadFile(c, a.text(0, 'url'), a.text(1, 'path'))],
+  'UTILS.DOWNLOAD': async (a, c) => [await downloadNamed(c, a.text(0, 'url'), a.optionalText(1, 'name'), a.optionalText(2, 'hash'))],
   'UTILS.FETCH.url': async (a, c) => [await fetchText(c, a.text(0, 'url'))],
   'UTILS.FS.exists': (a, c) => [existsSync(resolveSource(a.text(0, 'path'), c.roots, 'UTILS.FS.exists').path)],
   'UTILS.FIND.file': (a, c) => [findFile(c.roots, a.text(0, 'dir'), a.text(1, 'name'))],
@@ -99,19 +108,6 @@ class Args {
     const got = value == null ? 'nil' : Array.isArray(value) || typeof value === 'object' ? 'table' : typeof value
     return new ZoiError('BAD_DEFINITION', `${this.request.operation}() expects ${expected} as argument ${index + 1} (${name}), got ${got}`)
   }
-}
-
-/** "sha512-<hex>" or "sha256-<hex>" (base64, as in SRI strings, is accepted too). */
-function parseHashSpec(spec: string): { algorithm: 'sha256' | 'sha512'; hex: string } {
-  const m = /^(sha256|sha512)-(.+)$/i.exec(spec.trim())
-  const algorithm = m?.[1]?.toLowerCase() as 'sha256' | 'sha512' | undefined
-  const length = algorithm === 'sha512' ? 128 : 64
-  const value = m?.[2] ?? ''
-  const hex = /^[0-9a-f]+$/i.test(value) ? value.toLowerCase() : Buffer.from(value, 'base64').toString('hex')
-  if (!algorithm || hex.length !== length) {
-    throw new ZoiError('BAD_DEFINITION', `verifyHash: '${spec}' is not "sha256-<hex>" or "sha512-<hex>"`)
-  }
-  return { algorithm, hex }
 }
 
 function parseWith(format: string, parse: () => HostValue): HostValue {

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import { startBuild, type BuildEvaluatorOptions, type LifecyclePhase, type PhaseResult, type TargetPlatform } from '../lua/index.ts'
-import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
+import { firstMiss, sourceEnvironment, type SourceCache } from '../sources/index.ts'
 import { refuseEscapingSource, type BuildRoots } from './build-paths.ts'
 import { hostOperations } from './host-operations.ts'
 
@@ -22,14 +22,18 @@ export interface SubPackageBuild {
   /** '' for a package without sub-packages. */
   sub: string
   roots: BuildRoots
-  net: Net
+  sources: SourceCache
+  /** The folder holding the `git` that is zoi itself, put first on cmd()'s PATH. */
+  shimDir?: string
+  /** Where that `git` notes sources it could not supply (read back when the build fails). */
+  missesFile?: string
   report: Report
   commandTimeoutMs: number
   runTests: boolean
   limits?: BuildEvaluatorOptions
   /**
    * `skip-prepare`: BUILD_DIR already holds prepare()'s output (a `.zsa` with `.zoi-prepared`);
-   * `prepare-only`: just fetch the sources (`package bundle`). Default: every phase.
+   * `prepare-only`: just fetch the sources (`package bundle`, `zoi source fetch`). Default: every phase.
    */
   phases?: 'all' | 'skip-prepare' | 'prepare-only'
 }
@@ -40,11 +44,15 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
   const { roots } = input
   const host = hostOperations({
     roots,
-    net: input.net,
+    sources: input.sources,
+    fetched: new Map(),
     report: input.report,
     removals,
     commandTimeoutMs: input.commandTimeoutMs,
-    env: { BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub },
+    env: {
+      BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub,
+      ...sourceEnvironment(input.sources, input.shimDir, input.missesFile),
+    },
   })
   const session = await startBuild({
     source: input.source,
@@ -67,6 +75,10 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     for (const phase of ['build', 'package'] as const) await session.run(phase)
     checkVerdict(input.file, 'verify', await session.run('verify'))
     if (input.runTests) checkVerdict(input.file, 'test', await session.run('test'))
+  } catch (e) {
+    // A failure after cmd()'s git could not supply a source is that missing source (exit 5).
+    const miss = input.missesFile === undefined ? undefined : firstMiss(input.missesFile)
+    throw miss && !(e instanceof ZoiError && (e.code === 'OFFLINE' || e.code === 'NETWORK')) ? miss : e
   } finally {
     session.close()
   }

@@ -5,9 +5,11 @@
 import { cac, type CAC } from 'cac'
 import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
+import { invokedAs } from '../platform/self.ts'
 import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
 import { createContext, type GlobalFlags } from './context.ts'
+import { runAsGit } from './git-entry.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
 import { createReporter } from './reporter.ts'
 
@@ -22,7 +24,9 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--version', 'Print the version'],
 ]
 
-export async function runCli(argv: string[], sink: Sink = processSink): Promise<number> {
+export async function runCli(argv: string[], sink: Sink = processSink, argv0 = process.argv0): Promise<number> {
+  // Multi-call: under the name `git`, zoi is the git of builds (src/sources/git-command.ts).
+  if (invokedAs(argv0) === 'git') return runAsGit(argv.slice(2), sink)
   const json = argv.includes('--json')
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {

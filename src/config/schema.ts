@@ -29,6 +29,8 @@ export interface Config {
   pkg_dirs: string[]
   cache_mirrors: string[]
   policy: Policy
+  /** Hashed source mirrors (SPEC §11), tried before a source's own URL. */
+  source_mirrors: string[]
 }
 
 export const OFFICIAL_REGISTRY_URL = 'https://gitlab.com/Zillowe/Zillwen/Zusty/Zoidberg.git'
@@ -50,6 +52,7 @@ export function defaultConfig(): Config {
     pkg_dirs: [],
     cache_mirrors: [],
     policy: {},
+    source_mirrors: [],
   }
 }
 
@@ -65,6 +68,7 @@ export const FIELD_KINDS: Readonly<Record<ConfigKey, FieldKind>> = {
   pkg_dirs: 'strings',
   cache_mirrors: 'strings',
   policy: 'policy',
+  source_mirrors: 'strings',
 }
 
 /** Merge partial configs in order (later wins for scalars; lists concatenated, de-duplicated). */
@@ -87,6 +91,7 @@ export function mergeConfigs(parts: readonly Partial<Config>[]): Config {
     if (part.cache_mirrors) out.cache_mirrors = unique([...out.cache_mirrors, ...part.cache_mirrors])
     // The later file's enforcement block wins whole: half of one and half of another means nothing.
     if (part.policy?.signature_enforcement) out.policy = { ...out.policy, signature_enforcement: part.policy.signature_enforcement }
+    if (part.source_mirrors) out.source_mirrors = unique([...out.source_mirrors, ...part.source_mirrors])
   }
   return out
 }

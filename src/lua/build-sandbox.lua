@@ -59,6 +59,7 @@ return function(encode, run_definition, locate_error, host_build)
     target.UTILS = {
       EXTRACT = operation('UTILS.EXTRACT'),
       FILE = operation('UTILS.FILE'),
+      DOWNLOAD = operation('UTILS.DOWNLOAD'),
       FS = { exists = operation('UTILS.FS.exists') },
       FIND = { file = operation('UTILS.FIND.file') },
       FETCH = { url = operation('UTILS.FETCH.url') },

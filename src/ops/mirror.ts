@@ -21,6 +21,7 @@ import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
 import { archiveCandidates, archiveNameFor, type PkgLink, type RepoYaml } from '../registry/index.ts'
 import { parseDependency } from '../resolve/index.ts'
+import { exportSources, readIndex } from '../sources/index.ts'
 import { buildArchives, formatOfName } from './package-build.ts'
 
 export interface MirrorOptions {
@@ -32,6 +33,8 @@ export interface MirrorOptions {
   all: boolean
   baseUrl?: string
   build: boolean
+  /** Also write the source cache's sources of the mirrored packages as a hashed source mirror. */
+  withSources?: boolean
 }
 
 export interface MirrorResult {
@@ -39,6 +42,8 @@ export interface MirrorResult {
   registry: { handle: string; url: string; branch: string; upstream: string; head: string; changed: boolean; baseUrl?: string }
   archives: { copied: string[]; unchanged: string[]; built: string[]; missing: { file: string; code: string; reason: string }[] }
   manifest: { files: number; hashed: number }
+  /** With --with-sources: what was written under sources/, and mirrored packages with nothing cached. */
+  sources?: { files: string[]; git: string[]; uncached: string[] }
 }
 
 /** `zoi mirror push <dir> oci://host/namespace`: the folder's archives as OCI artifacts. */
@@ -73,23 +78,36 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
     const repo = await readRepoYamlAt(gitdir, upstream.head)
 
     const archives: MirrorResult['archives'] = { copied: [], unchanged: [], built: [], missing: [] }
+    const mirrored = new Set<string>()
     if (opts.all || opts.packages.length > 0) {
       for (const platform of platforms) {
         const rows = await indexCommit(dir, gitdir, upstream.head, platform, ctx.report)
         const chosen = selectPackages(rows, { all: opts.all, names: opts.packages, dependencies: (row) => zoiDependencies(row.dependencies, repo.handle) })
         const items = archiveItems(chosen, platform)
+        for (const row of chosen) mirrored.add(row.name)
         ctx.report({ kind: 'phase', phase: 'mirror', text: `Archives for ${platformString(platform)}: ${items.length}`, total: items.length })
         for (const item of items) await mirrorArchive(ctx, { dir, gitdir, commit: upstream.head, repo, item, build: opts.build }, archives)
       }
     }
 
+    const sources = opts.withSources ? mirrorSources(ctx, dir, mirrored) : undefined
     const head = opts.baseUrl ? await commitBaseUrl(gitdir, upstream.head, opts.baseUrl) : upstream.head
     await publishBranch(gitdir, upstream.branch, head)
     await updateServerInfo(gitdir)
     const registry = { handle: repo.handle, url: redactUrl(url), branch: upstream.branch, upstream: upstream.head, head, changed: head !== before, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) }
     const { manifest, hashed } = await writeManifest(dir, { handle: registry.handle, upstream: registry.upstream, head, branch: registry.branch, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) })
-    return { dir, registry, archives, manifest: { files: manifest.files.length, hashed } }
+    return { dir, registry, archives, manifest: { files: manifest.files.length, hashed }, ...(sources ? { sources } : {}) }
   })
+}
+
+/** The cached sources of the mirrored packages, as `<dir>/sources/…` (what `source fetch` stored for them). */
+function mirrorSources(ctx: Context, dir: string, names: Set<string>): NonNullable<MirrorResult['sources']> {
+  const written = exportSources(ctx.layout.sourceCacheDir, dir, (packages) => packages.some((p) => names.has(p)))
+  const index = readIndex(ctx.layout.sourceCacheDir)
+  const used = new Set([...Object.values(index.urls), ...Object.values(index.git)].flatMap((e) => e.packages))
+  const uncached = [...names].filter((n) => !used.has(n)).sort()
+  for (const name of uncached) ctx.report({ kind: 'warn', text: `no cached sources for ${name}: run 'zoi source fetch ${name}' first if it builds from source` })
+  return { ...written, uncached }
 }
 
 interface ArchiveJob {

@@ -1,7 +1,7 @@
 /**
  * `zoi package build|bundle`: build archives from a definition or a `.zsa` source bundle (whose
  * prepare() output is used instead of running prepare()), and bundle a definition's sources,
- * with this run's network edge and reporter. With `--sign`, each archive also gets a binary
+ * with this run's network edge, source cache and reporter. With `--sign`, each archive also gets a binary
  * detached `<archive>.sig` (what Zoi's `gpg --detach-sign` writes, and what `gpg --verify` and
  * zoi's install check read).
  */
@@ -25,6 +25,8 @@ export interface PackageBuildOptions {
   /** `--sign <secret.asc>`; the passphrase is asked for only when the key is protected. */
   sign?: { keyFile: string; passphrase: () => Promise<string> }
   format?: ArchiveFormat
+  /** Run prepare() only, filling the source cache (`zoi source fetch`). */
+  prepareOnly?: boolean
 }
 
 export interface SignedBuild extends BuiltArchive {
@@ -57,7 +59,8 @@ export async function buildArchives(ctx: Context, opts: PackageBuildOptions): Pr
 }
 
 async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign'>): Promise<BuiltArchive[]> {
-  if (!isBundlePath(opts.definition)) return buildPackage({ ...opts, net: ctx.net, report: ctx.report })
+  const sourceCache = sourceCacheOf(ctx)
+  if (!isBundlePath(opts.definition)) return buildPackage({ ...opts, net: ctx.net, sourceCache, report: ctx.report })
   const bundle = resolve(opts.definition)
   const temp = await makeStagingDir(ctx.layout.tmpDir, 'zsa-')
   try {
@@ -70,6 +73,7 @@ async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign
       outputDir: opts.outputDir ?? dirname(bundle),
       prepared: unpacked.dir,
       net: ctx.net,
+      sourceCache,
       report: ctx.report,
       tempDir: ctx.layout.tmpDir,
     })
@@ -79,7 +83,12 @@ async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign
 }
 
 export function bundleSources(ctx: Context, opts: { definition: string; outputDir?: string; versionOverride?: string; buildType?: string; sourceDateEpoch?: number }): Promise<BuiltBundle> {
-  return bundleSource({ ...opts, net: ctx.net, report: ctx.report })
+  return bundleSource({ ...opts, net: ctx.net, sourceCache: sourceCacheOf(ctx), report: ctx.report })
+}
+
+/** Every build-time fetch goes through this run's source cache (SPEC §11). */
+function sourceCacheOf(ctx: Context): { dir: string; mirrors: readonly string[] } {
+  return { dir: ctx.layout.sourceCacheDir, mirrors: ctx.config.source_mirrors }
 }
 
 /** The format a registry's archive name asks for: Zoi's `.zpa` when its links name one. */

@@ -37,6 +37,8 @@ export interface Layout {
   readonly pgpDir: string
   /** Keyrings read, in order: `pgpDir`, then (user scope) the system keyring. */
   readonly pgpDirs: readonly string[]
+  /** The source cache (SPEC §11): blobs `sha512/<hex>`, git repositories, `index.json`. */
+  readonly sourceCacheDir: string
   readonly lockFile: string
   /** Staging area on the same filesystem as the store, so moving into place is a rename. */
   readonly tmpDir: string
@@ -62,6 +64,7 @@ const SYSTEM_UNIX = {
   bin: 'usr/local/bin',
   cache: 'var/cache/zoi/archives',
   pgp: 'etc/zoi/pgps',
+  sources: 'var/cache/zoi/sources',
   lock: 'var/lib/zoi/pkgs/lock',
   tmp: 'var/lib/zoi/pkgs/tmp',
   bundles: 'var/lib/zoi/pkgs/bundles',
@@ -74,6 +77,7 @@ const SYSTEM_WINDOWS = {
   bin: 'ProgramData/zoi/pkgs/bin',
   cache: 'ProgramData/zoi/cache/archives',
   pgp: 'ProgramData/zoi/pgps',
+  sources: 'ProgramData/zoi/cache/sources',
   lock: 'ProgramData/zoi/pkgs/lock',
   tmp: 'ProgramData/zoi/pkgs/tmp',
   bundles: 'ProgramData/zoi/pkgs/bundles',
@@ -86,6 +90,7 @@ const USER = {
   bin: '.zoi/pkgs/bin',
   cache: '.zoi/cache/archives',
   pgp: '.zoi/pgps',
+  sources: '.zoi/cache/sources',
   lock: '.zoi/pkgs/lock',
   tmp: '.zoi/pkgs/tmp',
   bundles: '.zoi/pkgs/bundles',
@@ -127,6 +132,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
       bundlesDir: join(home, USER.bundles),
       pgpDir: join(home, USER.pgp),
       pgpDirs: [join(home, USER.pgp), join(systemBase(platform), sys.pgp)],
+      sourceCacheDir: join(home, USER.sources),
       lockFile: join(home, USER.lock),
       tmpDir: join(home, USER.tmp),
       usrRoot: systemBase(platform),
@@ -155,6 +161,7 @@ export function layoutFor(options: LayoutOptions = {}): Layout {
     bundlesDir: join(sysBase, sys.bundles),
     pgpDir: join(sysBase, sys.pgp),
     pgpDirs: [join(sysBase, sys.pgp)],
+    sourceCacheDir: join(sysBase, sys.sources),
     lockFile: join(sysBase, sys.lock),
     tmpDir: join(sysBase, sys.tmp),
     usrRoot: sysBase,

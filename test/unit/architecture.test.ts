@@ -31,11 +31,12 @@ function folder(rel: string): string {
 /** Which folders each folder may import (besides itself, errors.ts, progress.ts). */
 const ALLOWED: Record<string, string[]> = {
   'main.ts': ['cli'],
-  cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua'],
-  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror', 'bundle', 'version.ts', 'trust'],
+  cli: ['ops', 'config', 'platform', 'context.ts', 'version.ts', 'registry', 'store', 'cache', 'archive', 'resolve', 'lua', 'sources'],
+  ops: ['registry', 'store', 'cache', 'archive', 'lua', 'resolve', 'build', 'config', 'platform', 'context.ts', 'mirror', 'bundle', 'version.ts', 'trust', 'sources'],
   bundle: ['archive', 'platform'],
-  build: ['lua', 'archive', 'config', 'platform', 'context.ts'],
-  mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts'],
+  build: ['lua', 'archive', 'config', 'platform', 'context.ts', 'sources'],
+  mirror: ['registry', 'cache', 'archive', 'config', 'platform', 'context.ts', 'sources'],
+  sources: ['registry', 'archive', 'config', 'platform', 'context.ts'],
   registry: ['lua', 'resolve', 'archive', 'config', 'platform', 'context.ts', 'trust'],
   store: ['archive', 'config', 'platform', 'context.ts'],
   cache: ['archive', 'config', 'platform', 'context.ts'],

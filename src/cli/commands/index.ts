@@ -8,8 +8,9 @@ import { install, pin, uninstall, unpin, update } from './install.ts'
 import { mirror, serve } from './mirror.ts'
 import { pkg } from './package.ts'
 import { files, list, owner, search, show, why } from './query.ts'
+import { source } from './source.ts'
 import { sync } from './sync.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
-  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, key, download, pkg, mirror, serve, bundle,
+  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, key, download, source, pkg, mirror, serve, bundle,
 ]

@@ -14,6 +14,7 @@ export const mirror: CommandSpec = {
     { flag: '--all', description: 'Every package of the registry' },
     { flag: '--base-url <url>', description: "Rewrite repo.yaml's pkg: links to this URL" },
     { flag: '--build', description: 'Build archives that cannot be found' },
+    { flag: '--with-sources', description: "Also write the cached sources of the mirrored packages under sources/ (a hashed source mirror; fill the cache with 'zoi source fetch')" },
   ],
   examples: [
     'zoi mirror ./mirror --all --base-url http://mirror.lan:8080',
@@ -35,6 +36,7 @@ export const mirror: CommandSpec = {
       all: flagBool(flags, 'all'),
       baseUrl: flagString(flags, 'baseUrl'),
       build: flagBool(flags, 'build'),
+      withSources: flagBool(flags, 'withSources'),
     })
     // A missing archive is normal (not every package has every platform); a bad one is not.
     const bad = result.archives.missing.find((m) => ['INTEGRITY', 'UNSAFE_PATH', 'BAD_DEFINITION'].includes(m.code))
@@ -51,6 +53,7 @@ function describeMirror(r: MirrorResult): string {
     `archives: ${a.copied.length} copied, ${a.unchanged.length} unchanged${a.built.length ? `, ${a.built.length} built` : ''}, ${a.missing.length} missing`,
     ...a.missing.map((m) => `  missing ${m.file}: ${m.reason}`),
     `manifest: ${r.manifest.files} files (${r.manifest.hashed} hashed)`,
+    ...(r.sources ? [`sources: ${r.sources.files.length} files, ${r.sources.git.length} git repositories${r.sources.uncached.length ? `; nothing cached for ${r.sources.uncached.join(', ')}` : ''}`] : []),
   ]
   if (reg.baseUrl) out.push(`clients: zoi sync set ${reg.baseUrl.replace(/\/+$/, '')}/registry.git`)
   return out.join('\n')

@@ -2,6 +2,7 @@
 // here), hostile archives, unsupported formats, and URLs through the Net, offline and online.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib'
@@ -167,7 +168,7 @@ describe('UTILS.EXTRACT and UTILS.FILE of URLs', () => {
     const error = await failure(f.build())
     expect(error.code).toBe('OFFLINE')
     expect(error.exitCode).toBe(5)
-    expect(error.message).toBe(`${f.definition}:4: offline mode forbids network access: needs http://127.0.0.1:9/src.tar.gz`)
+    expect(error.message).toBe(`${f.definition}:4: source not in the source cache and cannot download: offline mode. Missing: http://127.0.0.1:9/src.tar.gz`)
     expect(filesIn(f.out)).toEqual([])
   })
 
@@ -178,6 +179,27 @@ describe('UTILS.EXTRACT and UTILS.FILE of URLs', () => {
   assert(UTILS.FETCH.url("${base()}/notes.txt") == "remote notes\\n")`, `SOURCE = "${base()}/dl/src-1.0.tar.gz"`))
     const [built] = await f.build({ net: createNet({ offline: false, retries: 0 }) })
     expect(built?.files).toEqual(['data/pkgstore/notes.txt', 'data/pkgstore/src/src-1.0/README', 'data/pkgstore/src/src-1.0/bin/tool'])
+  })
+
+  test('a source verifyHash refuses is dropped from the source cache, so a bad download is not served again', async () => {
+    const cacheDir = join(scratch(), 'sources')
+    const lua = packageWith(`UTILS.FILE("${base()}/notes.txt", "notes.txt")
+  assert(verifyHash("notes.txt", "sha256-${'0'.repeat(64)}") == false)`)
+    await fixture(lua).build({ net: createNet({ offline: false, retries: 0 }), sourceCache: { dir: cacheDir, mirrors: [] } })
+    expect(JSON.parse(readFileSync(join(cacheDir, 'index.json'), 'utf8')).urls).toEqual({})
+  })
+
+  test('UTILS.DOWNLOAD saves into BUILD_DIR through the cache and checks its hash; offline it is served from the cache', async () => {
+    const cacheDir = join(scratch(), 'sources')
+    const sum = createHash('sha256').update('remote notes\n').digest('hex')
+    const lua = packageWith(`local p = UTILS.DOWNLOAD("${base()}/notes.txt", "n.txt", "sha256-${sum}")
+  zcp("n.txt", "\${pkgstore}/n.txt")`)
+    const [online] = await fixture(lua).build({ net: createNet({ offline: false, retries: 0 }), sourceCache: { dir: cacheDir, mirrors: [] } })
+    expect(online?.files).toEqual(['data/pkgstore/n.txt'])
+    const [offline] = await fixture(lua).build({ sourceCache: { dir: cacheDir, mirrors: [] } })
+    expect(offline?.sha512).toBe(online!.sha512)
+    const bad = packageWith(`UTILS.DOWNLOAD("${base()}/notes.txt", "n.txt", "sha256-${'1'.repeat(64)}")`)
+    expect((await failure(fixture(bad).build({ sourceCache: { dir: cacheDir, mirrors: [] } }))).exitCode).toBe(6)
   })
 
   test('an HTTP error is a NETWORK error (exit 5) naming the URL', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { layoutFor, rebase } from '../../../src/platform/layout.ts'
 
-const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'pgpDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
+const PATH_KEYS = ['configWriteFile', 'dbDir', 'installedDb', 'storeDir', 'binDir', 'cacheDir', 'pgpDir', 'sourceCacheDir', 'lockFile', 'tmpDir', 'usrRoot', 'usrHome'] as const
 
 describe('user scope', () => {
   const l = layoutFor({ home: '/home/alice', platform: 'linux' })
@@ -13,6 +13,7 @@ describe('user scope', () => {
     ['binDir', '/home/alice/.zoi/pkgs/bin'],
     ['cacheDir', '/home/alice/.zoi/cache/archives'],
     ['pgpDir', '/home/alice/.zoi/pgps'],
+    ['sourceCacheDir', '/home/alice/.zoi/cache/sources'],
     ['lockFile', '/home/alice/.zoi/pkgs/lock'],
     ['usrHome', '/home/alice'],
   ] as const)('%s = %s', (key, expected) => {
@@ -37,6 +38,7 @@ describe('system scope without --root', () => {
     ['binDir', '/usr/local/bin'],
     ['cacheDir', '/var/cache/zoi/archives'],
     ['pgpDir', '/etc/zoi/pgps'],
+    ['sourceCacheDir', '/var/cache/zoi/sources'],
     ['usrRoot', '/'],
   ] as const)('%s = %s', (key, expected) => {
     expect(l[key]).toBe(expected)
@@ -57,6 +59,7 @@ describe('--root re-bases every path', () => {
     ['binDir', '/mnt/new-disk/usr/local/bin'],
     ['cacheDir', '/mnt/new-disk/var/cache/zoi/archives'],
     ['pgpDir', '/mnt/new-disk/etc/zoi/pgps'],
+    ['sourceCacheDir', '/mnt/new-disk/var/cache/zoi/sources'],
     ['lockFile', '/mnt/new-disk/var/lib/zoi/pkgs/lock'],
     ['tmpDir', '/mnt/new-disk/var/lib/zoi/pkgs/tmp'],
     ['usrRoot', '/mnt/new-disk'],
