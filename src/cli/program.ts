@@ -9,7 +9,9 @@ import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
 import { createContext, type GlobalFlags } from './context.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
+import { rewriteHelpCommand, tidyHelp } from './help.ts'
 import { createReporter } from './reporter.ts'
+import { checkFlags, unknownCommand } from './usage-check.ts'
 
 const GLOBAL_OPTIONS: [string, string][] = [
   ['--offline', 'Never use the network; fail with exit 5 when something is missing'],
@@ -22,7 +24,8 @@ const GLOBAL_OPTIONS: [string, string][] = [
   ['--version', 'Print the version'],
 ]
 
-export async function runCli(argv: string[], sink: Sink = processSink): Promise<number> {
+export async function runCli(given: string[], sink: Sink = processSink): Promise<number> {
+  const argv = rewriteHelpCommand(given)
   const json = argv.includes('--json')
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {
@@ -30,15 +33,13 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
     const parsed = cli.parse(argv, { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help
+    const first = parsed.args[0]
+    if (!cli.matchedCommand && first !== undefined) throw unknownCommand(cli, first)
+    checkFlags(cli, cli.matchedCommand, argv.slice(2))
     if (!cli.matchedCommand) {
-      checkGlobalOptions(cli)
       if (opts.version) {
         renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
         return 0
-      }
-      const first = parsed.args[0]
-      if (first !== undefined) {
-        throw new ZoiError('USAGE', `unknown command '${first}'`, { hint: "run 'zoi --help' for the list of commands" })
       }
       cli.outputHelp()
       return 0
@@ -52,8 +53,9 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
   function buildCli(): CAC {
     const cli = cac('zoi')
     for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
-    cli.help()
     for (const spec of COMMANDS) register(cli, spec)
+    cli.command('help [command]', 'Show help for zoi or for one command')
+    tidyHelp(cli)
     return cli
   }
 
@@ -103,14 +105,6 @@ function toZoiError(e: unknown): unknown {
     return new ZoiError('USAGE', e.message.replace(/`/g, "'"), { hint: "run 'zoi --help' (or 'zoi <command> --help')" })
   }
   return e
-}
-
-function checkGlobalOptions(cli: CAC): void {
-  for (const name of Object.keys(cli.options)) {
-    if (name !== '--' && !cli.globalCommand.hasOption(name)) {
-      throw new ZoiError('USAGE', `unknown option '${name.length > 1 ? '--' : '-'}${name}'`, { hint: "run 'zoi --help'" })
-    }
-  }
 }
 
 /**

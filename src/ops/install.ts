@@ -21,6 +21,7 @@ import {
   type InstalledPackage,
   type NameSource,
   type PlanRequestItem,
+  type Problem,
 } from '../resolve/index.ts'
 import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
@@ -29,6 +30,7 @@ import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type Loc
 import { installedRows } from './installed.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
 import { buildFromSource, stepsToBuild } from './source-build.ts'
+import { indexNames, unknownPackage } from './suggest.ts'
 
 export interface InstallOptions {
   force?: boolean
@@ -90,7 +92,7 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
       })
-      if (!resolution.ok) throw new ZoiError('UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
+      if (!resolution.ok) throw unresolvable(resolution.problems, catalog)
       const plan = resolution.plan
       const external = plan.external.map((e) => e.dependency.raw)
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
@@ -202,6 +204,17 @@ export async function updatePackages(ctx: Context, names: readonly string[], opt
   }
   if (!sources.length) return { dryRun: Boolean(opts.dryRun), planned: [], installed: [], external: [], upToDate: true }
   return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true })
+}
+
+/** A requested name the index does not know is "not found" (exit 3) with suggestions; the rest is exit 4. */
+function unresolvable(problems: readonly Problem[], catalog: RegistrySet): ZoiError {
+  const missing = problems.flatMap((p) => (p.kind === 'not-found' && p.requirement.by === null ? [p.name] : []))
+  if (missing.length > 0 && missing.length === problems.length) {
+    const first = unknownPackage(missing[0]!, 'not found in the synced registries', indexNames(catalog), `try 'zoi search ${missing[0]}'`)
+    if (missing.length === 1) return first
+    return new ZoiError('NOT_FOUND', `packages ${missing.map((n) => `'${n}'`).join(', ')} not found in the synced registries`, { hint: first.hint, data: { packages: missing } })
+  }
+  return new ZoiError('UNSATISFIABLE', explainProblems(problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
 }
 
 function notInstalled(name: string): never {

@@ -6,9 +6,10 @@ import { ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/index.ts'
-import { compareVersions } from '../resolve/index.ts'
+import { compareVersions, parseSource } from '../resolve/index.ts'
 import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
+import { unknownPackage } from './suggest.ts'
 
 /**
  * The scopes a query looks at, in order: with --root or --scope system only that one; otherwise
@@ -36,12 +37,27 @@ export function installedRows(layout: Layout): InstalledRow[] {
 }
 
 /** The first scope where `name` is installed, with its row. */
-function findInstalled(ctx: Context, name: string): { layout: Layout; row: InstalledRow } {
+function findInstalled(ctx: Context, given: string): { layout: Layout; row: InstalledRow } {
+  const name = installedName(given)
   for (const layout of installedScopes(ctx)) {
     const row = withInstalled(layout, (db) => db.get(name))
     if (row) return { layout, row }
   }
-  throw new ZoiError('NOT_FOUND', `package '${name}' is not installed`, { hint: "see 'zoi list'" })
+  const known = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
+  throw unknownPackage(given, 'is not installed', known, "see 'zoi list'")
+}
+
+/**
+ * The installed name meant by what zoi prints elsewhere: `example/core/hello` (search, plans),
+ * `#example@core/hello` or `hello@1.0.0` all name the installed `hello`.
+ */
+export function installedName(given: string): string {
+  try {
+    const spec = parseSource(given)
+    return spec.kind === 'name' ? spec.name : given
+  } catch {
+    return given
+  }
 }
 
 export interface ListedPackage {
@@ -70,8 +86,8 @@ export async function listInstalled(ctx: Context, opts: { outdated?: boolean } =
 }
 
 export async function filesOf(ctx: Context, name: string): Promise<string[]> {
-  const { layout } = findInstalled(ctx, name)
-  return listFiles({ layout, name })
+  const { layout, row } = findInstalled(ctx, name)
+  return listFiles({ layout, name: row.name })
 }
 
 export async function ownerOf(ctx: Context, path: string): Promise<{ path: string; name: string; version: string }> {
@@ -100,11 +116,11 @@ export async function uninstallPackages(ctx: Context, names: readonly string[], 
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
   const out: UninstallResult[] = []
   for (const name of names) {
-    const { layout } = findInstalled(ctx, name)
+    const { layout, row } = findInstalled(ctx, name)
     out.push(
       await withLock(layout.lockFile, async () => {
         await recoverInterrupted(layout)
-        return uninstallPackage({ layout, name, force: opts.force, report: ctx.report })
+        return uninstallPackage({ layout, name: row.name, force: opts.force, report: ctx.report })
       }),
     )
   }

@@ -68,7 +68,7 @@ export const uninstall: CommandSpec = {
 export const update: CommandSpec = {
   usage: 'update [...packages]',
   description: 'Install newer versions that the index knows (update <pkg…> or update --all)',
-  aliases: ['up'],
+  aliases: ['up', 'upgrade'],
   options: [
     { flag: '--all', description: 'Update every installed package' },
     { flag: '--dry-run', description: 'Print the plan and change nothing' },
