@@ -81,7 +81,7 @@ export async function downloadArchive(req: DownloadRequest, ctx: DownloadContext
 async function tryCandidate(c: DownloadSource, req: DownloadRequest, ctx: DownloadContext): Promise<Downloaded> {
   const staged = join(ctx.cacheDir, INCOMING_DIR, req.fileName)
   const onBytes = (loaded: number, total?: number) =>
-    ctx.report({ kind: 'advance', phase: 'fetch', loaded, total, item: req.fileName })
+    ctx.report({ kind: 'advance', phase: 'fetch', loaded, total, item: req.fileName, unit: 'bytes' })
   // The archive comes first: a source that lacks the archive is a plain miss (exit 5), while
   // one that has it but no usable checksum is an integrity problem (exit 6).
   const first = await downloadResuming(ctx.net, c.url, staged, onBytes)

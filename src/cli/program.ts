@@ -74,9 +74,10 @@ export async function runCli(given: string[], sink: Sink = processSink): Promise
         tty: Boolean(process.stderr.isTTY),
         color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
         write: (t) => sink.stderr(t),
+        columns: process.stderr.columns || Number(process.env.COLUMNS) || 80,
       })
       const ctx = await createContext(global, report)
-      const out = await spec.run(ctx, args, flags)
+      const out = await spec.run(ctx, args, flags).finally(() => report.finish())
       renderOutput(out, global.json, sink)
       return out.exitCode ?? 0
     })

@@ -14,7 +14,6 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { withLock } from '../platform/lock.ts'
 import type { RegistrySet } from '../registry/index.ts'
 import {
-  describePlan,
   explainProblems,
   parseInstallArgument,
   resolvePlan,
@@ -26,6 +25,7 @@ import {
 import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
+import { completePlanSizes } from './plan-sizes.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { installedRows } from './installed.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
@@ -55,6 +55,9 @@ export interface PlannedInstall {
   installSize?: number
   /** Built from the definition instead of a pre-built archive. */
   source?: boolean
+  /** The installed version this step replaces, and what it takes on disk today. */
+  oldVersion?: string
+  oldInstallSize?: number
 }
 
 export interface InstallResult {
@@ -101,10 +104,10 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
       const sourceOpts = { always: Boolean(opts.build), buildType: opts.buildType }
       const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
       for (const p of toBuild) p.planned.source = true
+      await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
       if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
       const built = await buildFromSource(ctx, toBuild, sourceOpts)
       try {
-        ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
         const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
         const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons) })
         await carryRegistriesIntoRoot(ctx, catalog)
@@ -128,7 +131,7 @@ async function applyPlan(
   const fetched = await fetchArchives(prepared.map((p) => p.item), { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
   // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's
   // pool). Applying stays strictly in plan order, each waiting for its own extraction.
-  const extractions = startExtractions(ctx, fetched.map((f) => f.path))
+  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ path: fetched[i]!.path, planned: p.planned })))
   const installed: { name: string; version: string }[] = []
   try {
     for (const [i, p] of prepared.entries()) {
@@ -172,11 +175,13 @@ async function applyPlan(
 }
 
 /** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, paths: readonly string[]): Promise<string>[] {
+function startExtractions(ctx: Context, archives: readonly { path: string; planned: PlannedInstall }[]): Promise<string>[] {
   const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
-  return paths.map((path, i) => {
+  return archives.map(({ path, planned }, i) => {
     const slot = i % 2
-    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
+    const item = `${planned.name} ${planned.version}`
+    const onProgress = (loaded: number) => ctx.report({ kind: 'advance', phase: 'extract', loaded, total: planned.installSize, item, unit: 'bytes' })
+    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path, onProgress))
     // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
     // surfaces when its install awaits it, never as an unhandled rejection.
     slots[slot] = job.then(() => undefined, () => undefined)

@@ -15,7 +15,7 @@ import { toZoiError } from './git-errors.ts'
 import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
-import { hashOnly, snapshotTree, writeMissing } from './git-snapshot.ts'
+import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
 import { checkoutAll, finishPendingCheckout, markCheckoutPending, updateWorktree } from './git-worktree.ts'
@@ -110,11 +110,13 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     }
     case 'folder': {
       // Hash the folder without writing anything; the same tree as HEAD means no new commit.
-      const tree = await snapshotTree(source.path, hashOnly)
+      const counted = (sink: ObjectSink, item: string) =>
+        countingFiles(sink, (loaded) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, item, unit: 'files' }))
+      const tree = await snapshotTree(source.path, counted(hashOnly, 'reading folder'))
       if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
       return await buildStaged(dir, base, onProgress, async (staging) => {
         const gitdir = join(staging, '.git')
-        const written = await snapshotTree(source.path, writeMissing(gitdir))
+        const written = await snapshotTree(source.path, counted(writeMissing(gitdir), 'snapshotting folder'))
         const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
         const commit = {
           message: `snapshot of folder ${basename(source.path)}\n`, tree: written, parent: base ? [base.head] : [], author: who, committer: who,
@@ -187,5 +189,5 @@ async function readCloneState(dir: string): Promise<CloneState | undefined> {
 
 function progressTo(report: Report | undefined): ProgressFn {
   if (!report) return undefined
-  return (p) => report({ kind: 'advance', phase: 'sync', loaded: p.loaded, total: p.total || undefined, item: p.phase })
+  return (p) => report({ kind: 'advance', phase: 'sync', loaded: p.loaded, total: p.total || undefined, item: p.phase, unit: 'objects' })
 }

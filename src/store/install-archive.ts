@@ -73,10 +73,10 @@ export interface InstallArchiveOptions {
  * ready for `installArchive({ staged })`. Nothing in the root changes; a crash leaves only a
  * staging folder, which `recoverInterrupted` removes. On failure the folder is removed.
  */
-export async function extractForInstall(layout: Layout, archivePath: string): Promise<string> {
+export async function extractForInstall(layout: Layout, archivePath: string, onProgress?: (bytes: number) => void): Promise<string> {
   const stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
   try {
-    await extractArchive(archivePath, join(stage, 'archive'))
+    await extractArchive(archivePath, join(stage, 'archive'), { onProgress })
     return stage
   } catch (e) {
     await rm(stage, { recursive: true, force: true })
@@ -191,7 +191,7 @@ async function planInstall(layout: Layout, db: InstalledDb, record: PackageRecor
 async function applySteps(steps: readonly Step[], txid: string, done: number, total: number, report: Report): Promise<void> {
   for (const [i, step] of steps.entries()) {
     await doStep(step, txid)
-    report({ kind: 'advance', phase: 'commit', loaded: done + i + 1, total, item: step.path })
+    report({ kind: 'advance', phase: 'commit', loaded: done + i + 1, total, item: step.path, unit: 'files' })
   }
 }
 

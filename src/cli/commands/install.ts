@@ -1,20 +1,9 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
-import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
+import { installPackages, updatePackages } from '../../ops/install.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
-import { formatSize } from './cache.ts'
-
-function planText(r: InstallResult): string {
-  if (r.upToDate) return 'Nothing to do: every requested package is already installed.'
-  const rows = r.planned.map((p) => {
-    const size = p.downSize === undefined ? '' : `  ${formatSize(p.downSize)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`
-    return `  ${p.action.padEnd(9)} ${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.reason === 'dependency' ? ' [dependency]' : ''}${p.source ? ' (build from source)' : size}`
-  })
-  const external = r.external.length ? `\nNot handled by zoi (install with your system's package manager):\n${r.external.map((e) => `  ${e}`).join('\n')}` : ''
-  if (r.dryRun) return `Plan (dry run, nothing changed):\n${rows.join('\n')}${external}`
-  return `${r.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n')}${external}`
-}
+import { planQuestion, planText } from '../plan-view.ts'
 
 export const install: CommandSpec = {
   usage: 'install <...sources>',
@@ -35,7 +24,7 @@ export const install: CommandSpec = {
     if (!dryRun && isInteractive(prompt)) {
       const plan = await installPackages(ctx, args, { ...opts, dryRun: true })
       if (plan.upToDate) return { text: planText(plan), json: plan }
-      if (!(await confirm(prompt, planText(plan).replace('Plan (dry run, nothing changed):', 'Plan:'), 'Proceed with installation?'))) {
+      if (!(await confirm(prompt, planQuestion(plan), 'Proceed with installation?'))) {
         return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
       }
     }
