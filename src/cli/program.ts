@@ -5,7 +5,7 @@
 import { cac, type CAC } from 'cac'
 import { ZoiError } from '../errors.ts'
 import { VERSION } from '../version.ts'
-import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
+import { flagName, GLOBAL_OPTIONS, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
 import { createContext, type GlobalFlags } from './context.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
@@ -13,16 +13,6 @@ import { rewriteHelpCommand, tidyHelp } from './help.ts'
 import { createReporter } from './reporter.ts'
 import { checkFlags, unknownCommand } from './usage-check.ts'
 
-const GLOBAL_OPTIONS: [string, string][] = [
-  ['--offline', 'Never use the network; fail with exit 5 when something is missing'],
-  ['--root <dir>', 'Operate on another filesystem root (system scope, every path re-based)'],
-  ['--pkg-dir <dir>', 'Also look for archives in this folder (repeatable)'],
-  ['-y, --yes', 'Answer yes to every question'],
-  ['--json', 'Print results and errors as JSON on stdout'],
-  ['-v, --verbose', 'More output; stack traces on errors'],
-  ['-q, --quiet', 'No progress output'],
-  ['--version', 'Print the version'],
-]
 
 export async function runCli(given: string[], sink: Sink = processSink): Promise<number> {
   const argv = rewriteHelpCommand(given)

@@ -68,7 +68,7 @@ export function createReporter(opts: ReporterOptions): TerminalReport {
     }
     // Without a TTY a line cannot be redrawn: a finished transfer gets one line; with -v,
     // every item gets one as it starts.
-    if (done && e.unit === 'bytes' && e.item) opts.write(`  ${e.phase === 'fetch' ? 'downloaded' : e.phase} ${e.item} (${formatSize(e.total!)})\n`)
+    if (done && e.phase === 'fetch' && e.item) opts.write(`  downloaded ${e.item} (${formatSize(e.total!)})\n`)
     else if (opts.verbose && e.item && e.item !== lastPlain) {
       lastPlain = e.item
       opts.write(`  ${e.phase}: ${e.item}\n`)

@@ -25,6 +25,7 @@ import {
 import { extractForInstall, installArchive, recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { prepareStep, type PreparedStep } from './install-prepare.ts'
+import { installChanges, recordInstalledFiles, recordTransaction } from './history.ts'
 import { completePlanSizes } from './plan-sizes.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { installedRows } from './installed.ts'
@@ -41,6 +42,8 @@ export interface InstallOptions {
   build?: boolean
   /** `--type`: the build type for source builds. */
   buildType?: string
+  /** How `zoi history` names this change; default `install <sources>`. */
+  command?: string
 }
 
 export interface PlannedInstall {
@@ -74,7 +77,7 @@ export async function installPackages(ctx: Context, given: readonly string[], op
   if (given.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
   const defs = await buildDefinitionSources(ctx, given, opts.buildType)
   try {
-    return await installSources(ctx, defs.sources, opts)
+    return await installSources(ctx, defs.sources, { ...opts, command: opts.command ?? `install ${given.join(' ')}` })
   } finally {
     await defs.cleanup()
   }
@@ -110,6 +113,7 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
       try {
         const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
         const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons) })
+        recordTransaction(ctx, ctx.layout, opts.command!, installChanges(planned))
         await carryRegistriesIntoRoot(ctx, catalog)
         return { dryRun: false, planned, installed, external, upToDate: false }
       } finally {
@@ -139,7 +143,7 @@ async function applyPlan(
       const got = fetched[i]!
       const staged = await extractions[i]!
       ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
-      await installArchive({
+      const row = await installArchive({
         layout: ctx.layout,
         archivePath: got.path,
         staged,
@@ -163,6 +167,7 @@ async function applyPlan(
           archiveSha512: got.hash?.algorithm === 'sha512' ? got.hash.hex : null,
         },
       })
+      recordInstalledFiles(ctx, row)
       installed.push({ name: pkg.name, version: pkg.version })
     }
   } finally {
@@ -208,7 +213,7 @@ export async function updatePackages(ctx: Context, names: readonly string[], opt
     sources.push(`#${r.handle}@${r.repo ? r.repo + '/' : ''}${r.name}@>=${r.version}`)
   }
   if (!sources.length) return { dryRun: Boolean(opts.dryRun), planned: [], installed: [], external: [], upToDate: true }
-  return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true })
+  return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true, command: `update ${opts.all ? '--all' : names.join(' ')}` })
 }
 
 /** A requested name the index does not know is "not found" (exit 3) with suggestions; the rest is exit 4. */

@@ -7,8 +7,9 @@ import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/index.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
-import { InstalledDb, listFiles, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
+import { InstalledDb, listFiles, type HistoryChange, recoverInterrupted, uninstallPackage, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
+import { recordTransaction } from './history.ts'
 import { unknownPackage } from './suggest.ts'
 
 /**
@@ -112,17 +113,27 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
   return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version)))
 }
 
-export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean }): Promise<UninstallResult[]> {
+export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean; history?: string }): Promise<UninstallResult[]> {
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
   const out: UninstallResult[] = []
-  for (const name of names) {
-    const { layout, row } = findInstalled(ctx, name)
-    out.push(
-      await withLock(layout.lockFile, async () => {
-        await recoverInterrupted(layout)
-        return uninstallPackage({ layout, name: row.name, force: opts.force, report: ctx.report })
-      }),
-    )
+  const removed: { layout: Layout; change: HistoryChange }[] = []
+  try {
+    for (const name of names) {
+      const { layout, row } = findInstalled(ctx, name)
+      out.push(
+        await withLock(layout.lockFile, async () => {
+          await recoverInterrupted(layout)
+          const result = await uninstallPackage({ layout, name: row.name, force: opts.force, report: ctx.report })
+          removed.push({ layout, change: { action: 'remove', name: row.name, from: row.version } })
+          return result
+        }),
+      )
+    }
+  } finally {
+    // One history entry per scope for the whole command, also when a later removal failed.
+    for (const layout of new Set(removed.map((r) => r.layout))) {
+      recordTransaction(ctx, layout, opts.history ?? `uninstall ${names.join(' ')}`, removed.filter((r) => r.layout === layout).map((r) => r.change))
+    }
   }
   return out
 }

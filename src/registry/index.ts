@@ -6,3 +6,4 @@ export { IndexDb, type ArchiveFacts, type IndexedPackage, type PackageRow } from
 export { indexRegistry, repoOfPath, type IndexResult } from './indexer.ts'
 export { chooseDefaultVersion, openRegistries, toCandidates, type OpenRegistry, type RegistrySet } from './catalog.ts'
 export { archiveCandidates, archiveFileName, parseRepoYaml, type Candidate, type PkgLink, type RepoYaml } from './repo-yaml.ts'
+export { headCommitTime } from './git-read.ts'

@@ -1,6 +1,8 @@
 /** Every command zoi has, in the order `zoi --help` lists them. */
 import type { CommandSpec } from '../command-spec.ts'
 import { cache } from './cache.ts'
+import { completion } from './completion.ts'
+import { autoremove, check, doctor, history } from './housekeeping.ts'
 import { install, pin, uninstall, unpin, update } from './install.ts'
 import { mirror, serve } from './mirror.ts'
 import { pkg } from './package.ts'
@@ -8,5 +10,6 @@ import { files, list, owner, search, show, why } from './query.ts'
 import { sync } from './sync.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
-  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, pkg, mirror, serve,
+  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, autoremove, check, history, doctor, cache, pkg, mirror, serve,
+  completion,
 ]

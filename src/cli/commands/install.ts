@@ -1,6 +1,9 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
 import { installPackages, updatePackages } from '../../ops/install.ts'
+import { findOrphans } from '../../ops/autoremove.ts'
 import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
+import { takePathAdvice } from '../../ops/path-advice.ts'
+import type { Context } from '../../context.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
 import { planQuestion, planText } from '../plan-view.ts'
@@ -29,6 +32,7 @@ export const install: CommandSpec = {
       }
     }
     const result = await installPackages(ctx, args, { ...opts, dryRun })
+    if (!dryRun && result.installed.length > 0) advisePath(ctx, flagBool(flags, 'quiet'))
     return { text: planText(result), json: result }
   },
 }
@@ -46,12 +50,25 @@ export const uninstall: CommandSpec = {
     if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
       return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
     }
+    const before = new Set(findOrphans(ctx).map((o) => o.name))
     const results = await uninstallPackages(ctx, args, { force: flagBool(flags, 'force') })
+    const orphaned = findOrphans(ctx).filter((o) => !before.has(o.name))
+    const note = orphaned.length ? `\nno longer needed by any package: ${orphaned.map((o) => `${o.name} ${o.version}`).join(', ')} (remove with 'zoi autoremove')` : ''
     const text = results
       .map((r) => [`removed ${r.removed.name} ${r.removed.version}`, ...r.saved.map((s) => `  kept your modified ${s}`), ...(r.brokenDependents.length ? [`  warning: ${r.brokenDependents.join(', ')} depended on it`] : [])].join('\n'))
       .join('\n')
-    return { text, json: results.map((r) => ({ name: r.removed.name, version: r.removed.version, saved: r.saved, brokenDependents: r.brokenDependents })) }
+    const json = results.map((r) => ({ name: r.removed.name, version: r.removed.version, saved: r.saved, brokenDependents: r.brokenDependents }))
+    return { text: text + note, json }
   },
+}
+
+/** Once, after the first install whose commands land in a folder not on PATH (rustup-style). */
+function advisePath(ctx: Context, quiet: boolean): void {
+  const advice = takePathAdvice(ctx, { peek: quiet })
+  if (!advice || quiet) return
+  const width = Math.max(...advice.shells.map((s) => s.shell.length)) + 1
+  const lines = advice.shells.map((s) => `  ${`${s.shell}:`.padEnd(width)} ${s.command}`)
+  ctx.report({ kind: 'info', text: `\nnote: ${advice.binDir} is not on your PATH, so the installed commands cannot be run by name.\nAdd it for your shell, then open a new terminal:\n${lines.join('\n')}` })
 }
 
 export const update: CommandSpec = {
