@@ -20,7 +20,7 @@ export function planTable(planned: readonly PlannedInstall[]): string {
     size(p.installSize),
     [p.reason === 'dependency' ? '[dependency]' : '', p.source ? '(build from source)' : ''].filter(Boolean).join(' '),
   ])
-  const header = ['', 'Package', 'Version', 'Download', 'Installed', '']
+  const header = ['Action', 'Package', 'Version', 'Download', 'Installed', '']
   const all = [header, ...rows]
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)))
   const right = new Set([3, 4])

@@ -142,7 +142,6 @@ async function applyPlan(
       const pkg = p.step.pkg
       const got = fetched[i]!
       const staged = await extractions[i]!
-      ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${pkg.name} ${pkg.version}` })
       const row = await installArchive({
         layout: ctx.layout,
         archivePath: got.path,

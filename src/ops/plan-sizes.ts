@@ -17,10 +17,15 @@ export async function completePlanSizes(ctx: Context, planned: PlannedInstall[],
       p.oldVersion = old.version
       p.oldInstallSize = old.installedSize
     }
-    if (p.downSize !== undefined && p.installSize !== undefined) continue
-    const found = await locateArchive({ fileName: p.archive, pkgDirs, cacheDir: ctx.layout.cacheDir }).catch(() => undefined)
-    if (!found) continue
-    p.downSize ??= found.sidecars.size?.down ?? statSync(found.path).size
-    p.installSize ??= found.sidecars.size?.install
+    if (p.downSize === undefined || p.installSize === undefined) {
+      const found = await locateArchive({ fileName: p.archive, pkgDirs, cacheDir: ctx.layout.cacheDir }).catch(() => undefined)
+      if (found) {
+        p.downSize ??= found.sidecars.size?.down ?? statSync(found.path).size
+        p.installSize ??= found.sidecars.size?.install
+      }
+    }
+    // Sidecars count every byte in the archive, the installed db the files placed: a reinstall
+    // of the same version must not look like growth, so it is compared with itself.
+    if (old && old.version === p.version && p.installSize !== undefined) p.oldInstallSize = p.installSize
   }
 }
