@@ -57,6 +57,14 @@ export function planQuestion(r: InstallResult): string {
   return `${planText({ ...r, dryRun: true }).replace('Plan (dry run, nothing changed):\n', '')}\n`
 }
 
+/** Packages about to be removed, with what each frees, and the total (pacman's removal plan). */
+export function removalPlan(rows: readonly { name: string; version: string; installedSize: number }[]): string {
+  const width = Math.max(...rows.map((o) => o.name.length))
+  const lines = rows.map((o) => `  remove  ${o.name.padEnd(width)}  ${o.version}  ${formatSize(o.installedSize)}`)
+  const total = rows.reduce((a, o) => a + o.installedSize, 0)
+  return `Packages (${rows.length}):\n${lines.join('\n')}\n\n${'Total Removed Size:'.padEnd(21)} ${formatSize(total)}`
+}
+
 function size(n: number | undefined): string {
   return n === undefined ? '?' : formatSize(n)
 }

@@ -20,6 +20,8 @@ export async function runCli(given: string[], sink: Sink = processSink): Promise
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {
     const cli = buildCli()
+    const asked = argv !== given ? argv[2] : undefined
+    if (asked !== undefined && asked !== '--help' && !cli.commands.some((c) => c.isMatched(asked))) throw unknownCommand(cli, asked)
     const parsed = cli.parse(argv, { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help

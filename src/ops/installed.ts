@@ -86,6 +86,11 @@ export async function listInstalled(ctx: Context, opts: { outdated?: boolean } =
   }
 }
 
+/** What `uninstall` would remove, for the plan shown before asking (unknown names fail here). */
+export function removalRows(ctx: Context, names: readonly string[]): { name: string; version: string; installedSize: number }[] {
+  return names.map((n) => findInstalled(ctx, n).row).map((r) => ({ name: r.name, version: r.version, installedSize: r.installedSize }))
+}
+
 export async function filesOf(ctx: Context, name: string): Promise<string[]> {
   const { layout, row } = findInstalled(ctx, name)
   return listFiles({ layout, name: row.name })

@@ -21,6 +21,7 @@ describe('usage mistakes get a did-you-mean (exit 2)', () => {
   test.each([
     [['instal', 'hello'], "error: unknown command 'instal'", "hint: did you mean 'install'?"],
     [['serach', 'hello'], "error: unknown command 'serach'", "hint: did you mean 'search'?"],
+    [['help', 'doctr'], "error: unknown command 'doctr'", "hint: did you mean 'doctor'?"],
     [['install', '--dry-rn', 'hello'], "error: unknown option '--dry-rn' for 'install'", "hint: did you mean '--dry-run'?"],
     [['install', '--dryRun', 'hello'], "error: unknown option '--dryRun' for 'install'", "hint: did you mean '--dry-run'?"],
     [['list', '--outdate'], "error: unknown option '--outdate' for 'list'", "hint: did you mean '--outdated'?"],

@@ -1,18 +1,11 @@
 /** `zoi autoremove`, `zoi check`, `zoi history`, `zoi doctor`: keeping an installation tidy. */
-import { autoremove as removeOrphans, findOrphans, type Orphan } from '../../ops/autoremove.ts'
+import { autoremove as removeOrphans, findOrphans } from '../../ops/autoremove.ts'
 import { checkInstalled } from '../../ops/check.ts'
 import { runDoctor } from '../../ops/doctor.ts'
 import { listHistory } from '../../ops/history.ts'
 import { flagBool, flagString, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
-import { formatSize } from './cache.ts'
-
-function removalPlan(orphans: readonly Orphan[]): string {
-  const width = Math.max(...orphans.map((o) => o.name.length))
-  const rows = orphans.map((o) => `  remove  ${o.name.padEnd(width)}  ${o.version}  ${formatSize(o.installedSize)}`)
-  const total = orphans.reduce((a, o) => a + o.installedSize, 0)
-  return `Packages (${orphans.length}):\n${rows.join('\n')}\n\nTotal Removed Size:   ${formatSize(total)}`
-}
+import { removalPlan } from '../plan-view.ts'
 
 export const autoremove: CommandSpec = {
   usage: 'autoremove',

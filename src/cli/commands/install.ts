@@ -1,12 +1,12 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
 import { installPackages, updatePackages } from '../../ops/install.ts'
 import { findOrphans } from '../../ops/autoremove.ts'
-import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
+import { pinPackage, removalRows, uninstallPackages } from '../../ops/installed.ts'
 import { takePathAdvice } from '../../ops/path-advice.ts'
 import type { Context } from '../../context.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
-import { planQuestion, planText } from '../plan-view.ts'
+import { planQuestion, planText, removalPlan } from '../plan-view.ts'
 
 export const install: CommandSpec = {
   usage: 'install <...sources>',
@@ -47,7 +47,7 @@ export const uninstall: CommandSpec = {
   ],
   async run(ctx, args, flags) {
     const prompt = promptOptions(ctx.yes, flags)
-    if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
+    if (isInteractive(prompt) && !(await confirm(prompt, removalPlan(removalRows(ctx, args)), 'Proceed with removal?'))) {
       return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
     }
     const before = new Set(findOrphans(ctx).map((o) => o.name))
