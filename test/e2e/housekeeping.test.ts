@@ -34,14 +34,14 @@ describe('first run', () => {
     const second = await zoi('install', 'cowsay-lite', '-y')
     expect(second.exitCode, formatResult(second)).toBe(0)
     expect(second.stderr).not.toContain('is not on your PATH')
-  })
+  }, 60_000)
 
   test('no advice when the bin folder is on PATH', async () => {
     const h = await syncedHome()
     const r = await runZoi(['install', 'hello', '-y'], { home: h, env: { PATH: `${join(h, '.zoi/pkgs/bin')}:${process.env.PATH}` } })
     expect(r.exitCode, formatResult(r)).toBe(0)
     expect(r.stderr).not.toContain('PATH')
-  })
+  }, 60_000)
 
   test('zoi help [command] and aliases in the help', async () => {
     const top = await zoi('help')
@@ -56,7 +56,7 @@ describe('first run', () => {
     expect(one.stdout).toContain('Aliases:\n  i')
     expect(one.stdout).toContain('--dry-run')
     expect((await zoi('upgrade', '--all', '--dry-run')).exitCode).toBe(0)
-  })
+  }, 60_000)
 })
 
 describe('completion', () => {
@@ -82,19 +82,19 @@ describe('completion', () => {
     expect(await complete('zoi install hel')).toEqual(['hello'])
     expect(await complete('zoi info lib')).toEqual(['libgreet'])
     expect(await complete('zoi --of')).toEqual(['--offline'])
-  })
+  }, 60_000)
 
   test.each(['zsh', 'fish'])('%s script names every command', async (shell) => {
     const r = await zoi('completion', shell)
     expect(r.exitCode).toBe(0)
     for (const cmd of ['install', 'autoremove', 'doctor']) expect(r.stdout).toContain(cmd)
     expect(r.stdout).toContain('zoi completion names')
-  })
+  }, 60_000)
 
   test('an unknown shell is a usage error', async () => {
     const r = await zoi('completion', 'tcsh')
     expect(r.exitCode).toBe(2)
-  })
+  }, 60_000)
 })
 
 describe('housekeeping', () => {
@@ -118,7 +118,7 @@ describe('housekeeping', () => {
     expect(history.stdout).toContain('zoi autoremove\n  remove    libgreet 1.2.0')
     const json = JSON.parse((await z('history', '--json')).stdout)
     expect(json).toHaveLength(3)
-  })
+  }, 60_000)
 
   test('check finds changed, missing and re-moded files (exit 6) and passes a clean install', async () => {
     const h = await syncedHome()
@@ -139,7 +139,7 @@ describe('housekeeping', () => {
     rmSync(lib)
     expect((await z('check', 'libgreet')).stdout).toContain(`missing: ${lib}`)
     expect((await z('check', 'helo')).exitCode).toBe(3)
-  })
+  }, 60_000)
 
   test('doctor reports PATH, broken bin links, orphans, lock and cache', async () => {
     const h = await syncedHome()
@@ -156,5 +156,5 @@ describe('housekeeping', () => {
     expect(r.stdout).toContain('warn  no longer needed: libgreet 1.2.0')
     expect(r.stdout).toContain('ok    not locked')
     expect(r.stdout).toMatch(/ok {4}cache: \d+ archives?/)
-  })
+  }, 60_000)
 })

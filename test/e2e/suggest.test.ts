@@ -65,7 +65,7 @@ describe('unknown package names get the closest known names (exit 3)', () => {
     const files = await runZoi(['files', 'example/core/hello'], { home: h })
     expect(files.exitCode, formatResult(files)).toBe(0)
     expect(files.stdout).toContain('/bin/hello')
-  })
+  }, 60_000)
 })
 
 describe('names zoi prints are names zoi accepts', () => {
