@@ -28,7 +28,7 @@ describe('first run', () => {
     expect(lib.stderr, 'no commands installed yet: nothing to advise').not.toContain('PATH')
     const first = await zoi('install', 'hello', '-y')
     expect(first.exitCode, formatResult(first)).toBe(0)
-    expect(first.stderr).toContain(`note: ${join(home, '.zoi/pkgs/bin')} is not on your PATH`)
+    expect(first.stderr).toContain(`note: ${join(home, '.zoi/pkgs/bin')} is not on your PATH.`)
     for (const shell of ['bash: ', 'zsh:  ', 'fish: ']) expect(first.stderr).toContain(`  ${shell}`)
     expect(first.stderr).toContain(`echo 'export PATH="$HOME/.zoi/pkgs/bin:$PATH"' >> ~/.bashrc`)
     const second = await zoi('install', 'cowsay-lite', '-y')

@@ -41,7 +41,10 @@ test.skipIf(!SCRIPT)('on a terminal: byte and object counts, every redraw fits i
   const out = await onTerminal(home, 'install hello -y')
   expect(out).toMatch(/download +\[#+-*\] +\d+% \d+ B\/\d+ B/)
   expect(out).toMatch(/extract +\[#*-*\] +\d+% \d+ B\/\d+ B/)
-  for (const line of visible(out).split(/\r|\n/)) expect(line.length, line).toBeLessThanOrEqual(79)
+  // Every redrawn progress line (what follows a carriage return) fits; plain text may wrap.
+  const redraws = visible(out).split('\n').flatMap((l) => l.split('\r').slice(1))
+  expect(redraws.length).toBeGreaterThan(3)
+  for (const line of redraws) expect(line.length, line).toBeLessThanOrEqual(79)
   expect(out).toContain('installed hello 1.0.0')
 })
 

@@ -68,7 +68,7 @@ function advisePath(ctx: Context, quiet: boolean): void {
   if (!advice || quiet) return
   const width = Math.max(...advice.shells.map((s) => s.shell.length)) + 1
   const lines = advice.shells.map((s) => `  ${`${s.shell}:`.padEnd(width)} ${s.command}`)
-  ctx.report({ kind: 'info', text: `\nnote: ${advice.binDir} is not on your PATH, so the installed commands cannot be run by name.\nAdd it for your shell, then open a new terminal:\n${lines.join('\n')}` })
+  ctx.report({ kind: 'info', text: `\nnote: ${advice.binDir} is not on your PATH.\nTo run installed commands by name, add it for your shell and open a new terminal:\n${lines.join('\n')}` })
 }
 
 export const update: CommandSpec = {
