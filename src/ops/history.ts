@@ -8,7 +8,6 @@ import type { Context } from '../context.ts'
 import type { Layout } from '../platform/layout.ts'
 import { appendHistory, InstalledDb, readHistory, recordFileChecks, type HistoryChange, type HistoryEntry, type InstalledRow } from '../store/index.ts'
 import type { PlannedInstall } from './install.ts'
-import { installedScopes } from './installed.ts'
 
 function withDb<T>(layout: Layout, fn: (db: InstalledDb) => T): T | undefined {
   if (!existsSync(layout.installedDb)) return undefined
@@ -46,9 +45,9 @@ export function installChanges(planned: readonly PlannedInstall[]): HistoryChang
   }))
 }
 
-/** Every scope's history, oldest first; `limit` keeps the newest entries. */
-export async function listHistory(ctx: Context, limit?: number): Promise<HistoryEntry[]> {
-  const all = installedScopes(ctx)
+/** The history of these scopes (see `installedScopes`), oldest first; `limit` keeps the newest. */
+export async function listHistory(layouts: readonly Layout[], limit?: number): Promise<HistoryEntry[]> {
+  const all = layouts
     .flatMap((layout) => withDb(layout, readHistory) ?? [])
     .sort((a, b) => a.at.localeCompare(b.at))
   return limit === undefined ? all : all.slice(-limit)

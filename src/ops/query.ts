@@ -4,7 +4,7 @@ import { ZoiError } from '../errors.ts'
 import { chooseDefaultVersion, toCandidates, type PackageRow } from '../registry/index.ts'
 import { parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
-import { withCatalog } from './registries.ts'
+import { openCatalog, withCatalog } from './registries.ts'
 import { indexNames, unknownPackage } from './suggest.ts'
 
 export interface PackageSummary {
@@ -119,4 +119,15 @@ function askedVersion(handle: string, pkg: PackageRow, spec: { versionSpec?: str
     })
   }
   return {}
+}
+
+/** Every name worth completing: the synced index and what is installed, sorted, once each. */
+export function knownPackageNames(ctx: Context): string[] {
+  const set = openCatalog(ctx)
+  try {
+    const installed = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
+    return [...new Set([...indexNames(set), ...installed])].sort()
+  } finally {
+    set.close()
+  }
 }

@@ -2,12 +2,9 @@
  * "Package not found" with the closest names that do exist (exit 3), as Homebrew does:
  * from the synced index for install/show, from the installed db for uninstall/files/why.
  */
-import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import type { RegistrySet } from '../registry/index.ts'
 import { didYouMean } from '../resolve/index.ts'
-import { installedRows, installedScopes } from './installed.ts'
-import { openCatalog } from './registries.ts'
 
 /** Every package name the synced registries know. */
 export function indexNames(set: RegistrySet): string[] {
@@ -18,15 +15,4 @@ export function indexNames(set: RegistrySet): string[] {
 export function unknownPackage(name: string, where: string, known: Iterable<string>, otherwise: string): ZoiError {
   const near = didYouMean(name, known)
   return new ZoiError('NOT_FOUND', `package '${name}' ${where}`, { hint: near ?? otherwise, data: { package: name } })
-}
-
-/** Every name worth completing: the synced index and what is installed, sorted, once each. */
-export function knownPackageNames(ctx: Context): string[] {
-  const set = openCatalog(ctx)
-  try {
-    const installed = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
-    return [...new Set([...indexNames(set), ...installed])].sort()
-  } finally {
-    set.close()
-  }
 }

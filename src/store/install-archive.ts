@@ -24,7 +24,7 @@ import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-i
 import { STAGE_PREFIX } from './recover.ts'
 import { stageArchive, walkTree, type StagedArchive } from './staged-archive.ts'
 import { writeStoreManifest } from './store-manifest.ts'
-import { packageDir, packageDirName } from './store-paths.ts'
+import { formatKey, packageDir, packageDirName } from './store-paths.ts'
 import { TargetPlanner } from './target-planner.ts'
 
 /** What the caller resolved about the package being installed. */
@@ -88,7 +88,7 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
   const { layout, archivePath, report = silent } = options
   const txid = newTxid()
   const record = completeRecord(options.record, txid)
-  const subject = `${record.name} ${record.version}`
+  const subject = `${formatKey(record)}@${record.version}`
   const fault = (point: FaultPoint) => {
     if (options.faultAt === point) throw new SimulatedCrash(point)
   }
@@ -108,7 +108,7 @@ export async function installArchive(options: InstallArchiveOptions): Promise<In
     let row: InstalledRow
     try {
       fault('after-journal')
-      report({ kind: 'phase', phase: 'commit', text: `installing ${subject}`, total: journal.steps.length })
+      report({ kind: 'phase', phase: 'commit', text: `installing ${record.name} ${record.version}`, total: journal.steps.length })
       await applySteps(journal.steps.slice(0, moves), txid, 0, journal.steps.length, report)
       fault('after-move')
       await applySteps(journal.steps.slice(moves), txid, moves, journal.steps.length, report)

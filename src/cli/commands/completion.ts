@@ -3,7 +3,7 @@
  * package names. Names come from `zoi completion names` (the synced index and what is
  * installed) when the user presses Tab, so they follow every sync without reinstalling.
  */
-import { knownPackageNames } from '../../ops/suggest.ts'
+import { knownPackageNames } from '../../ops/query.ts'
 import { GLOBAL_OPTIONS, requireAction, type CommandSpec } from '../command-spec.ts'
 
 /** Commands whose arguments are package names. */

@@ -3,6 +3,7 @@ import { autoremove as removeOrphans, findOrphans } from '../../ops/autoremove.t
 import { checkInstalled } from '../../ops/check.ts'
 import { runDoctor } from '../../ops/doctor.ts'
 import { listHistory } from '../../ops/history.ts'
+import { installedScopes } from '../../ops/installed.ts'
 import { flagBool, flagString, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
 import { removalPlan } from '../plan-view.ts'
@@ -51,7 +52,7 @@ export const history: CommandSpec = {
   options: [{ flag: '--limit <n>', description: 'Only the newest n entries' }],
   async run(ctx, _args, flags) {
     const limit = flagString(flags, 'limit')
-    const entries = await listHistory(ctx, limit === undefined ? undefined : Math.max(0, Number.parseInt(limit, 10) || 0))
+    const entries = await listHistory(installedScopes(ctx), limit === undefined ? undefined : Math.max(0, Number.parseInt(limit, 10) || 0))
     const text = entries.map((e) => {
       const changes = e.changes.map((c) => `  ${c.action.padEnd(9)} ${c.name} ${c.from && c.to ? `${c.from} -> ${c.to}` : (c.to ?? c.from)}`)
       return [`${e.at.slice(0, 19).replace('T', ' ')}  zoi ${e.command}`, ...changes].join('\n')
