@@ -2,7 +2,7 @@
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { chooseDefaultVersion, toCandidates, type PackageRow } from '../registry/index.ts'
-import { parseSource } from '../resolve/index.ts'
+import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, withCatalog } from './registries.ts'
 import { indexNames, unknownPackage } from './suggest.ts'
@@ -113,7 +113,8 @@ function askedVersion(handle: string, pkg: PackageRow, spec: { versionSpec?: str
     const word = (spec.channel ?? spec.versionSpec)!
     const version = spec.channel === undefined && versions.includes(word) ? word : pkg.channels[word]
     if (version !== undefined) return { version }
-    const channels = Object.keys(pkg.channels)
+    const channels = Object.keys(pkg.channels).sort()
+    versions.sort(compareVersions)
     throw new ZoiError('NOT_FOUND', `${pkg.name} has no ${spec.channel === undefined ? 'version or channel' : 'channel'} '${word}'`, {
       hint: `versions: ${versions.join(', ') || 'none'}${channels.length ? `; channels: ${channels.join(', ')}` : ''}`,
     })

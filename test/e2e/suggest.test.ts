@@ -3,7 +3,8 @@
  * package names get the closest names (exit 3), and the names zoi prints are names it accepts.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { formatResult, makeTempDir, runZoi } from '../support/run-cli.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
@@ -91,3 +92,22 @@ describe('names zoi prints are names zoi accepts', () => {
     expect(r.stderr).toBe("error: hello has no version or channel '9.9.9'\nhint: versions: 1.0.0\n")
   })
 })
+
+test('show name@channel and name@@channel show the channel\'s version', async () => {
+  const h = makeTempDir('zoi-e2e-suggest-')
+  const registry = join(h, 'registry')
+  cpSync(EXAMPLES, registry, { recursive: true })
+  mkdirSync(join(registry, 'core/tool'), { recursive: true })
+  writeFileSync(join(registry, 'core/tool/tool.pkg.lua'), 'metadata({ name = "tool", repo = "core", versions = { stable = "1.0.0", beta = "1.1.0" }, description = "t" })\n')
+  await runZoi(['sync', 'set', registry], { home: h })
+  expect((await runZoi(['sync'], { home: h })).exitCode).toBe(0)
+  const version = async (source: string) => JSON.parse((await runZoi(['show', source, '--json'], { home: h })).stdout)[0].version
+  expect(await version('tool')).toBe('1.0.0')
+  expect(await version('tool@beta')).toBe('1.1.0')
+  expect(await version('tool@@beta')).toBe('1.1.0')
+  expect(await version('tool@1.1.0')).toBe('1.1.0')
+  const bad = await runZoi(['show', 'tool@@nightly'], { home: h })
+  expect(bad.exitCode).toBe(3)
+  expect(bad.stderr).toBe("error: tool has no channel 'nightly'\nhint: versions: 1.0.0, 1.1.0; channels: beta, stable\n")
+}, 60_000)
+
