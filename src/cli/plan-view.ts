@@ -4,7 +4,7 @@
  * replaced, "Net Upgrade Size". Sizes nobody knows are shown as `?`, never as 0.
  */
 import type { InstallResult, PlannedInstall } from '../ops/install.ts'
-import { formatSize } from './commands/cache.ts'
+import { formatSize } from './format-size.ts'
 
 /** `example/core/hello`: the form `install`, `show` and `files` accept back. */
 export function printedName(p: { registry: string; repo: string; name: string }): string {

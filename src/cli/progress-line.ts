@@ -3,7 +3,7 @@
  * and the item, cut to the terminal width so a redraw never wraps and leaves debris behind.
  */
 import type { ProgressEvent } from '../progress.ts'
-import { formatSize } from './commands/cache.ts'
+import { formatSize } from './format-size.ts'
 
 export type Advance = Extract<ProgressEvent, { kind: 'advance' }>
 

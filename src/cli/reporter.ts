@@ -4,7 +4,7 @@
  * otherwise, nothing with -q (warnings still show, each distinct one once). Honours NO_COLOR.
  */
 import type { ProgressEvent, Report } from '../progress.ts'
-import { formatSize } from './commands/cache.ts'
+import { formatSize } from './format-size.ts'
 import { fit, progressLine, type Advance } from './progress-line.ts'
 
 export interface ReporterOptions {
