@@ -58,6 +58,8 @@ export interface BundleManifest {
   registries: BundleRegistry[]
   plans: Record<string, PlannedFile[]>
   files: BundleFile[]
+  /** Public keys carried under `keys/` (the bundled registries' anchors): names, never trusted by travelling. */
+  keys?: string[]
   /** SHA-512 of the `bundle.json` this one extends (`--since`); its files are not repeated here. */
   base?: string
   /** Files inherited from the base: listed so the final state is checkable, not present. */
@@ -78,6 +80,7 @@ export function serializeManifest(m: BundleManifest): string {
     registries: m.registries,
     plans: Object.fromEntries(Object.keys(m.plans).sort().map((p) => [p, m.plans[p]])),
     files: sortFiles(m.files),
+    ...(m.keys && m.keys.length > 0 ? { keys: m.keys } : {}),
     ...(m.base ? { base: m.base, inherited: sortFiles(m.inherited ?? []) } : {}),
     totals: m.totals,
   }

@@ -85,7 +85,7 @@ export async function downloadArchive(req: DownloadRequest, ctx: DownloadContext
 async function tryCandidate(given: DownloadSource, req: DownloadRequest, ctx: DownloadContext): Promise<Downloaded> {
   const staged = join(ctx.cacheDir, INCOMING_DIR, req.fileName)
   const onBytes = (loaded: number, total?: number) =>
-    ctx.report({ kind: 'advance', phase: 'fetch', loaded, total, item: req.fileName })
+    ctx.report({ kind: 'advance', phase: 'fetch', loaded, total, item: req.fileName, unit: 'bytes' })
   // An oci:// candidate becomes the blob URLs of its artifact's layers (plus auth headers).
   const oci = isOciUrl(given.url) ? await resolveOciSource(ctx.net, given) : undefined
   const c = oci?.source ?? given

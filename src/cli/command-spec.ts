@@ -14,6 +14,18 @@ export interface Output {
   exitCode?: number
 }
 
+/** Flags every command takes: [cac raw name, description]. */
+export const GLOBAL_OPTIONS: [string, string][] = [
+  ['--offline', 'Never use the network; fail with exit 5 when something is missing'],
+  ['--root <dir>', 'Operate on another filesystem root (system scope, every path re-based)'],
+  ['--pkg-dir <dir>', 'Also look for archives in this folder (repeatable)'],
+  ['-y, --yes', 'Answer yes to every question'],
+  ['--json', 'Print results and errors as JSON on stdout'],
+  ['-v, --verbose', 'More output; stack traces on errors'],
+  ['-q, --quiet', 'No progress output'],
+  ['--version', 'Print the version'],
+]
+
 export type Flags = Record<string, unknown>
 
 export interface OptionSpec {

@@ -6,43 +6,35 @@ import { cac, type CAC } from 'cac'
 import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import { invokedAs } from '../platform/self.ts'
-import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
+import { flagName, GLOBAL_OPTIONS, type CommandSpec, type Flags } from './command-spec.ts'
 import { COMMANDS } from './commands/index.ts'
 import { createContext, type GlobalFlags } from './context.ts'
 import { runAsGit } from './git-entry.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
+import { rewriteHelpCommand, tidyHelp } from './help.ts'
 import { createReporter } from './reporter.ts'
+import { checkFlags, unknownCommand } from './usage-check.ts'
 
-const GLOBAL_OPTIONS: [string, string][] = [
-  ['--offline', 'Never use the network; fail with exit 5 when something is missing'],
-  ['--root <dir>', 'Operate on another filesystem root (system scope, every path re-based)'],
-  ['--pkg-dir <dir>', 'Also look for archives in this folder (repeatable)'],
-  ['-y, --yes', 'Answer yes to every question'],
-  ['--json', 'Print results and errors as JSON on stdout'],
-  ['-v, --verbose', 'More output; stack traces on errors'],
-  ['-q, --quiet', 'No progress output'],
-  ['--version', 'Print the version'],
-]
-
-export async function runCli(argv: string[], sink: Sink = processSink, argv0 = process.argv0): Promise<number> {
+export async function runCli(given: string[], sink: Sink = processSink, argv0 = process.argv0): Promise<number> {
   // Multi-call: under the name `git`, zoi is the git of builds (src/sources/git-command.ts).
-  if (invokedAs(argv0) === 'git') return runAsGit(argv.slice(2), sink)
+  if (invokedAs(argv0) === 'git') return runAsGit(given.slice(2), sink)
+  const argv = rewriteHelpCommand(given)
   const json = argv.includes('--json')
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {
     const cli = buildCli()
+    const asked = argv !== given ? argv[2] : undefined
+    if (asked !== undefined && asked !== '--help' && !cli.commands.some((c) => c.isMatched(asked))) throw unknownCommand(cli, asked)
     const parsed = cli.parse(dashedSwitchesLast(argv), { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help
+    const first = parsed.args[0]
+    if (!cli.matchedCommand && first !== undefined) throw unknownCommand(cli, first)
+    checkFlags(cli, cli.matchedCommand, argv.slice(2))
     if (!cli.matchedCommand) {
-      checkGlobalOptions(cli)
       if (opts.version) {
         renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
         return 0
-      }
-      const first = parsed.args[0]
-      if (first !== undefined) {
-        throw new ZoiError('USAGE', `unknown command '${first}'`, { hint: "run 'zoi --help' for the list of commands" })
       }
       cli.outputHelp()
       return 0
@@ -56,8 +48,9 @@ export async function runCli(argv: string[], sink: Sink = processSink, argv0 = p
   function buildCli(): CAC {
     const cli = cac('zoi')
     for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
-    cli.help()
     for (const spec of COMMANDS) register(cli, spec)
+    cli.command('help [command]', 'Show help for zoi or for one command')
+    tidyHelp(cli)
     return cli
   }
 
@@ -76,9 +69,10 @@ export async function runCli(argv: string[], sink: Sink = processSink, argv0 = p
         tty: Boolean(process.stderr.isTTY),
         color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
         write: (t) => sink.stderr(t),
+        columns: process.stderr.columns || Number(process.env.COLUMNS) || 80,
       })
       const ctx = await createContext(global, report)
-      const out = await spec.run(ctx, args, flags)
+      const out = await spec.run(ctx, args, flags).finally(() => report.finish())
       renderOutput(out, global.json, sink)
       return out.exitCode ?? 0
     })
@@ -124,14 +118,6 @@ function toZoiError(e: unknown): unknown {
     return new ZoiError('USAGE', e.message.replace(/`/g, "'"), { hint: "run 'zoi --help' (or 'zoi <command> --help')" })
   }
   return fromSystemError(e)
-}
-
-function checkGlobalOptions(cli: CAC): void {
-  for (const name of Object.keys(cli.options)) {
-    if (name !== '--' && !cli.globalCommand.hasOption(name)) {
-      throw new ZoiError('USAGE', `unknown option '${name.length > 1 ? '--' : '-'}${name}'`, { hint: "run 'zoi --help'" })
-    }
-  }
 }
 
 /**

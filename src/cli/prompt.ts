@@ -2,6 +2,7 @@
  * Asking before changing a system, as pacman does: only on an interactive terminal, never with
  * -y, --json or --dry-run; the default answer is yes. Reading stdin is the CLI's business only.
  */
+import { ZoiError } from '../errors.ts'
 import { createInterface } from 'node:readline/promises'
 import { Writable } from 'node:stream'
 
@@ -43,4 +44,15 @@ export async function askSecret(question: string): Promise<string | undefined> {
     rl.close()
     process.stderr.write('\n')
   }
+}
+
+/** The passphrase of a secret signing key: ZOI_PGP_PASSPHRASE, else asked on a terminal. */
+export async function signingPassphrase(flags: { json?: unknown }): Promise<string> {
+  const env = process.env.ZOI_PGP_PASSPHRASE
+  if (env !== undefined) return env
+  const answer = flags.json === true ? undefined : await askSecret('Passphrase for the signing key: ')
+  if (answer === undefined) {
+    throw new ZoiError('USAGE', 'the signing key is protected by a passphrase and there is no terminal to ask for it', { hint: 'set ZOI_PGP_PASSPHRASE' })
+  }
+  return answer
 }

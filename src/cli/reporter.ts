@@ -1,8 +1,11 @@
 /**
- * Turns progress events into terminal output on stderr: a redrawn bar on a TTY, plain lines
- * otherwise, nothing with -q (warnings still show). Honours NO_COLOR.
+ * Turns progress events into terminal output on stderr: a redrawn line on a TTY (bytes, rate
+ * and ETA for transfers, counts for objects and files, cut to the terminal width), plain lines
+ * otherwise, nothing with -q (warnings still show, each distinct one once). Honours NO_COLOR.
  */
 import type { ProgressEvent, Report } from '../progress.ts'
+import { formatSize } from './format-size.ts'
+import { fit, progressLine, type Advance } from './progress-line.ts'
 
 export interface ReporterOptions {
   quiet: boolean
@@ -10,11 +13,27 @@ export interface ReporterOptions {
   tty: boolean
   color: boolean
   write: (text: string) => void
+  /** Terminal width; 80 when unknown. */
+  columns?: number
+  /** Milliseconds clock, for rates (injected by tests). */
+  now?: () => number
 }
 
-export function createReporter(opts: ReporterOptions): Report {
+/** Redraws closer together than this are skipped (the final state is always drawn). */
+const REDRAW_MS = 80
+
+/** A Report that can also clear its redrawn line when the command ends. */
+export type TerminalReport = Report & { finish(): void }
+
+export function createReporter(opts: ReporterOptions): TerminalReport {
   const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s)
+  const now = opts.now ?? (() => performance.now())
+  const columns = () => opts.columns ?? 80
+  const warned = new Set<string>()
+  const started = new Map<string, { at: number; loaded: number }>()
   let barShown = false
+  let lastDraw = -Infinity
+  let lastKey = ''
   let lastPlain = ''
 
   const clearBar = () => {
@@ -22,8 +41,45 @@ export function createReporter(opts: ReporterOptions): Report {
     barShown = false
   }
 
-  return (e: ProgressEvent) => {
+  /** Bytes per second since the item began, once there is enough to tell. */
+  const rateOf = (key: string, e: Advance): number | undefined => {
+    const s = started.get(key)
+    if (!s) {
+      started.set(key, { at: now(), loaded: e.loaded })
+      return undefined
+    }
+    const seconds = (now() - s.at) / 1000
+    return seconds >= 0.2 && e.loaded > s.loaded ? (e.loaded - s.loaded) / seconds : undefined
+  }
+
+  const advance = (e: Advance) => {
+    const key = `${e.phase}\0${e.item ?? ''}`
+    const done = e.total !== undefined && e.loaded >= e.total
+    const rate = e.unit === 'bytes' ? rateOf(key, e) : undefined
+    if (opts.tty) {
+      const t = now()
+      if (!done && key === lastKey && t - lastDraw < REDRAW_MS) return
+      lastDraw = t
+      lastKey = key
+      opts.write('\r\x1b[2K' + progressLine(e, { rate }, columns()))
+      barShown = true
+      if (done) clearBar()
+      return
+    }
+    // Without a TTY a line cannot be redrawn: a finished transfer gets one line; with -v,
+    // every item gets one as it starts.
+    if (done && e.phase === 'fetch' && e.item) opts.write(`  downloaded ${e.item} (${formatSize(e.total!)})\n`)
+    else if (opts.verbose && e.item && e.item !== lastPlain) {
+      lastPlain = e.item
+      opts.write(`  ${e.phase}: ${e.item}\n`)
+    }
+    if (done) started.delete(key)
+  }
+
+  const report = (e: ProgressEvent) => {
     if (e.kind === 'warn') {
+      if (warned.has(e.text)) return
+      warned.add(e.text)
       clearBar()
       opts.write(`${paint('33', 'warning:')} ${e.text}\n`)
       return
@@ -32,32 +88,15 @@ export function createReporter(opts: ReporterOptions): Report {
     switch (e.kind) {
       case 'phase':
         clearBar()
-        opts.write(`${paint('1', '::')} ${e.text}\n`)
+        opts.write(`${paint('1', '::')} ${opts.tty ? fit(e.text, columns()) : e.text}\n`)
         return
       case 'info':
         clearBar()
         opts.write(`${e.text}\n`)
         return
-      case 'advance': {
-        if (opts.tty) {
-          opts.write('\r\x1b[2K' + formatBar(e))
-          barShown = true
-          if (e.total !== undefined && e.loaded >= e.total) clearBar()
-        } else if (opts.verbose && e.item && e.item !== lastPlain) {
-          // Without a TTY a bar cannot be redrawn: one line per item, only when asked for.
-          lastPlain = e.item
-          opts.write(`  ${e.phase}: ${e.item}\n`)
-        }
-      }
+      case 'advance':
+        advance(e)
     }
   }
-}
-
-function formatBar(e: Extract<ProgressEvent, { kind: 'advance' }>): string {
-  const width = 24
-  const label = e.item ? ` ${e.item}` : ''
-  if (!e.total) return `  ${e.phase} ${e.loaded}${label}`
-  const frac = Math.max(0, Math.min(1, e.loaded / e.total))
-  const filled = Math.round(frac * width)
-  return `  ${e.phase} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(frac * 100)}%${label}`
+  return Object.assign(report, { finish: clearBar })
 }

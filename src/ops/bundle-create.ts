@@ -19,7 +19,7 @@ import { describeFiles, listBundleFiles } from '../bundle/bundle-files.ts'
 import { fetchArchives } from '../cache/index.ts'
 import { readSidecars } from '../cache/locate.ts'
 import type { Context } from '../context.ts'
-import { ZoiError } from '../errors.ts'
+import { ZoiError, isZoiError } from '../errors.ts'
 import { updateServerInfo } from '../mirror/index.ts'
 import { hostPlatform, parsePlatform, platformString } from '../platform/arch.ts'
 import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
@@ -29,9 +29,12 @@ import { copyObjects } from '../registry/git-local.ts'
 import { gitFs } from '../registry/git-swap.ts'
 import { IndexDb } from '../registry/index.ts'
 import { VERSION } from '../version.ts'
+import { signManifest, writeAnchorKeys, writeSources } from './bundle-extras.ts'
 import { openBundleManifest } from './bundle-open.ts'
 import { planForPlatform, type PlatformPlan, type RegistryAtCommit } from './bundle-plan.ts'
 import { requireCatalog } from './registries.ts'
+import { sourceFetch } from './source.ts'
+import { readIndex } from '../sources/index.ts'
 
 export interface BundleCreateOptions {
   requests: string[]
@@ -41,6 +44,10 @@ export interface BundleCreateOptions {
   since?: string
   zoiBinaries: string[]
   dryRun: boolean
+  /** `--with-sources`: the closure's cached sources too (fetched online when none are cached). */
+  withSources?: boolean
+  /** `--sign <secret.asc>`: a detached signature of bundle.json. */
+  sign?: { keyFile: string; passphrase: () => Promise<string> }
 }
 
 export interface PlatformSummary {
@@ -60,6 +67,9 @@ export interface BundleCreateResult {
   files?: number
   inherited?: number
   sha512?: string
+  sources?: { files: number; git: number }
+  keys?: string[]
+  signer?: string
 }
 
 export async function createBundle(ctx: Context, opts: BundleCreateOptions): Promise<BundleCreateResult> {
@@ -84,6 +94,8 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     const registryEntries = await writeRegistries(ctx, dir, registries)
     const planned = await writeArchives(ctx, dir, plans, registries)
     await writeZoiBinaries(dir, opts.zoiBinaries)
+    const keys = await writeAnchorKeys(ctx, dir, registryEntries.map((r) => r.handle))
+    const sources = opts.withSources ? await carrySources(ctx, dir, plans) : undefined
     const base = opts.since ? await openBundleManifest(ctx, opts.since) : undefined
     const known = await previousFiles(dir)
     let files = await describeFiles(dir, await listBundleFiles(dir), known)
@@ -109,20 +121,42 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
       registries: registryEntries,
       plans: planned,
       files,
+      keys,
       ...(base ? { base: base.sha512, inherited } : {}),
       totals,
     }
     const text = serializeManifest(manifest)
     await writeFileAtomic(join(dir, BUNDLE_JSON), text)
     const sha512 = createHash('sha512').update(text).digest('hex')
+    const signer = opts.sign ? await signManifest(dir, opts.sign.keyFile, opts.sign.passphrase) : undefined
     if (asTar) {
       await writeArchive(output, dir, { compression: 'none', mtime: 0 })
       await rm(dir, { recursive: true, force: true })
     }
-    return { output, dryRun: false, platforms: await Promise.all(summaries), totals, files: files.length, inherited: inherited.length, sha512 }
+    return { output, dryRun: false, platforms: await Promise.all(summaries), totals, files: files.length, inherited: inherited.length, sha512, sources, keys, signer }
   } finally {
     await rm(work, { recursive: true, force: true })
   }
+}
+
+/** Sources of every package in the plans; packages with none cached are fetched first (online). */
+async function carrySources(ctx: Context, dir: string, plans: readonly PlatformPlan[]): Promise<{ files: number; git: number }> {
+  const names = new Set(plans.flatMap((p) => p.steps.map((s) => s.step.pkg.name)))
+  const cached = readIndex(ctx.layout.sourceCacheDir)
+  const users = new Set([...Object.values(cached.urls), ...Object.values(cached.git)].flatMap((e) => e.packages))
+  const missing = [...names].filter((n) => !users.has(n))
+  if (missing.length > 0 && !ctx.net.offline) {
+    ctx.report({ kind: 'phase', phase: 'bundle', text: `Fetching the sources of ${missing.join(', ')}` })
+    for (const name of missing) {
+      try {
+        await sourceFetch(ctx, [name])
+      } catch (e) {
+        if (!isZoiError(e)) throw e
+        ctx.report({ kind: 'warn', text: `sources of ${name} not carried: ${e.message.split('\n')[0]}` })
+      }
+    }
+  }
+  return writeSources(ctx, dir, names)
 }
 
 interface LocalRegistry {

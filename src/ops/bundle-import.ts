@@ -18,6 +18,7 @@ import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { syncClone } from '../registry/git.ts'
 import { recordRegistriesInConfig } from './bundle.ts'
+import { checkManifestSignature, importBundleKeys, importBundleSources } from './bundle-extras.ts'
 import { openBundle, type OpenedBundle } from './bundle-open.ts'
 import { installPackages, type InstallResult } from './install.ts'
 
@@ -26,17 +27,22 @@ export interface BundleImportResult {
   sha512: string
   registries: { handle: string; commit: string }[]
   archives: number
+  sources: number
+  keys: number
+  signer?: string
 }
 
-export async function importBundle(ctx: Context, given: string): Promise<BundleImportResult> {
+export async function importBundle(ctx: Context, given: string, opts: { keys?: readonly string[] } = {}): Promise<BundleImportResult> {
   const bundle = await openBundle(ctx, given)
   try {
-    await checkOrThrow(ctx, bundle)
+    const signer = await checkOrThrow(ctx, bundle, opts.keys)
     return await withLock(ctx.layout.lockFile, async () => {
       const registries = await importRegistries(ctx, bundle)
       const archives = await importArchives(ctx, bundle)
+      const sources = await importBundleSources(ctx, bundle.root)
+      const keys = await importBundleKeys(ctx, bundle.root)
       await recordImport(ctx, bundle)
-      return { bundle: given, sha512: bundle.sha512, registries, archives }
+      return { bundle: given, sha512: bundle.sha512, registries, archives, sources, keys, ...(signer ? { signer } : {}) }
     })
   } finally {
     await bundle.close()
@@ -67,8 +73,14 @@ export async function installFromBundle(ctx: Context, given: string, sources: re
   }
 }
 
-/** Quick verification: every file's size and SHA-512, nothing extra, and the base imported before. */
-export async function checkOrThrow(ctx: Context, bundle: OpenedBundle): Promise<void> {
+/**
+ * Quick verification: the signature (when signed, or under enforcement), every file's size and
+ * SHA-512, nothing extra, and the base imported before. Returns the verified signer.
+ */
+export async function checkOrThrow(ctx: Context, bundle: OpenedBundle, keys: readonly string[] = []): Promise<string | undefined> {
+  const signature = await checkManifestSignature(ctx, bundle.root, bundle.manifest.created, keys)
+  if (signature.problem) throw new ZoiError('INTEGRITY', `bundle ${bundle.path}: ${signature.problem}`, { hint: "pass the signer's public key with --key <file.asc>, or import it with 'zoi key add'" })
+  if (signature.warning) ctx.report({ kind: 'warn', text: signature.warning })
   const problems = await checkFiles(bundle.root, bundle.manifest)
   if (problems.length > 0) {
     throw new ZoiError('INTEGRITY', `bundle ${bundle.path} failed verification:\n${problems.map((p) => `  ${p.detail}`).join('\n')}`, {
@@ -81,6 +93,7 @@ export async function checkOrThrow(ctx: Context, bundle: OpenedBundle): Promise<
       hint: "import the base bundle first ('zoi bundle import <base>'), then this one",
     })
   }
+  return signature.signer
 }
 
 /** Each registry: its bare repository synced into `<db>/<handle>` (atomic), then its index. */

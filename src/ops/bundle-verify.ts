@@ -19,6 +19,7 @@ import { hostPlatform, parsePlatform, platformString } from '../platform/arch.ts
 import { makeStagingDir } from '../platform/fs.ts'
 import { layoutFor } from '../platform/layout.ts'
 import { createNet } from '../platform/net.ts'
+import { checkManifestSignature } from './bundle-extras.ts'
 import { importRegistries } from './bundle-import.ts'
 import { openBundle, type OpenedBundle } from './bundle-open.ts'
 import { planForPlatform } from './bundle-plan.ts'
@@ -38,13 +39,20 @@ export interface BundleVerifyResult {
   installed: string[]
   resolved: string[]
   problems: VerifyProblem[]
+  /** Who signed bundle.json (verified), or a warning when unsigned. */
+  signer?: string
+  warnings: string[]
   exitCode: number
 }
 
-export async function verifyBundle(ctx: Context, given: string, opts: { quick?: boolean } = {}): Promise<BundleVerifyResult> {
+export async function verifyBundle(ctx: Context, given: string, opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
   const bundle = await openBundle(ctx, given)
   try {
     const problems: VerifyProblem[] = []
+    const warnings: string[] = []
+    const signature = await checkManifestSignature(ctx, bundle.root, bundle.manifest.created, opts.keys ?? [])
+    if (signature.problem) problems.push({ kind: 'integrity', detail: signature.problem })
+    if (signature.warning) warnings.push(signature.warning)
     ctx.report({ kind: 'phase', phase: 'verify', text: `Checking ${bundle.manifest.files.length} files`, total: bundle.manifest.files.length })
     for (const p of await checkFiles(bundle.root, bundle.manifest, (done, total) => ctx.report({ kind: 'advance', phase: 'verify', loaded: done, total }))) {
       problems.push({ kind: p.kind === 'missing' ? 'missing' : 'integrity', detail: p.detail })
@@ -61,7 +69,7 @@ export async function verifyBundle(ctx: Context, given: string, opts: { quick?: 
       }
     }
     const exitCode = problems.some((p) => p.kind === 'integrity') ? 6 : problems.length > 0 ? 4 : 0
-    return { bundle: given, sha512: bundle.sha512, files: bundle.manifest.files.length, installed, resolved, problems, exitCode }
+    return { bundle: given, sha512: bundle.sha512, files: bundle.manifest.files.length, installed, resolved, problems, signer: signature.signer, warnings, exitCode }
   } finally {
     await bundle.close()
   }

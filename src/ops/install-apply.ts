@@ -9,6 +9,8 @@ import { fetchArchives } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { isZoiError } from '../errors.ts'
 import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type InstallRecord, type SpaceNeed } from '../store/index.ts'
+import { recordInstalledFiles } from './history.ts'
+import type { PlannedInstall } from './install.ts'
 import type { PreparedStep } from './install-prepare.ts'
 import { LOCAL_HANDLE } from './local-archive.ts'
 
@@ -28,7 +30,7 @@ export async function applyPlan(
   const needs = prepared.map((p) => ({ name: p.step.pkg.name, bytes: p.planned.installSize }))
   await requireFreeSpace(ctx.layout, needs)
   // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's pool).
-  const extractions = startExtractions(ctx, fetched.map((f) => f.path))
+  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ path: fetched[i]!.path, planned: p.planned })))
   const settled = await Promise.allSettled(extractions)
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) {
@@ -65,6 +67,7 @@ export async function applyPlan(
   ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${prepared.map((p) => `${p.step.pkg.name} ${p.step.pkg.version}`).join(', ')}` })
   try {
     const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
+    for (const row of installed) recordInstalledFiles(ctx, row)
     return installed.map((r) => ({ name: r.name, version: r.version }))
   } catch (e) {
     throw await withSpaceNeeded(e, ctx, needs, fetched.map((f) => f.path))
@@ -87,11 +90,13 @@ async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNe
 }
 
 /** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, paths: readonly string[]): Promise<string>[] {
+function startExtractions(ctx: Context, archives: readonly { path: string; planned: PlannedInstall }[]): Promise<string>[] {
   const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
-  return paths.map((path, i) => {
+  return archives.map(({ path, planned }, i) => {
     const slot = i % 2
-    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path))
+    const item = `${planned.name} ${planned.version}`
+    const onProgress = (loaded: number) => ctx.report({ kind: 'advance', phase: 'extract', loaded, total: planned.installSize, item, unit: 'bytes' })
+    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path, onProgress))
     // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
     // surfaces when the set awaits it, never as an unhandled rejection.
     slots[slot] = job.then(() => undefined, () => undefined)

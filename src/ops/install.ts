@@ -14,22 +14,25 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { withLock } from '../platform/lock.ts'
 import type { RegistrySet } from '../registry/index.ts'
 import {
-  describePlan,
   explainProblems,
   parseInstallArgument,
   resolvePlan,
   type InstalledPackage,
   type NameSource,
   type PlanRequestItem,
+  type Problem,
 } from '../resolve/index.ts'
 import { recoverInterrupted, type InstalledRow } from '../store/index.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { applyPlan } from './install-apply.ts'
 import { prepareStep } from './install-prepare.ts'
+import { installChanges, recordTransaction } from './history.ts'
+import { completePlanSizes } from './plan-sizes.ts'
 import { isArchivePath, LOCAL_HANDLE, overlayCatalog, readLocalArchive, type LocalArchive } from './local-archive.ts'
 import { installedRows } from './installed.ts'
 import { openCatalog, requireCatalog } from './registries.ts'
 import { buildFromSource, stepsToBuild } from './source-build.ts'
+import { indexNames, unknownPackage } from './suggest.ts'
 
 export interface InstallOptions {
   force?: boolean
@@ -40,6 +43,8 @@ export interface InstallOptions {
   build?: boolean
   /** `--type`: the build type for source builds. */
   buildType?: string
+  /** How `zoi history` names this change; default `install <sources>`. */
+  command?: string
 }
 
 export interface PlannedInstall {
@@ -54,6 +59,9 @@ export interface PlannedInstall {
   installSize?: number
   /** Built from the definition instead of a pre-built archive. */
   source?: boolean
+  /** The installed version this step replaces, and what it takes on disk today. */
+  oldVersion?: string
+  oldInstallSize?: number
 }
 
 export interface InstallResult {
@@ -70,7 +78,7 @@ export async function installPackages(ctx: Context, given: readonly string[], op
   if (given.length === 0) throw new ZoiError('USAGE', 'install needs at least one package')
   const defs = await buildDefinitionSources(ctx, given, opts.buildType)
   try {
-    return await installSources(ctx, defs.sources, opts)
+    return await installSources(ctx, defs.sources, { ...opts, command: opts.command ?? `install ${given.join(' ')}` })
   } finally {
     await defs.cleanup()
   }
@@ -91,9 +99,7 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
         platform,
         defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
       })
-      // A name the user asked for that no registry has is "not found" (exit 3), not a conflict.
-      const unknownNames = !resolution.ok && resolution.problems.every((p) => p.kind === 'not-found' && p.requirement.by === null)
-      if (!resolution.ok) throw new ZoiError(unknownNames ? 'NOT_FOUND' : 'UNSATISFIABLE', explainProblems(resolution.problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
+      if (!resolution.ok) throw unresolvable(resolution.problems, catalog)
       const plan = resolution.plan
       const external = plan.external.map((e) => e.dependency.raw)
       for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
@@ -102,12 +108,13 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
       const sourceOpts = { always: Boolean(opts.build), buildType: opts.buildType }
       const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
       for (const p of toBuild) p.planned.source = true
+      await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
       if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
       const built = await buildFromSource(ctx, toBuild, sourceOpts)
       try {
-        ctx.report({ kind: 'phase', phase: 'resolve', text: describePlan(plan).join('\n') || 'nothing to do' })
         const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
         const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons) })
+        recordTransaction(ctx, ctx.layout, opts.command!, installChanges(planned))
         await carryRegistriesIntoRoot(ctx, catalog)
         return { dryRun: false, planned, installed, external, upToDate: false }
       } finally {
@@ -139,7 +146,18 @@ export async function updatePackages(ctx: Context, names: readonly string[], opt
     sources.push(`#${r.handle}@${r.repo ? r.repo + '/' : ''}${r.name}@>=${r.version}`)
   }
   if (!sources.length) return { dryRun: Boolean(opts.dryRun), planned: [], installed: [], external: [], upToDate: true }
-  return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true })
+  return installPackages(ctx, sources, { dryRun: opts.dryRun, keepReasons: true, command: `update ${opts.all ? '--all' : names.join(' ')}` })
+}
+
+/** A requested name the index does not know is "not found" (exit 3) with suggestions; the rest is exit 4. */
+function unresolvable(problems: readonly Problem[], catalog: RegistrySet): ZoiError {
+  const missing = problems.flatMap((p) => (p.kind === 'not-found' && p.requirement.by === null ? [p.name] : []))
+  if (missing.length > 0 && missing.length === problems.length) {
+    const first = unknownPackage(missing[0]!, 'not found in the synced registries', indexNames(catalog), `try 'zoi search ${missing[0]}'`)
+    if (missing.length === 1) return first
+    return new ZoiError('NOT_FOUND', `packages ${missing.map((n) => `'${n}'`).join(', ')} not found in the synced registries`, { hint: first.hint, data: { packages: missing } })
+  }
+  return new ZoiError('UNSATISFIABLE', explainProblems(problems).join('\n'), { hint: "see 'zoi show <package>' for the versions the index knows" })
 }
 
 function notInstalled(name: string): never {

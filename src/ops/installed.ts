@@ -6,9 +6,11 @@ import { isZoiError, ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/index.ts'
-import { compareVersions } from '../resolve/index.ts'
-import { applyChangeset, InstalledDb, listFiles, recoverInterrupted, settleForRead, type InstalledRow, type UninstallResult } from '../store/index.ts'
+import { compareVersions, parseSource } from '../resolve/index.ts'
+import { applyChangeset, InstalledDb, listFiles, recoverInterrupted, settleForRead, type HistoryChange, type InstalledRow, type UninstallResult } from '../store/index.ts'
 import { openCatalog } from './registries.ts'
+import { recordTransaction } from './history.ts'
+import { unknownPackage } from './suggest.ts'
 
 /**
  * The scopes a query looks at, in order: with --root or --scope system only that one; otherwise
@@ -59,12 +61,27 @@ export function installedRows(layout: Layout): InstalledRow[] {
 }
 
 /** The first scope where `name` is installed, with its row. */
-async function findInstalled(ctx: Context, name: string): Promise<{ layout: Layout; row: InstalledRow }> {
+async function findInstalled(ctx: Context, given: string): Promise<{ layout: Layout; row: InstalledRow }> {
+  const name = installedName(given)
   for (const layout of await readyScopes(ctx)) {
     const row = withInstalled(layout, (db) => db.get(name))
     if (row) return { layout, row }
   }
-  throw new ZoiError('NOT_FOUND', `package '${name}' is not installed`, { hint: "see 'zoi list'" })
+  const known = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
+  throw unknownPackage(given, 'is not installed', known, "see 'zoi list'")
+}
+
+/**
+ * The installed name meant by what zoi prints elsewhere: `example/core/hello` (search, plans),
+ * `#example@core/hello` or `hello@1.0.0` all name the installed `hello`.
+ */
+export function installedName(given: string): string {
+  try {
+    const spec = parseSource(given)
+    return spec.kind === 'name' ? spec.name : given
+  } catch {
+    return given
+  }
 }
 
 export interface ListedPackage {
@@ -92,9 +109,16 @@ export async function listInstalled(ctx: Context, opts: { outdated?: boolean } =
   }
 }
 
+/** What `uninstall` would remove, for the plan shown before asking (unknown names fail here). */
+export async function removalRows(ctx: Context, names: readonly string[]): Promise<{ name: string; version: string; installedSize: number }[]> {
+  const rows: InstalledRow[] = []
+  for (const n of names) rows.push((await findInstalled(ctx, n)).row)
+  return rows.map((r) => ({ name: r.name, version: r.version, installedSize: r.installedSize }))
+}
+
 export async function filesOf(ctx: Context, name: string): Promise<string[]> {
-  const { layout } = await findInstalled(ctx, name)
-  return listFiles({ layout, name })
+  const { layout, row } = await findInstalled(ctx, name)
+  return listFiles({ layout, name: row.name })
 }
 
 export async function ownerOf(ctx: Context, path: string): Promise<{ path: string; name: string; version: string }> {
@@ -124,7 +148,7 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
  * unknown one is exit 3 with nothing changed), then each root's packages go in one changeset,
  * so a package and the ones depending on it may be named together, in any order.
  */
-export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean; dryRun?: boolean }): Promise<UninstallResult[]> {
+export async function uninstallPackages(ctx: Context, names: readonly string[], opts: { force?: boolean; dryRun?: boolean; history?: string }): Promise<UninstallResult[]> {
   if (names.length === 0) throw new ZoiError('USAGE', 'uninstall needs at least one package')
   const byRoot = new Map<string, { layout: Layout; group: string[] }>()
   for (const name of names) {
@@ -146,6 +170,9 @@ export async function uninstallPackages(ctx: Context, names: readonly string[], 
       return applyChangeset(change)
     })
     out.push(...removed)
+    // One history entry per scope for the whole command.
+    const changes: HistoryChange[] = removed.map((r) => ({ action: 'remove', name: r.removed.name, from: r.removed.version }))
+    recordTransaction(ctx, layout, opts.history ?? `uninstall ${names.join(' ')}`, changes)
   }
   return out
 }

@@ -2,9 +2,10 @@
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { chooseDefaultVersion, toCandidates, type PackageRow } from '../registry/index.ts'
-import { parseSource } from '../resolve/index.ts'
+import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
-import { withCatalog } from './registries.ts'
+import { openCatalog, withCatalog } from './registries.ts'
+import { indexNames, unknownPackage } from './suggest.ts'
 
 export interface PackageSummary {
   name: string
@@ -76,15 +77,15 @@ function installedVersion(ctx: Context, handle: string, repo: string, name: stri
 export async function showPackage(ctx: Context, source: string): Promise<PackageDetails[]> {
   const spec = parseSource(source)
   if (spec.kind !== 'name') throw new ZoiError('USAGE', `show takes a package name, not a file: '${source}'`)
+  const asked = spec.versionSpec !== undefined || spec.channel !== undefined
   return withCatalog(ctx, (set) => {
     const found = set.packages(spec.name, { handle: spec.handle, repo: spec.repo })
     if (found.length === 0) {
-      throw new ZoiError('NOT_FOUND', `package '${source}' not found in ${set.registries.map((r) => `'${r.handle}'`).join(', ')}`, {
-        hint: `try 'zoi search ${spec.name}'`,
-      })
+      throw unknownPackage(source, `not found in ${set.registries.map((r) => `'${r.handle}'`).join(', ')}`, indexNames(set), `try 'zoi search ${spec.name}'`)
     }
     return found.map(({ registry, pkg }) => ({
       ...summarize(registry.handle, pkg),
+      ...askedVersion(registry.handle, pkg, spec),
       path: pkg.path,
       license: pkg.license,
       website: pkg.website,
@@ -95,9 +96,39 @@ export async function showPackage(ctx: Context, source: string): Promise<Package
       subPackages: pkg.subPackages,
       channels: pkg.channels,
       dependencies: pkg.dependencies,
-      archives: registry.index.archivesOf(pkg.repo, pkg.name).map((a) => ({ version: a.version, platform: a.platform, downSize: a.downSize, installSize: a.installSize, sha512: a.sha512 })),
+      archives: registry.index.archivesOf(pkg.repo, pkg.name).filter((a) => !asked || a.version === askedVersion(registry.handle, pkg, spec).version).map((a) => ({ version: a.version, platform: a.platform, downSize: a.downSize, installSize: a.installSize, sha512: a.sha512 })),
       maintainer: (pkg.spec as { maintainer?: unknown } | null)?.maintainer,
       installed: installedVersion(ctx, registry.handle, pkg.repo, pkg.name),
     }))
   })
+}
+
+/**
+ * `show name@1.0.0` / `name@stable` / `name@@beta`: the version asked for, which must be one
+ * the definition names (its version or a channel's); without one, the version install picks.
+ */
+function askedVersion(handle: string, pkg: PackageRow, spec: { versionSpec?: string; channel?: string }): { version: string } | Record<string, never> {
+  const versions = toCandidates(handle, pkg).map((c) => c.version)
+  if (spec.channel !== undefined || spec.versionSpec !== undefined) {
+    const word = (spec.channel ?? spec.versionSpec)!
+    const version = spec.channel === undefined && versions.includes(word) ? word : pkg.channels[word]
+    if (version !== undefined) return { version }
+    const channels = Object.keys(pkg.channels).sort()
+    versions.sort(compareVersions)
+    throw new ZoiError('NOT_FOUND', `${pkg.name} has no ${spec.channel === undefined ? 'version or channel' : 'channel'} '${word}'`, {
+      hint: `versions: ${versions.join(', ') || 'none'}${channels.length ? `; channels: ${channels.join(', ')}` : ''}`,
+    })
+  }
+  return {}
+}
+
+/** Every name worth completing: the synced index and what is installed, sorted, once each. */
+export function knownPackageNames(ctx: Context): string[] {
+  const set = openCatalog(ctx)
+  try {
+    const installed = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
+    return [...new Set([...indexNames(set), ...installed])].sort()
+  } finally {
+    set.close()
+  }
 }

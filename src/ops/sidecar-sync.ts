@@ -35,7 +35,7 @@ export async function fetchSidecars(ctx: Context, index: IndexDb, repo: RepoYaml
         results.push(facts)
         fetched++
       } else failed++
-      ctx.report({ kind: 'advance', phase: 'sync', loaded: fetched + failed, total: jobs.length, item: job.facts.name })
+      ctx.report({ kind: 'advance', phase: 'sync', loaded: fetched + failed, total: jobs.length, item: job.facts.name, unit: 'packages' })
     }
   }
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker))

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RegistryRef } from '../config/index.ts'
-import { compareVersions, defaultVersion, type Catalog, type CatalogPackage, type PackageScope } from '../resolve/index.ts'
+import { compareVersions, defaultVersion, repoWithin, type Catalog, type CatalogPackage, type PackageScope } from '../resolve/index.ts'
 import { IndexDb, type PackageRow } from './index-db.ts'
 
 export interface OpenRegistry {
@@ -49,7 +49,11 @@ export function openRegistries(opts: OpenOptions): RegistrySet {
   const inScope = (r: OpenRegistry, scope?: PackageScope) => !scope?.handle || scope.handle === r.handle
 
   const packages = (name: string, scope?: PackageScope) =>
-    registries.filter((r) => inScope(r, scope)).flatMap((registry) => registry.index.packagesByName(name, scope?.repo).map((pkg) => ({ registry, pkg })))
+    registries.filter((r) => inScope(r, scope)).flatMap((registry) => {
+      const repos = repoWithin(registry.handle, scope)
+      const rows = repos.length ? repos.flatMap((repo) => registry.index.packagesByName(name, repo)) : registry.index.packagesByName(name)
+      return rows.map((pkg) => ({ registry, pkg }))
+    })
 
   return {
     registries,

@@ -18,6 +18,13 @@ export async function headCommit(dir: string): Promise<string> {
   }
 }
 
+/** When the HEAD commit of the clone in `dir` was made (its committer time). */
+export async function headCommitTime(dir: string): Promise<Date> {
+  const oid = await headCommit(dir)
+  const { commit } = await git.readCommit({ fs, dir, oid })
+  return new Date(commit.committer.timestamp * 1000)
+}
+
 /**
  * Every definition file at `ref` (default HEAD): `*.lua` anywhere and the root `repo.yaml`,
  * path → blob id. Reads tree objects only, never the working tree, so the indexer can compare

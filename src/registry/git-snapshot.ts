@@ -36,6 +36,16 @@ export function writeMissing(gitdir: string): ObjectSink {
   }
 }
 
+/** The same sink, calling `onFile` with the count of files hashed so far (a large folder takes a while). */
+export function countingFiles(sink: ObjectSink, onFile: (count: number) => void): ObjectSink {
+  let files = 0
+  return async (type, content) => {
+    const oid = await sink(type, content)
+    if (type === 'blob') onFile(++files)
+    return oid
+  }
+}
+
 /** The id of the tree that snapshots `root` (the empty tree for a folder without files). */
 export async function snapshotTree(root: string, sink: ObjectSink, where = root): Promise<string> {
   return (await folderTree(root, '', sink, where)) ?? (await sink('tree', new Uint8Array()))

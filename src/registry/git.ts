@@ -17,7 +17,7 @@ import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
 import { checkBlobSizes } from './git-size-limits.ts'
-import { hashOnly, snapshotTree, writeMissing } from './git-snapshot.ts'
+import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
 import { checkoutAll, finishPendingCheckout, markCheckoutPending, updateWorktree } from './git-worktree.ts'
@@ -115,11 +115,13 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     }
     case 'folder': {
       // Hash the folder without writing anything; the same tree as HEAD means no new commit.
-      const tree = await snapshotTree(source.path, hashOnly, where)
+      const counted = (sink: ObjectSink, item: string) =>
+        countingFiles(sink, (loaded) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, item, unit: 'files' }))
+      const tree = await snapshotTree(source.path, counted(hashOnly, 'reading folder'), where)
       if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
       return await buildStaged(dir, base, opts, async (staging) => {
         const gitdir = join(staging, '.git')
-        const written = await snapshotTree(source.path, writeMissing(gitdir), where)
+        const written = await snapshotTree(source.path, counted(writeMissing(gitdir), 'snapshotting folder'), where)
         const who = { name: 'zoi', email: 'zoi@localhost', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
         const commit = {
           message: `snapshot of folder ${basename(source.path)}\n`, tree: written, parent: base ? [base.head] : [], author: who, committer: who,
@@ -219,5 +221,5 @@ async function readCloneState(dir: string): Promise<CloneState | undefined> {
 
 function progressTo(report: Report | undefined): ProgressFn {
   if (!report) return undefined
-  return (p) => report({ kind: 'advance', phase: 'sync', loaded: p.loaded, total: p.total || undefined, item: p.phase })
+  return (p) => report({ kind: 'advance', phase: 'sync', loaded: p.loaded, total: p.total || undefined, item: p.phase, unit: 'objects' })
 }

@@ -8,3 +8,4 @@ export { chooseDefaultVersion, openRegistries, toCandidates, type OpenRegistry, 
 export { archiveCandidates, archiveFileName, archiveNameFor, bundleFileName, lastSegment, LINK_TYPES, parseRepoYaml, type Candidate, type LinkType, type PkgLink, type RepoYaml } from './repo-yaml.ts'
 export { commitTime, verifyCommit, type CommitTrust } from './git-verify.ts'
 export { isRegistryHandle, originUrl, registryFolders, withDiscovered } from './discover.ts'
+export { headCommitTime } from './git-read.ts'

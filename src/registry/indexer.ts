@@ -50,7 +50,7 @@ export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
     let done = 0
     for (const path of changed) {
       changes.push(await evaluateOne(path, keys.get(path)!, source, target, evaluator))
-      opts.report?.({ kind: 'advance', phase: 'index', loaded: ++done, total: changed.length, item: path })
+      opts.report?.({ kind: 'advance', phase: 'index', loaded: ++done, total: changed.length, item: path, unit: 'packages' })
     }
   } finally {
     if (!opts.evaluator) evaluator.close()

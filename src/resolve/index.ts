@@ -23,7 +23,7 @@ export {
   type NameSource,
   type SourceSpec,
 } from './source.ts'
-export { formatPackageKey, matchesPlatform, matchesScope, type PackageRef, type PackageScope } from './package-ref.ts'
+export { formatPackageKey, matchesPlatform, matchesScope, repoWithin, type PackageRef, type PackageScope } from './package-ref.ts'
 export {
   createMemoryCatalog,
   installedAsCatalogPackage,
@@ -36,3 +36,4 @@ export { resolvePlan, type PlanRequestItem, type Resolution, type ResolveOptions
 export type { ExternalRequirement, Plan, PlanAction, PlanStep } from './plan.ts'
 export type { PackageLabel, Problem, RequirementNote } from './problem.ts'
 export { describePlan, describeRequirement, explainProblem, explainProblems } from './explain.ts'
+export { closestNames, didYouMean, editDistance } from './similar-names.ts'

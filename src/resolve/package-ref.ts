@@ -48,7 +48,20 @@ export function formatPackageKey(pkg: { handle: string; repo: string; name: stri
 export function matchesScope(pkg: { handle: string; repo: string }, scope: PackageScope = {}): boolean {
   if (scope.handle !== undefined && pkg.handle !== scope.handle) return false
   if (scope.repo === undefined) return true
-  return pkg.repo === scope.repo || pkg.repo.startsWith(`${scope.repo}/`)
+  const inRepo = (repo: string) => pkg.repo === repo || pkg.repo.startsWith(`${repo}/`)
+  // `example/core/hello`, the form search and plans print, is registry/repo/name.
+  const printed = scope.handle === undefined && scope.repo.startsWith(`${pkg.handle}/`)
+  return inRepo(scope.repo) || (printed && inRepo(scope.repo.slice(pkg.handle.length + 1)))
+}
+
+/**
+ * The repo to look for inside registry `handle` for a scope's repo: `example/core` read as
+ * registry `example`, repo `core` (the printed form) when no handle was given.
+ */
+export function repoWithin(handle: string, scope: PackageScope = {}): string[] {
+  if (scope.repo === undefined) return []
+  const printed = scope.handle === undefined && scope.repo.startsWith(`${handle}/`)
+  return printed ? [scope.repo, scope.repo.slice(handle.length + 1)] : [scope.repo]
 }
 
 /**

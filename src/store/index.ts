@@ -28,3 +28,5 @@ export {
   type Location,
   type PackageKey,
 } from './store-paths.ts'
+export { appendHistory, readHistory, readNote, writeNote, type HistoryChange, type HistoryEntry } from './history.ts'
+export { checkFiles, recordFileChecks, type FileFinding, type FileProblem, type PackageCheck } from './file-checks.ts'

@@ -70,10 +70,10 @@ export interface InstallArchiveOptions {
  * ready for `installArchive({ staged })`. Nothing in the root changes; a crash leaves only a
  * staging folder, which `recoverInterrupted` removes. On failure the folder is removed.
  */
-export async function extractForInstall(layout: Layout, archivePath: string): Promise<string> {
+export async function extractForInstall(layout: Layout, archivePath: string, onProgress?: (bytes: number) => void): Promise<string> {
   const stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
   try {
-    await extractArchive(archivePath, join(stage, 'archive'))
+    await extractArchive(archivePath, join(stage, 'archive'), { onProgress })
     return stage
   } catch (e) {
     await rm(stage, { recursive: true, force: true })

@@ -36,7 +36,7 @@ describe('usage errors exit 2 with a hint', () => {
   test.each([
     [['frobnicate'], "error: unknown command 'frobnicate'"],
     [['--frobnicate'], "error: unknown option '--frobnicate'"],
-    [['install', '--frob', 'x'], "error: Unknown option '--frob'"],
+    [['install', '--frob', 'x'], "error: unknown option '--frob' for 'install'"],
     [['install'], 'error: missing required args'],
     [['sync', 'bogus'], "error: unknown action 'sync bogus'"],
     [['sync', 'set'], 'error: usage: zoi sync set'],

@@ -86,7 +86,8 @@ describe('online install from a registry served on 127.0.0.1', () => {
 
     const dry = await zoi(home, 'install', 'hello', '--dry-run')
     expect(dry.exitCode, formatResult(dry)).toBe(0)
-    expect(dry.stdout).toMatch(/install\s+example\/core\/libgreet 1\.2\.0 \[dependency\]\s+582 B/)
+    expect(dry.stdout).toMatch(/install\s+example\/core\/libgreet\s+1\.2\.0\s+582 B\s+\d+ B\s+\[dependency\]/)
+    expect(dry.stdout).toMatch(/Total Download Size: +\d/)
     expect(snapshot(join(home, '.zoi/pkgs/store'))).toEqual(storeBefore)
 
     const r = await zoi(home, 'install', 'hello')

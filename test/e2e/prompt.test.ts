@@ -17,7 +17,7 @@ test.skipIf(!SCRIPT)('install asks on a terminal; "n" changes nothing, Enter pro
   await runZoi(['sync'], { home })
   const no = await onTerminal(home, 'install hello', 'n\n')
   expect(no.stdout, formatResult(no)).toContain('Proceed with installation? [Y/n]')
-  expect(no.stdout).toContain('install   example/core/hello 1.0.0')
+  expect(no.stdout).toMatch(/install +example\/core\/hello +1\.0\.0/)
   expect(no.stdout).toContain('Nothing was changed.')
   expect((await runZoi(['list', '--json'], { home })).stdout.trim()).toBe('[]')
 

@@ -28,7 +28,8 @@ test('update moves to the newest version, keeps reasons, skips pinned packages',
   expect((await zoi('list', '--outdated')).stdout).toBe('hello 1.0.0 -> 1.1.0\n')
 
   const dry = await zoi('update', 'hello', '--dry-run')
-  expect(dry.stdout).toMatch(/upgrade\s+example\/core\/hello 1\.1\.0/)
+  expect(dry.stdout).toMatch(/upgrade\s+example\/core\/hello\s+1\.0\.0 -> 1\.1\.0/)
+  expect(dry.stdout).toContain('Net Upgrade Size:')
   expect((await zoi('list')).stdout).toContain('hello 1.0.0')
 
   // Pinned: update leaves it, with a warning when named.

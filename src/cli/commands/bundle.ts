@@ -5,7 +5,9 @@ import { importBundle } from '../../ops/bundle-import.ts'
 import { listBundle, type BundleListing } from '../../ops/bundle-ls.ts'
 import { verifyBundle } from '../../ops/bundle-verify.ts'
 import { flagBool, flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
-import { formatSize } from './cache.ts'
+import { formatSize } from '../format-size.ts'
+import { signingPassphrase } from '../prompt.ts'
+import { resolve } from 'node:path'
 
 const ACTIONS = ['create', 'verify', 'import', 'ls'] as const
 
@@ -19,6 +21,9 @@ export const bundle: CommandSpec = {
     { flag: '--since <bundle>', description: 'create: write only what this older bundle lacks' },
     { flag: '--zoi-binary <file>', description: 'create: also carry this zoi-<os>-<arch> binary (repeatable)', repeatable: true },
     { flag: '--dry-run', description: 'create: print the plan with sizes, fetch and write nothing' },
+    { flag: '--with-sources', description: "create: also carry the closure's sources (source cache; fetched online when missing)" },
+    { flag: '--sign <secret.asc>', description: 'create: sign bundle.json with this OpenPGP secret key (passphrase: ZOI_PGP_PASSPHRASE or a prompt)' },
+    { flag: '--key <public.asc>', description: "verify, import: trust this key for bundle.json's signature (repeatable; default: the keyring)", repeatable: true },
     { flag: '--quick', description: 'verify: check files only, skip the test install' },
   ],
   examples: [
@@ -36,19 +41,22 @@ export const bundle: CommandSpec = {
         const output = flagString(flags, 'output')
         const dryRun = flagBool(flags, 'dryRun')
         if (!output && !dryRun) throw new ZoiError('USAGE', 'bundle create needs -o <folder | file.tar>', { hint: "e.g. 'zoi bundle create hello -o ./hello-bundle'" })
+        const sign = flagString(flags, 'sign')
         const closure = flagString(flags, 'closure') ?? 'runtime'
         if (closure !== 'runtime' && closure !== 'build') throw new ZoiError('USAGE', `--closure '${closure}': expected runtime or build`)
         const result = await createBundle(ctx, {
           requests: rest, output: output ?? '.', platforms: flagList(flags, 'platform'), closure, since: flagString(flags, 'since'),
-          zoiBinaries: flagList(flags, 'zoiBinary'), dryRun,
+          zoiBinaries: flagList(flags, 'zoiBinary'), dryRun, withSources: flagBool(flags, 'withSources'),
+          sign: sign === undefined ? undefined : { keyFile: resolve(sign), passphrase: () => signingPassphrase(flags) },
         })
         return { text: describeCreate(result), json: result }
       }
       case 'verify': {
         const [path] = needArgs('bundle verify <bundle>', rest)
-        const r = await verifyBundle(ctx, path!, { quick: flagBool(flags, 'quick') })
-        const lines = r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`)
+        const r = await verifyBundle(ctx, path!, { quick: flagBool(flags, 'quick'), keys: flagList(flags, 'key').map((k) => resolve(k)) })
+        const lines = [...r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`), ...r.warnings.map((w) => `warning: ${w}`)]
         if (r.exitCode === 0) {
+          if (r.signer) lines.push(`ok: bundle.json is signed by ${r.signer}`)
           lines.push(`ok: ${r.files} files match bundle.json (sha512 ${r.sha512.slice(0, 16)}…)`)
           for (const p of r.installed) lines.push(`ok: ${p}: the requests install offline from the bundle alone`)
           for (const p of r.resolved) lines.push(`ok: ${p}: the plan resolves and every archive is on board`)
@@ -57,9 +65,10 @@ export const bundle: CommandSpec = {
       }
       case 'import': {
         const [path] = needArgs('bundle import <bundle>', rest)
-        const r = await importBundle(ctx, path!)
+        const r = await importBundle(ctx, path!, { keys: flagList(flags, 'key').map((k) => resolve(k)) })
         const regs = r.registries.map((x) => `registry ${x.handle} at ${x.commit.slice(0, 12)}`).join(', ')
-        return { text: `imported ${regs}; ${r.archives} archive(s) into the cache`, json: r }
+        const extra = `${r.sources ? `, ${r.sources} source(s)` : ''}${r.keys ? `, ${r.keys} key(s) (not trusted until you 'zoi key trust' them)` : ''}`
+        return { text: `imported ${regs}; ${r.archives} archive(s) into the cache${extra}${r.signer ? `; signed by ${r.signer}` : ''}`, json: r }
       }
       default: {
         const [path] = needArgs('bundle ls <bundle>', rest)
@@ -82,7 +91,12 @@ function describeCreate(r: BundleCreateResult): string {
   }
   out.push(`Total Download Size: ${formatSize(r.totals.download)}`, `Total Installed Size: ${formatSize(r.totals.install)}`)
   if (r.dryRun) out.push('(dry run: nothing fetched or written)')
-  else out.push(`wrote ${r.output}: ${r.files} file(s)${r.inherited ? `, ${r.inherited} inherited from the base` : ''}; bundle.json sha512 ${r.sha512!.slice(0, 16)}…`)
+  else {
+    out.push(`wrote ${r.output}: ${r.files} file(s)${r.inherited ? `, ${r.inherited} inherited from the base` : ''}; bundle.json sha512 ${r.sha512!.slice(0, 16)}…`)
+    if (r.sources) out.push(`sources: ${r.sources.files} file(s), ${r.sources.git} git repositor${r.sources.git === 1 ? 'y' : 'ies'}`)
+    if (r.keys?.length) out.push(`keys: ${r.keys.join(', ')}`)
+    if (r.signer) out.push(`signed by ${r.signer}`)
+  }
   return out.join('\n')
 }
 

@@ -3,6 +3,7 @@ import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
 import { cacheAdd, cacheClear, cacheList } from '../../ops/cache.ts'
 import { redactUrl } from '../../platform/net.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
+import { formatSize } from '../format-size.ts'
 
 export const cache: CommandSpec = {
   usage: 'cache [action] [...args]',
@@ -55,15 +56,4 @@ async function runMirror(ctx: Parameters<CommandSpec['run']>[0], rest: string[])
       return { text: list.length ? list.map(redactUrl).join('\n') : 'No cache mirrors configured.', json: list.map(redactUrl) }
     }
   }
-}
-
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB']
-  let n = bytes
-  let i = 0
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024
-    i++
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`
 }

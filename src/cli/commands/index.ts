@@ -4,6 +4,8 @@ import { bundle } from './bundle.ts'
 import { cache } from './cache.ts'
 import { download } from './download.ts'
 import { key } from './key.ts'
+import { completion } from './completion.ts'
+import { autoremove, check, doctor, history } from './housekeeping.ts'
 import { install, pin, uninstall, unpin, update } from './install.ts'
 import { mirror, serve } from './mirror.ts'
 import { pkg } from './package.ts'
@@ -12,5 +14,6 @@ import { source } from './source.ts'
 import { sync } from './sync.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
-  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, cache, key, download, source, pkg, mirror, serve, bundle,
+  sync, install, uninstall, update, list, search, show, files, owner, why, pin, unpin, autoremove, check, history, doctor, cache, key, download, source, pkg, mirror, serve, bundle,
+  completion,
 ]

@@ -1,21 +1,13 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
 import { installFromBundle } from '../../ops/bundle-import.ts'
-import { installPackages, updatePackages, type InstallResult } from '../../ops/install.ts'
-import { pinPackage, uninstallPackages } from '../../ops/installed.ts'
+import { installPackages, updatePackages } from '../../ops/install.ts'
+import { findOrphans } from '../../ops/autoremove.ts'
+import { pinPackage, removalRows, uninstallPackages } from '../../ops/installed.ts'
+import { takePathAdvice } from '../../ops/path-advice.ts'
+import type { Context } from '../../context.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
-import { formatSize } from './cache.ts'
-
-function planText(r: InstallResult): string {
-  if (r.upToDate) return 'Nothing to do: every requested package is already installed.'
-  const rows = r.planned.map((p) => {
-    const size = p.downSize === undefined ? '' : `  ${formatSize(p.downSize)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`
-    return `  ${p.action.padEnd(9)} ${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.reason === 'dependency' ? ' [dependency]' : ''}${p.source ? ' (build from source)' : size}`
-  })
-  const external = r.external.length ? `\nNot handled by zoi (install with your system's package manager):\n${r.external.map((e) => `  ${e}`).join('\n')}` : ''
-  if (r.dryRun) return `Plan (dry run, nothing changed):\n${rows.join('\n')}${external}`
-  return `${r.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n')}${external}`
-}
+import { planQuestion, planText, removalPlan } from '../plan-view.ts'
 
 export const install: CommandSpec = {
   usage: 'install <...sources>',
@@ -42,11 +34,12 @@ export const install: CommandSpec = {
     if (!dryRun && isInteractive(prompt)) {
       const plan = await installPackages(ctx, args, { ...opts, dryRun: true })
       if (plan.upToDate) return { text: planText(plan), json: plan }
-      if (!(await confirm(prompt, planText(plan).replace('Plan (dry run, nothing changed):', 'Plan:'), 'Proceed with installation?'))) {
+      if (!(await confirm(prompt, planQuestion(plan), 'Proceed with installation?'))) {
         return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
       }
     }
     const result = await installPackages(ctx, args, { ...opts, dryRun })
+    if (!dryRun && result.installed.length > 0) advisePath(ctx, flagBool(flags, 'quiet'))
     return { text: planText(result), json: result }
   },
 }
@@ -68,21 +61,34 @@ export const uninstall: CommandSpec = {
       return { text: `Plan (dry run, nothing changed):\n${rows.join('\n')}`, json: { dryRun: true, planned: plan.map((r) => ({ action: 'remove', name: r.removed.name, version: r.removed.version, registry: r.removed.handle, repo: r.removed.repo })) } }
     }
     const prompt = promptOptions(ctx.yes, flags)
-    if (isInteractive(prompt) && !(await confirm(prompt, `Packages to remove: ${args.join(' ')}`, 'Proceed with removal?'))) {
+    if (isInteractive(prompt) && !(await confirm(prompt, removalPlan(await removalRows(ctx, args)), 'Proceed with removal?'))) {
       return { text: 'Nothing was changed.', json: { aborted: true }, exitCode: 4 }
     }
+    const before = new Set(findOrphans(ctx).map((o) => o.name))
     const results = await uninstallPackages(ctx, args, { force })
+    const orphaned = findOrphans(ctx).filter((o) => !before.has(o.name))
+    const note = orphaned.length ? `\nno longer needed by any package: ${orphaned.map((o) => `${o.name} ${o.version}`).join(', ')} (remove with 'zoi autoremove')` : ''
     const text = results
       .map((r) => [`removed ${r.removed.name} ${r.removed.version}`, ...r.saved.map((s) => `  kept your modified ${s}`), ...(r.brokenDependents.length ? [`  warning: ${r.brokenDependents.join(', ')} depended on it`] : [])].join('\n'))
       .join('\n')
-    return { text, json: results.map((r) => ({ name: r.removed.name, version: r.removed.version, saved: r.saved, brokenDependents: r.brokenDependents })) }
+    const json = results.map((r) => ({ name: r.removed.name, version: r.removed.version, saved: r.saved, brokenDependents: r.brokenDependents }))
+    return { text: text + note, json }
   },
+}
+
+/** Once, after the first install whose commands land in a folder not on PATH (rustup-style). */
+function advisePath(ctx: Context, quiet: boolean): void {
+  const advice = takePathAdvice(ctx, { peek: quiet })
+  if (!advice || quiet) return
+  const width = Math.max(...advice.shells.map((s) => s.shell.length)) + 1
+  const lines = advice.shells.map((s) => `  ${`${s.shell}:`.padEnd(width)} ${s.command}`)
+  ctx.report({ kind: 'info', text: `\nnote: ${advice.binDir} is not on your PATH.\nTo run installed commands by name, add it for your shell and open a new terminal:\n${lines.join('\n')}` })
 }
 
 export const update: CommandSpec = {
   usage: 'update [...packages]',
   description: 'Install newer versions that the index knows (update <pkg…> or update --all)',
-  aliases: ['up'],
+  aliases: ['up', 'upgrade'],
   options: [
     { flag: '--all', description: 'Update every installed package' },
     { flag: '--dry-run', description: 'Print the plan and change nothing' },

@@ -6,18 +6,7 @@ import { ZoiError } from '../../errors.ts'
 import { installPackages } from '../../ops/install.ts'
 import { isArchivePath } from '../../ops/local-archive.ts'
 import { flagList, flagString, needArgs, requireAction, type CommandSpec, type Flags } from '../command-spec.ts'
-import { askSecret } from '../prompt.ts'
-
-/** The secret key's passphrase: ZOI_PGP_PASSPHRASE, else asked on a terminal. */
-async function passphrase(flags: Flags): Promise<string> {
-  const env = process.env.ZOI_PGP_PASSPHRASE
-  if (env !== undefined) return env
-  const answer = flags.json === true ? undefined : await askSecret('Passphrase for the signing key: ')
-  if (answer === undefined) {
-    throw new ZoiError('USAGE', 'the signing key is protected by a passphrase and there is no terminal to ask for it', { hint: 'set ZOI_PGP_PASSPHRASE' })
-  }
-  return answer
-}
+import { signingPassphrase as passphrase } from '../prompt.ts'
 
 export const pkg: CommandSpec = {
   usage: 'package [action] [...args]',

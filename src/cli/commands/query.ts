@@ -67,6 +67,7 @@ function detailText(d: PackageDetails): string {
 export const show: CommandSpec = {
   usage: 'show <pkg>',
   description: 'Show a package: metadata, versions, dependencies, archive sizes, installed state',
+  aliases: ['info'],
   async run(ctx, args) {
     const [source] = needArgs('show <pkg>', args)
     const found = await showPackage(ctx, source!)

@@ -2,7 +2,7 @@
 import { sourceAdd, sourceClear, sourceFetch, sourceList } from '../../ops/source.ts'
 import { flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 import { ZoiError } from '../../errors.ts'
-import { formatSize } from './cache.ts'
+import { formatSize } from '../format-size.ts'
 
 export const source: CommandSpec = {
   usage: 'source [action] [...args]',

@@ -1,0 +1,97 @@
+/**
+ * What each installed file looked like right after its install (sha256 and mode; a link's
+ * target), so `zoi check` can tell missing and changed files apart, as `apk audit` and
+ * `nix-store --verify` do. Kept per install transaction (txid) in a table of its own, so a
+ * reinstall's records replace nothing in place and a package installed before it is known.
+ */
+import { createHash } from 'node:crypto'
+import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
+import type { Layout } from '../platform/layout.ts'
+import type { InstalledDb } from './installed-db.ts'
+import type { InstalledRow } from './installed-schema.ts'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS file_checks (
+  txid TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
+  type TEXT NOT NULL, sha256 TEXT, mode INTEGER, target TEXT,
+  PRIMARY KEY (txid, kind, path)
+);
+`
+
+export type FileProblem = 'missing' | 'changed' | 'mode' | 'type' | 'target'
+
+export interface FileFinding {
+  path: string
+  problem: FileProblem
+  /** For `mode`: expected and found, in octal. */
+  detail?: string
+  /** A `backup` (configuration) file: changes are the user's, not damage. */
+  config: boolean
+}
+
+export interface PackageCheck {
+  name: string
+  version: string
+  files: number
+  /** False for packages installed before zoi recorded hashes: only presence is checked. */
+  recorded: boolean
+  findings: FileFinding[]
+}
+
+interface Snapshot {
+  type: 'file' | 'link'
+  sha256: string | null
+  mode: number | null
+  target: string | null
+}
+
+function snapshot(abs: string, st: Stats): Snapshot {
+  if (st.isSymbolicLink()) return { type: 'link', sha256: null, mode: null, target: readlinkSync(abs) }
+  return { type: 'file', sha256: createHash('sha256').update(readFileSync(abs)).digest('hex'), mode: st.mode & 0o7777, target: null }
+}
+
+/** Records every file and link of `row` as it is now (call right after the install commits). */
+export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow): void {
+  db.db.exec(SCHEMA)
+  const insert = db.db.query('INSERT OR REPLACE INTO file_checks(txid, kind, path, type, sha256, mode, target) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  db.db.transaction(() => {
+    for (const f of db.filesOf(row, layout)) {
+      if (f.type === 'dir' || !f.absolute) continue
+      const st = lstatSync(f.absolute, { throwIfNoEntry: false })
+      if (!st) continue
+      const s = snapshot(f.absolute, st)
+      insert.run(row.txid, f.kind, f.path, s.type, s.sha256, s.mode, s.target)
+    }
+  })()
+}
+
+/** Compares `row`'s files on disk with what was recorded at install. */
+export function checkFiles(db: InstalledDb, layout: Layout, row: InstalledRow): PackageCheck {
+  db.db.exec(SCHEMA)
+  const rows = db.db.query('SELECT kind, path, type, sha256, mode, target FROM file_checks WHERE txid = ?').all(row.txid) as ({ kind: string; path: string } & Snapshot)[]
+  const recorded = new Map(rows.map((r) => [`${r.kind}\0${r.path}`, r]))
+  const findings: FileFinding[] = []
+  let files = 0
+  for (const f of db.filesOf(row, layout)) {
+    if (f.type === 'dir' || !f.absolute) continue
+    files++
+    const config = f.hash !== null
+    const st = lstatSync(f.absolute, { throwIfNoEntry: false })
+    if (!st) {
+      findings.push({ path: f.absolute, problem: 'missing', config })
+      continue
+    }
+    const want = recorded.get(`${f.kind}\0${f.path}`)
+    if (!want) continue
+    const have = snapshot(f.absolute, st)
+    if (have.type !== want.type) findings.push({ path: f.absolute, problem: 'type', detail: `${want.type} became ${have.type}`, config })
+    else if (have.type === 'link' && have.target !== want.target) findings.push({ path: f.absolute, problem: 'target', detail: `${want.target} -> ${have.target}`, config })
+    else if (have.type === 'file' && have.sha256 !== want.sha256) findings.push({ path: f.absolute, problem: 'changed', config })
+    else if (have.type === 'file' && have.mode !== want.mode) findings.push({ path: f.absolute, problem: 'mode', detail: `${octal(want.mode)} -> ${octal(have.mode)}`, config })
+  }
+  return { name: row.name, version: row.version, files, recorded: rows.length > 0 || files === 0, findings }
+}
+
+function octal(mode: number | null): string {
+  return mode === null ? '?' : mode.toString(8).padStart(4, '0')
+}
