@@ -4,7 +4,7 @@
  * gigabyte archive all run in bounded memory. Every entry is path-checked before it is yielded,
  * so even `list` refuses a hostile archive.
  */
-import { extract as tarExtract, type Extract } from 'tar-stream'
+import type { Extract } from 'tar-stream'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { toRawEntry, type ArchiveEntry } from './archive-entry.ts'
 import { EntryGuard, normalizeEntryPath } from './safe-path.ts'
@@ -25,6 +25,7 @@ const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
  */
 export async function* readTarEntries(archivePath: string): AsyncGenerator<TarItem> {
   const subject = archivePath
+  const { extract: tarExtract } = await import('tar-stream') // loaded on first use, not at start-up
   const extract = tarExtract()
   const feeding = feed(decodeZstdFile(archivePath, subject), extract)
   const guard = new EntryGuard(subject)

@@ -8,7 +8,7 @@
 import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pack as tarPack, type Pack } from 'tar-stream'
+import type { Pack } from 'tar-stream'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import type { ArchiveEntry } from './archive-entry.ts'
 import { EntryGuard } from './safe-path.ts'
@@ -35,6 +35,7 @@ export async function writeArchive(outPath: string, sourceDir: string, options: 
   // install (absolute or escaping symlinks, …) is not worth building.
   const guard = new EntryGuard(sourceDir)
   const entries = collectEntries(sourceDir).map((raw) => guard.admit(raw) as ArchiveEntry)
+  const { pack: tarPack } = await import('tar-stream') // loaded on first use, not at start-up
   const pack = tarPack()
   const writing = writeZstdFile(tmpPath, pack)
   try {

@@ -5,11 +5,13 @@
  * limit (128 MiB) also bounds the memory a hostile frame can ask for.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
-import { Transform, pipeline } from 'node:stream'
-import { pipeline as pipelineAsync } from 'node:stream/promises'
-import { constants, createZstdCompress, createZstdDecompress, type ZstdCompress } from 'node:zlib'
+import type { ZstdCompress } from 'node:zlib'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { ZstdFrameError, ZstdFrameWalker } from './zstd-frames.ts'
+
+// node:stream and node:zlib are loaded on first use: static imports would cost every command's start-up (even --version).
+const stream = (): typeof import('node:stream') => require('node:stream')
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
 
 const READ_CHUNK = 1 << 20
 /** Writes to the compressor are batched to about this size (one threadpool job each). */
@@ -25,7 +27,7 @@ export async function* decodeZstdFile(path: string, subject: string): AsyncGener
   const input = createReadStream(path, { highWaterMark: READ_CHUNK })
   // The walker sees every compressed byte before the decoder does: a non-zstd file is refused at
   // its first four bytes, and input that stops mid-frame fails instead of ending quietly.
-  const check = new Transform({
+  const check = new (stream().Transform)({
     transform(chunk: Buffer, _encoding, done) {
       try {
         walker.push(chunk)
@@ -43,8 +45,8 @@ export async function* decodeZstdFile(path: string, subject: string): AsyncGener
       }
     },
   })
-  const decoder = createZstdDecompress()
-  pipeline(input, check, decoder, () => {})
+  const decoder = zlib().createZstdDecompress()
+  stream().pipeline(input, check, decoder, () => {})
   try {
     for await (const chunk of decoder) yield chunk as Uint8Array
   } catch (e) {
@@ -65,7 +67,7 @@ export async function* decodeZstdFile(path: string, subject: string): AsyncGener
  */
 export async function writeZstdFile(path: string, source: AsyncIterable<unknown>): Promise<void> {
   const compressor = createArchiveCompressor()
-  const writing = pipelineAsync(compressor, createWriteStream(path))
+  const writing = stream().promises.pipeline(compressor, createWriteStream(path))
   const pumping = (async () => {
     for await (const batch of coalesce(source)) {
       await new Promise<void>((resolve, reject) => compressor.write(batch, (err) => (err ? reject(err) : resolve())))
@@ -83,6 +85,7 @@ export async function writeZstdFile(path: string, source: AsyncIterable<unknown>
 
 /** A zstd encoder with fixed parameters: level 3, one thread, checksummed. */
 function createArchiveCompressor(): ZstdCompress {
+  const { constants, createZstdCompress } = zlib()
   return createZstdCompress({
     params: {
       // Level 3 is zstd's default and what Zoi's builder uses (its "level 0").

@@ -2,8 +2,6 @@
  * Asking before changing a system, as pacman does: only on an interactive terminal, never with
  * -y, --json or --dry-run; the default answer is yes. Reading stdin is the CLI's business only.
  */
-import { createInterface } from 'node:readline/promises'
-
 export interface PromptOptions {
   yes: boolean
   json: boolean
@@ -21,6 +19,7 @@ export function isInteractive(opts: PromptOptions): boolean {
 /** Shows `plan`, asks `question [Y/n]`, and resolves to the answer (EOF = no). */
 export async function confirm(opts: PromptOptions, plan: string, question: string): Promise<boolean> {
   opts.write(`${plan}\n`)
+  const { createInterface } = await import('node:readline/promises') // loaded only when a question is asked
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
   try {
     const answer = await rl.question(`${question} [Y/n] `).catch(() => 'n')

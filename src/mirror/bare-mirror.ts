@@ -7,7 +7,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises'
 import { basename } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import { toZoiError } from '../registry/git-errors.ts'

@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs'
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import { parse, stringify } from 'yaml'
 import { extractArchive, hashFile, parseHashSidecar, writeArchive } from '../archive/index.ts'
 import { updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
@@ -43,7 +42,7 @@ export async function exportRegistries(ctx: Context, file: string): Promise<{ fi
       await cp(join(r.dbDir, `${r.handle}.db`), join(staging, `${r.handle}.db`))
     }
     const entries = registries.map(({ dbDir: _, ...e }) => e)
-    await writeFile(join(staging, 'bundle.yaml'), stringify({ format: FORMAT, version: 1, registries: entries }))
+    await writeFile(join(staging, 'bundle.yaml'), (await import('yaml')).stringify({ format: FORMAT, version: 1, registries: entries }))
     await writeArchive(out, staging)
     const sha512 = await hashFile(out, 'sha512')
     await writeFileAtomic(`${out}.hash`, `${sha512}  ${basename(out)}\n`)
@@ -89,7 +88,7 @@ async function readBundleYaml(path: string, dir: string): Promise<BundleEntry[]>
   const text = await readFile(join(dir, 'bundle.yaml'), 'utf8').catch(() => {
     throw bad('no bundle.yaml')
   })
-  const doc = parse(text) as { format?: unknown; registries?: unknown } | null
+  const doc = (await import('yaml')).parse(text) as { format?: unknown; registries?: unknown } | null
   if (doc?.format !== FORMAT || !Array.isArray(doc.registries) || doc.registries.length === 0) throw bad('bundle.yaml is not a bundle description')
   return doc.registries.map((r: Record<string, unknown>) => {
     if (typeof r.handle !== 'string' || !isRegistryHandle(r.handle) || typeof r.url !== 'string') throw bad(`bad registry entry ${JSON.stringify(r)}`)

@@ -7,7 +7,8 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import * as git from 'isomorphic-git'
+import type { ProgressCallback } from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
@@ -52,7 +53,7 @@ interface CloneState {
 
 /** Fills a staging repository; returns the commit and the branch HEAD should name. */
 type Build = (staging: string) => Promise<{ oid: string; branch: string }>
-type ProgressFn = git.ProgressCallback | undefined
+type ProgressFn = ProgressCallback | undefined
 
 /**
  * Clones or updates `dir` from `url`. The live repository is never modified while fetching: the
