@@ -27,6 +27,7 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
   const verbose = argv.includes('-v') || argv.includes('--verbose')
   try {
     const cli = buildCli()
+    argv = camelBooleanFlags(argv)
     const parsed = cli.parse(argv, { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help
@@ -95,6 +96,20 @@ function readGlobalFlags(flags: Flags): GlobalFlags {
     quiet: flags.quiet === true,
     scope: typeof flags.scope === 'string' ? flags.scope : undefined,
   }
+}
+
+/**
+ * cac hands mri its boolean options camelCased (`dryRun`), so mri does not know that `--dry-run`
+ * takes no value and swallows the next word (`install --dry-run vim` lost `vim`). Spelling those
+ * flags the way cac names them keeps the next word an argument.
+ */
+function camelBooleanFlags(argv: string[]): string[] {
+  const flags = [...GLOBAL_OPTIONS.map(([flag]) => flag), ...COMMANDS.flatMap((c) => (c.options ?? []).map((o) => o.flag))]
+  const booleans = new Set(
+    flags.filter((f) => !/[<[]/.test(f)).flatMap((f) => f.split(',').map((n) => n.trim())).filter((n) => /^--[a-z0-9]+-/.test(n) && !n.startsWith('--no-')),
+  )
+  const end = argv.indexOf('--')
+  return argv.map((a, i) => ((end === -1 || i < end) && booleans.has(a) ? '--' + a.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : a))
 }
 
 /** cac throws plain Errors named CACError for usage problems: those are exit 2. */

@@ -67,6 +67,15 @@ export function chooseDefaultVersion(candidates: readonly CatalogPackage[]): str
   return defaultVersion([...candidates].sort((a, b) => compareVersions(b.version, a.version)))
 }
 
+/** chooseDefaultVersion for a row known only by its version and channels (`list --all`). */
+export function defaultVersionOf(p: { version?: string; channels: Record<string, string> }): string | undefined {
+  const versions = new Set<string>([...(p.version ? [p.version] : []), ...Object.values(p.channels)])
+  const none: string[] = []
+  return chooseDefaultVersion(
+    [...versions].map((version) => ({ handle: '', repo: '', name: '', version, revision: '', channels: p.channels, dependencies: none, provides: none, conflicts: none, replaces: none, subPackages: none, mainSubs: none, platforms: none })),
+  )
+}
+
 /** One catalog entry per version the definition names: `version` and each channel's version. */
 export function toCandidates(handle: string, pkg: PackageRow): CatalogPackage[] {
   const versions = new Set<string>([...(pkg.version ? [pkg.version] : []), ...Object.values(pkg.channels)])
