@@ -23,11 +23,11 @@ const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
  * Every entry of the archive, checked, in archive order. Errors are ZoiErrors: INTEGRITY for
  * anything undecodable, UNSAFE_PATH for hostile entries. Returning early closes the archive.
  */
-export async function* readTarEntries(archivePath: string): AsyncGenerator<TarItem> {
+export async function* readTarEntries(archivePath: string, options: { onInput?: (chunk: Buffer) => void } = {}): AsyncGenerator<TarItem> {
   const subject = archivePath
   const { extract: tarExtract } = await import('tar-stream') // loaded on first use, not at start-up
   const extract = tarExtract()
-  const feeding = feed(decodeZstdFile(archivePath, subject), extract)
+  const feeding = feed(decodeZstdFile(archivePath, subject, options.onInput), extract)
   const guard = new EntryGuard(subject)
   try {
     for await (const stream of extract) {

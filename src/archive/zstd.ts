@@ -18,11 +18,18 @@ const READ_CHUNK = 1 << 20
 const WRITE_BATCH = 1 << 20
 
 /**
+ * Decoded chunks are handed out in pieces of up to this size. node:zlib's default (16 KiB) made
+ * a 500 MB file cost ~64k writes and ~84k futex calls; 1 MiB nearly halved the extract time.
+ */
+const DECODE_CHUNK = 1 << 20
+
+/**
  * The decoded bytes of the zstd file at `path`, in chunks; memory stays bounded whatever the size.
  * Non-zstd, truncated or corrupt input ends the iteration with ZoiError INTEGRITY naming `subject`.
- * Stopping the iteration early (break/return) closes the file.
+ * Stopping the iteration early (break/return) closes the file. `onInput` sees every byte of the
+ * file, in order, as it is read (to hash the archive in the same pass that decodes it).
  */
-export async function* decodeZstdFile(path: string, subject: string): AsyncGenerator<Uint8Array> {
+export async function* decodeZstdFile(path: string, subject: string, onInput?: (chunk: Buffer) => void): AsyncGenerator<Uint8Array> {
   const walker = new ZstdFrameWalker()
   const input = createReadStream(path, { highWaterMark: READ_CHUNK })
   // The walker sees every compressed byte before the decoder does: a non-zstd file is refused at
@@ -31,6 +38,7 @@ export async function* decodeZstdFile(path: string, subject: string): AsyncGener
     transform(chunk: Buffer, _encoding, done) {
       try {
         walker.push(chunk)
+        onInput?.(chunk)
         done(null, chunk)
       } catch (e) {
         done(toIntegrityError(e, subject))
@@ -45,7 +53,7 @@ export async function* decodeZstdFile(path: string, subject: string): AsyncGener
       }
     },
   })
-  const decoder = zlib().createZstdDecompress()
+  const decoder = zlib().createZstdDecompress({ chunkSize: DECODE_CHUNK })
   stream().pipeline(input, check, decoder, () => {})
   try {
     for await (const chunk of decoder) yield chunk as Uint8Array
