@@ -82,6 +82,7 @@ export async function benchInstall(work: string): Promise<Row[]> {
   const tinyFiles = Array.from({ length: tiny }, (_, i) => snippets[i % snippets.length]!)
   await writePackage(work, pkgDir, 'tiny', tinyFiles, (_, i) => `d${i % 200}/f${i}`)
   const tinyRoot = join(work, 'tiny-root')
+  mkdirSync(tinyRoot, { recursive: true })
   let installed = false
   const install = { cmd: [ZOI, 'install', 'tiny', '--root', tinyRoot, '--pkg-dir', pkgDir, '--offline', '-q', '-y'], env }
   const uninstall = { cmd: [ZOI, 'uninstall', 'tiny', '--root', tinyRoot, '-q', '-y'], env }

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const ZOI = resolve(import.meta.dir, '../dist/zoi')
+/** The binary under test: dist/zoi, or BENCH_ZOI (to bench a copy while dist/ is rebuilt). */
+export const ZOI = process.env.BENCH_ZOI ?? resolve(import.meta.dir, '../dist/zoi')
 export const OUT = resolve(import.meta.dir, 'out')
 
 export function median(xs: number[]): number {
@@ -113,7 +114,7 @@ export function markdown(rows: Row[]): string {
     const med = median(q)
     const met = r.limit === undefined ? '' : med <= r.limit ? 'yes' : 'no'
     lines.push(
-      `| ${r.what}${r.note ? ` (${r.note})` : ''} | ${fmtMs(median(r.zoiMs))} | ${fmtMs(median(r.refMs))} | ` +
+      `| ${(r.what + (r.note ? ` (${r.note})` : '')).replaceAll('|', '\\|')} | ${fmtMs(median(r.zoiMs))} | ${fmtMs(median(r.refMs))} | ` +
         `${Math.min(...q).toFixed(2)}× / **${med.toFixed(2)}×** / ${Math.max(...q).toFixed(2)}× | ${r.goal} | ${met} | ${median(r.zoiCpuMs.map((z, i) => z / (r.refCpuMs[i] || 1))).toFixed(2)}× | ${fmtMb(Math.max(...r.rssBytes))} |`,
     )
   }
