@@ -93,8 +93,11 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       }
       return await buildStaged(dir, reuse, onProgress, async (staging) => {
         await setOrigin(staging, source.url)
+        // An update fetches without `depth`: the server then sends only what is new since the
+        // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
+        // sent the whole tree again, as large as a first clone.
         const res = await git.fetch({
-          fs, http, dir: staging, url: source.url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {},
+          fs, http, dir: staging, url: source.url, remoteRef: 'HEAD', singleBranch: true, depth: reuse ? undefined : depth, tags: false, onProgress, cache: {},
         })
         if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(source.url)} has no commits`)
         const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
