@@ -54,7 +54,7 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
     const cli = cac('zoi')
     for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
     cli.help()
-    for (const spec of COMMANDS) register(cli, spec)
+    for (const spec of commandsFor(argv)) register(cli, spec)
     return cli
   }
 
@@ -96,6 +96,25 @@ function readGlobalFlags(flags: Flags): GlobalFlags {
     quiet: flags.quiet === true,
     scope: typeof flags.scope === 'string' ? flags.scope : undefined,
   }
+}
+
+/**
+ * The commands cac needs to know for this argv: the one its first word names, or every command
+ * (for --help, a bare `zoi` and unknown words). Registering all of them costs start-up time for
+ * nothing when the command is known; `zoi --version` needs none.
+ */
+function commandsFor(argv: string[]): readonly CommandSpec[] {
+  const args = argv.slice(2)
+  let word: string | undefined
+  for (let i = 0; i < args.length && word === undefined; i++) {
+    const a = args[i]!
+    if (a === '--') break
+    if (a === '--root' || a === '--pkg-dir') i++ // their value is not the command
+    else if (!a.startsWith('-')) word = a
+  }
+  if (word === undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? [] : COMMANDS
+  const named = COMMANDS.filter((c) => c.usage.split(' ')[0] === word || c.aliases?.includes(word!))
+  return named.length > 0 ? named : COMMANDS
 }
 
 /**
