@@ -3,6 +3,7 @@
  * its result, and maps every error to an exit code. The ONLY try/catch that decides exit codes.
  */
 import { cac, type CAC } from 'cac'
+import { isatty } from 'node:tty'
 import { ZoiError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import { flagName, type CommandSpec, type Flags } from './command-spec.ts'
@@ -70,8 +71,8 @@ export async function runCli(argv: string[], sink: Sink = processSink): Promise<
       const report = createReporter({
         quiet: global.quiet,
         verbose: global.verbose,
-        tty: Boolean(process.stderr.isTTY),
-        color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
+        tty: isatty(2),
+        color: isatty(2) && !process.env.NO_COLOR,
         write: (t) => sink.stderr(t),
       })
       const ctx = await createContext(global, report)
