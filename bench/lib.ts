@@ -1,16 +1,16 @@
 /**
- * Benchmark helpers. Numbers are wall-clock medians on a noisy 2-core machine, so every
- * claim is a RATIO against a reference measured in the same run, never an absolute time.
+ * Benchmark helpers. This 2-core machine is shared and noisy, so every claim is a RATIO of a zoi
+ * run against a reference run measured in the same process, interleaved round by round (a burst
+ * of load hits both alike). Each row reports the per-round ratios' min/median/max and the peak
+ * RSS of the zoi runs; `writeReport` prints the table and saves it as markdown in bench/out/.
  */
-import { resolve } from 'node:path'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
-export const ZOI = resolve(import.meta.dir, '../dist/zoi')
-
-export interface Row {
-  name: string
-  value: string
-  note?: string
-}
+/** The binary under test: dist/zoi, or BENCH_ZOI (to bench a copy while dist/ is rebuilt). */
+export const ZOI = process.env.BENCH_ZOI ?? resolve(import.meta.dir, '../dist/zoi')
+export const OUT = resolve(import.meta.dir, 'out')
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -18,23 +18,119 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-/** Runs a command `runs` times (after one warm-up) and returns the median wall time in ms. */
-export async function timeCommand(cmd: string[], runs: number, env: Record<string, string> = {}): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i <= runs; i++) {
-    const t0 = performance.now()
-    const p = Bun.spawn(cmd, { stdout: 'ignore', stderr: 'pipe', env: { ...process.env, ...env } })
-    const code = await p.exited
-    const dt = performance.now() - t0
-    if (code !== 0) throw new Error(`${cmd.join(' ')} exited ${code}: ${await new Response(p.stderr).text()}`)
-    if (i > 0) times.push(dt)
-  }
-  return median(times)
+export interface Run {
+  /** argv, or a shell command line. */
+  cmd: string[] | string
+  env?: Record<string, string>
+  cwd?: string
+  /** Runs before each timed run, untimed (fresh roots, clean directories). */
+  before?: () => void | Promise<void>
 }
 
-export function printTable(title: string, rows: Row[]): void {
-  const w = Math.max(...rows.map((r) => r.name.length), 10)
-  console.log(`\n${title}`)
-  console.log('-'.repeat(title.length))
-  for (const r of rows) console.log(`${r.name.padEnd(w)}  ${r.value.padStart(12)}${r.note ? '  ' + r.note : ''}`)
+export interface Sample {
+  ms: number
+  /** user + system CPU time of the command and the processes it waited for. */
+  cpuMs: number
+  rssBytes: number
+}
+
+const RSS_FILE = join(tmpdir(), `zoi-bench-rss-${process.pid}`)
+
+/**
+ * One timed run; throws with stderr when the command fails. With `measureRss` the command runs
+ * under GNU time, whose %M is the command's own peak RSS: the rusage Bun reports for a direct
+ * child also counts the pre-exec copy of this (large) bench process.
+ */
+export async function runOnce(run: Run, measureRss = false): Promise<Sample> {
+  await run.before?.()
+  let cmd = typeof run.cmd === 'string' ? ['sh', '-c', run.cmd] : run.cmd
+  if (measureRss) cmd = ['/usr/bin/time', '-f', '%M %U %S', '-o', RSS_FILE, ...cmd]
+  const t0 = performance.now()
+  const p = Bun.spawn(cmd, { cwd: run.cwd, stdout: 'ignore', stderr: 'pipe', env: { ...process.env, ...run.env } })
+  const code = await p.exited
+  const ms = performance.now() - t0
+  if (code !== 0) throw new Error(`${cmd.join(' ')} exited ${code}: ${await new Response(p.stderr).text()}`)
+  if (!measureRss) {
+    const cpu = p.resourceUsage()?.cpuTime
+    return { ms, cpuMs: cpu ? Number(cpu.user + cpu.system) / 1000 : 0, rssBytes: 0 }
+  }
+  const [kb, user, sys] = readFileSync(RSS_FILE, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
+  rmSync(RSS_FILE, { force: true })
+  return { ms, cpuMs: (user! + sys!) * 1000, rssBytes: kb! * 1024 }
+}
+
+export interface Row {
+  what: string
+  goal: string
+  /** The goal as a number (ratio must be <= it); undefined when the row only informs. */
+  limit?: number
+  zoiMs: number[]
+  refMs: number[]
+  zoiCpuMs: number[]
+  refCpuMs: number[]
+  rssBytes: number[]
+  note?: string
+}
+
+/**
+ * `rounds` rounds of (zoi, reference), after `warmup` untimed rounds; ratios per round. Both
+ * sides run under GNU time (same overhead for both) to get zoi's peak RSS; `quick` commands
+ * (start-up, queries) run bare, where that overhead would skew the ratio, and their RSS comes
+ * from one extra run.
+ */
+export async function compare(what: string, goal: string, limit: number | undefined, zoi: Run, ref: Run, rounds: number, warmup = 1, quick = false): Promise<Row> {
+  for (let i = 0; i < warmup; i++) {
+    await runOnce(zoi)
+    await runOnce(ref)
+  }
+  const row: Row = { what, goal, limit, zoiMs: [], refMs: [], zoiCpuMs: [], refCpuMs: [], rssBytes: [] }
+  for (let i = 0; i < rounds; i++) {
+    const z = await runOnce(zoi, !quick)
+    const r = await runOnce(ref, !quick)
+    row.zoiMs.push(z.ms)
+    row.refMs.push(r.ms)
+    row.zoiCpuMs.push(z.cpuMs)
+    row.refCpuMs.push(r.cpuMs)
+    if (!quick) row.rssBytes.push(z.rssBytes)
+  }
+  if (quick) row.rssBytes.push((await runOnce(zoi, true)).rssBytes)
+  return row
+}
+
+export function ratios(row: Row): number[] {
+  return row.zoiMs.map((z, i) => z / row.refMs[i]!)
+}
+
+const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`)
+const fmtMb = (b: number) => `${(b / 1048576).toFixed(0)} MB`
+
+export function markdown(rows: Row[]): string {
+  const lines = [
+    '| what | zoi (median) | reference (median) | wall ratio min / median / max | goal | met | CPU ratio (median) | zoi peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
+  ]
+  for (const r of rows) {
+    const q = ratios(r)
+    const med = median(q)
+    const met = r.limit === undefined ? '' : med <= r.limit ? 'yes' : 'no'
+    lines.push(
+      `| ${(r.what + (r.note ? ` (${r.note})` : '')).replaceAll('|', '\\|')} | ${fmtMs(median(r.zoiMs))} | ${fmtMs(median(r.refMs))} | ` +
+        `${Math.min(...q).toFixed(2)}× / **${med.toFixed(2)}×** / ${Math.max(...q).toFixed(2)}× | ${r.goal} | ${met} | ${median(r.zoiCpuMs.map((z, i) => z / (r.refCpuMs[i] || 1))).toFixed(2)}× | ${fmtMb(Math.max(...r.rssBytes))} |`,
+    )
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Prints the table and writes bench/out/results.md (and results.json with every sample). */
+export function writeReport(rows: Row[], header: string): void {
+  const table = markdown(rows)
+  console.log(`\n${header}\n\n${table}`)
+  mkdirSync(OUT, { recursive: true })
+  writeFileSync(resolve(OUT, 'results.md'), `${header}\n\n${table}`)
+  writeFileSync(resolve(OUT, 'results.json'), JSON.stringify(rows, null, 2))
+}
+
+/** Keeps a long bench run readable: one line per step on stderr. */
+export function step(text: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
 }

@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { listArchive, readArchiveMember } from '../src/archive/index.ts'
 import { writeTarZst, type TarSpec } from '../test/support/make-archive.ts'
-import { printTable, type Row } from './lib.ts'
+
+/** One informative line of this section (bounds, not ratios: they print, they do not gate). */
+interface Row {
+  name: string
+  value: string
+  note: string
+}
+
+function printTable(title: string, rows: Row[]): void {
+  const width = Math.max(...rows.map((r) => r.name.length))
+  console.log(`\n${title}\n${rows.map((r) => `  ${r.name.padEnd(width)}  ${r.value.padStart(6)}  ${r.note}`).join('\n')}`)
+}
 
 const MB = 1 << 20
 

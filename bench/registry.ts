@@ -1,67 +1,99 @@
 /**
- * Registry sync on a 5,000-package generated registry served over git smart-HTTP on
- * 127.0.0.1: `zoi sync` (clone + index) vs native `git clone --depth 1`, a no-change re-sync
- * vs `git fetch`, and `zoi search` vs `zoi --version`. Printed as ratios.
+ * Registries of 1k and 10k generated definitions (50k with BENCH_50K=1), each with a dependency
+ * and two channels, served over git smart-HTTP on 127.0.0.1. Measured against git itself: first
+ * `zoi sync` vs `git clone`, re-sync after 10 changed definitions vs `git fetch` of the same
+ * commit; and the queries (`list --all`, `search`, `show`) against `zoi --version`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startGitServer } from '../test/support/git-server.ts'
-import { makeGitRepo } from '../test/support/make-git-repo.ts'
-import { ZOI, median, printTable, timeCommand } from './lib.ts'
+import { commitChanges, makeGitRepo, removeTempDirs } from '../test/support/make-git-repo.ts'
+import { ZOI, compare, runOnce, step, type Row } from './lib.ts'
 
-const N = 5000
-
-async function timeOnce(cmd: string[], env: Record<string, string> = {}, cwd?: string): Promise<number> {
-  const t0 = performance.now()
-  const p = Bun.spawn(cmd, { cwd, stdout: 'ignore', stderr: 'pipe', env: { ...process.env, ...env } })
-  const code = await p.exited
-  if (code !== 0) throw new Error(`${cmd.join(' ')} exited ${code}: ${await new Response(p.stderr).text()}`)
-  return performance.now() - t0
+function definition(i: number, n: number, release: number): string {
+  const deps = i + 1 < n ? `dependencies({ runtime = { "zoi:p${i + 1}@>=1", "native:zlib" } })\n` : ''
+  return (
+    `metadata({ name = "p${i}", repo = "core", versions = { stable = "1.${i % 9}.${release}", beta = "2.0.${release}-beta" }, ` +
+    `description = "generated package ${i} for the bench", bins = { "p${i}" }, tags = { "bench", "t${i % 50}" } })\n${deps}`
+  )
 }
 
-export async function benchRegistry(): Promise<void> {
-  const files: Record<string, string> = { 'repo.yaml': 'name: Bench\n' }
-  for (let i = 0; i < N; i++) {
-    files[`core/p${i}/p${i}.pkg.lua`] =
-      `metadata({ name = "p${i}", repo = "core", version = "1.${i % 9}.0", description = "generated package ${i}", bins = { "p${i}" }, tags = { "bench" } })\n` +
-      (i ? `dependencies({ runtime = { "zoi:p${i - 1}@>=1" } })\n` : '')
-  }
+async function benchSize(n: number, rows: Row[]): Promise<void> {
+  step(`registry ${n}: generating`)
+  const files: Record<string, string> = { 'repo.yaml': 'name: Bench\nrepos:\n  - {name: core, active: true}\n' }
+  for (let i = 0; i < n; i++) files[`core/p${i}/p${i}.pkg.lua`] = definition(i, n, 0)
   const repo = await makeGitRepo(files)
   const server = startGitServer(join(repo, '..'))
   const url = `${server.url}/${repo.split('/').pop()}`
   const scratch = mkdtempSync(join(tmpdir(), 'zoi-bench-reg-'))
+  const rounds = n <= 1000 ? 3 : 2
   try {
-    const syncs: number[] = []
-    const clones: number[] = []
-    for (let i = 0; i < 3; i++) {
-      const home = join(scratch, `home${i}`)
-      await timeOnce([ZOI, 'sync', 'set', url], { HOME: home })
-      syncs.push(await timeOnce([ZOI, 'sync', '-q'], { HOME: home }))
-      clones.push(await timeOnce(['git', 'clone', '-q', '--depth', '1', url, join(scratch, `clone${i}`)]))
-    }
-    const home = join(scratch, 'home0')
-    const resync = await timeCommand([ZOI, 'sync', '-q'], 5, { HOME: home })
-    const fetchMs: number[] = []
-    for (let i = 0; i < 6; i++) fetchMs.push(await timeOnce(['git', 'fetch', '-q', '--depth', '1', 'origin'], {}, join(scratch, 'clone0')))
-    const fetch = median(fetchMs.slice(1))
-    const search = await timeCommand([ZOI, 'search', 'p4242'], 20, { HOME: home })
-    const startup = await timeCommand([ZOI, '--version'], 20, { HOME: home })
-    const sync = median(syncs)
-    const clone = median(clones)
-    printTable(`registry: ${N} generated packages over git smart-HTTP on 127.0.0.1`, [
-      { name: 'zoi sync (first: clone + index)', value: `${sync.toFixed(0)} ms` },
-      { name: 'git clone --depth 1', value: `${clone.toFixed(0)} ms` },
-      { name: '  ratio (target <= 4x)', value: `${(sync / clone).toFixed(2)}x` },
-      { name: 'zoi sync (no change)', value: `${resync.toFixed(0)} ms` },
-      { name: 'git fetch (no change)', value: `${fetch.toFixed(0)} ms` },
-      { name: '  ratio (target <= 1.5x)', value: `${(resync / fetch).toFixed(2)}x` },
-      { name: 'zoi search p4242', value: `${search.toFixed(1)} ms` },
-      { name: 'zoi --version', value: `${startup.toFixed(1)} ms` },
-      { name: '  ratio (target <= 1.3x)', value: `${(search / startup).toFixed(2)}x` },
-    ])
+    let k = 0
+    let home = ''
+    const clone = join(scratch, 'clone')
+    step(`registry ${n}: first sync vs git clone`)
+    rows.push(
+      await compare(
+        `first \`zoi sync\` of ${n.toLocaleString('en')} definitions vs \`git clone\``,
+        '≤ 2×',
+        2,
+        {
+          cmd: [ZOI, 'sync', '-q'],
+          before: async () => {
+            home = join(scratch, `home${k++}`)
+            await runOnce({ cmd: [ZOI, 'sync', 'set', url], env: { HOME: home } })
+          },
+          get env() {
+            return { HOME: home }
+          },
+        },
+        { cmd: ['git', 'clone', '-q', url, clone], before: () => rmSync(clone, { recursive: true, force: true }) },
+        rounds,
+        0,
+      ),
+    )
+    // `home` and `clone` now both hold the current head.
+    step(`registry ${n}: re-sync after 10 changed definitions vs git fetch`)
+    let release = 0
+    rows.push(
+      await compare(
+        `re-sync after 10 changed definitions (${n.toLocaleString('en')}) vs \`git fetch\``,
+        '≤ 1.5×',
+        1.5,
+        {
+          cmd: [ZOI, 'sync', '-q'],
+          env: { HOME: home },
+          before: async () => {
+            release++
+            const changed: Record<string, string> = {}
+            for (let j = 0; j < 10; j++) {
+              const i = (release * 97 + j * 1013) % n
+              changed[`core/p${i}/p${i}.pkg.lua`] = definition(i, n, release)
+            }
+            await commitChanges(repo, changed)
+          },
+        },
+        { cmd: ['git', '-C', clone, 'fetch', '-q', 'origin'] },
+        3,
+        0,
+      ),
+    )
+    const version: { cmd: string[]; env: Record<string, string> } = { cmd: [ZOI, '--version'], env: { HOME: home } }
+    step(`registry ${n}: queries`)
+    rows.push(await compare(`\`zoi list --all\` (${n.toLocaleString('en')}) vs \`zoi --version\``, '≤ 3×', 3, { cmd: [ZOI, 'list', '--all'], env: { HOME: home } }, version, 5, 1, true))
+    rows.push(await compare(`\`zoi search t7\` (${n.toLocaleString('en')}) vs \`zoi --version\``, '≤ 3×', 3, { cmd: [ZOI, 'search', 't7'], env: { HOME: home } }, version, 5, 1, true))
+    rows.push(await compare(`\`zoi show p42\` (${n.toLocaleString('en')}) vs \`zoi --version\``, '≤ 3×', 3, { cmd: [ZOI, 'show', 'p42'], env: { HOME: home } }, version, 5, 1, true))
   } finally {
     await server.stop()
     rmSync(scratch, { recursive: true, force: true })
+    await removeTempDirs() // the generated repository
   }
+}
+
+export async function benchRegistry(): Promise<Row[]> {
+  const rows: Row[] = []
+  const sizes = [1000, 10_000, ...(process.env.BENCH_50K ? [50_000] : [])]
+  for (const n of sizes) await benchSize(n, rows)
+  return rows
 }

@@ -1,23 +1,39 @@
 /**
- * `npm run bench`: builds dist/zoi (via the npm script) and runs every benchmark section.
- * `bun bench/run.ts startup` runs one section.
+ * `npm run bench`: builds dist/zoi (via the npm script) and measures the whole table of issue 15
+ * in one run; `bun bench/run.ts startup registry` runs some sections. BENCH_50K=1 adds the 50k
+ * registry; BENCH_BIG_MB, BENCH_INSTALL_MB and BENCH_TINY size the payloads. The table is printed
+ * and written to bench/out/results.md (the form the README quotes).
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { benchArchive } from './archive.ts'
 import { benchInstall } from './install.ts'
 import { benchMemory } from './memory.ts'
+import { writeReport, type Row } from './lib.ts'
 import { benchRegistry } from './registry.ts'
 import { benchStartup } from './startup.ts'
 
-const SECTIONS: Record<string, () => Promise<void>> = {
+const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
   startup: benchStartup,
-  registry: benchRegistry,
   archive: benchArchive,
   install: benchInstall,
-  memory: benchMemory,
+  registry: benchRegistry,
+  memory: async () => (await benchMemory(), []),
 }
 
 const wanted = process.argv.slice(2)
-for (const [name, run] of Object.entries(SECTIONS)) {
-  if (wanted.length && !wanted.includes(name)) continue
-  await run()
+const work = mkdtempSync(join(tmpdir(), 'zoi-bench-'))
+const rows: Row[] = []
+try {
+  for (const [name, run] of Object.entries(SECTIONS)) {
+    if (wanted.length && !wanted.includes(name)) continue
+    rows.push(...(await run(work)))
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
+  if (rows.length) {
+    const cpu = (await Bun.file('/proc/cpuinfo').text().catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'
+    writeReport(rows, `zoi bench, ${new Date().toISOString().slice(0, 16)}Z, ${navigator.hardwareConcurrency} cores (${cpu}); ratios per interleaved round`)
+  }
 }

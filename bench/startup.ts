@@ -1,17 +1,26 @@
-/** Startup time of the compiled binary and its size. */
-import { stat } from 'node:fs/promises'
-import { ZOI, printTable, timeCommand } from './lib.ts'
+/**
+ * Start-up: `zoi --version` and `zoi --help` against a hello-world binary compiled by the same
+ * Bun with the same options as build.ts (minify, bytecode): what zoi adds on top of the runtime.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { OUT, ZOI, compare, step, type Row } from './lib.ts'
 
-export async function benchStartup(): Promise<void> {
-  const runs = 20
-  const version = await timeCommand([ZOI, '--version'], runs)
-  const help = await timeCommand([ZOI, '--help'], runs)
-  const trueMs = await timeCommand(['true'], runs)
-  const size = (await stat(ZOI)).size
-  printTable('startup (median of 20 runs)', [
-    { name: 'zoi --version', value: `${version.toFixed(1)} ms` },
-    { name: 'zoi --help', value: `${help.toFixed(1)} ms` },
-    { name: 'true (process spawn floor)', value: `${trueMs.toFixed(1)} ms` },
-    { name: 'binary size', value: `${(size / 1048576).toFixed(1)} MiB`, note: 'dist/zoi' },
-  ])
+export async function helloBinary(): Promise<string> {
+  const dir = join(OUT, 'hello')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'hello.ts'), "console.log('hello')\n")
+  const outfile = join(dir, 'hello')
+  const r = await Bun.build({ entrypoints: [join(dir, 'hello.ts')], compile: { outfile }, minify: true, bytecode: true, format: 'esm' })
+  if (!r.success) throw new Error(`building the hello-world binary failed: ${r.logs.join('\n')}`)
+  return outfile
+}
+
+export async function benchStartup(): Promise<Row[]> {
+  step('startup')
+  const hello = await helloBinary()
+  return [
+    await compare('`zoi --version` vs a hello-world binary of the same Bun', '≤ 1.3×', 1.3, { cmd: [ZOI, '--version'] }, { cmd: [hello] }, 30, 3, true),
+    await compare('`zoi --help` vs the same hello-world binary', '', undefined, { cmd: [ZOI, '--help'] }, { cmd: [hello] }, 15, 1, true),
+  ]
 }

@@ -13,19 +13,33 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { ArchiveEntry } from './archive-entry.ts'
+import type { HashAlgorithm } from './hash-file.ts'
+import type { ExpectedHash } from './sidecars.ts'
 import { readTarEntries } from './tar-read.ts'
+
+// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface ExtractOptions {
   /** Called as content is written, with the total bytes of file content written so far. */
   onProgress?: (bytes: number) => void
   /** 'none' for a plain tar (air-gap bundles); default zstd. */
   compression?: 'zstd' | 'none'
+  /** Also digest the archive file itself, in the same read that extracts it (see `digest`). */
+  hash?: HashAlgorithm
+  /**
+   * The archive must have this digest, computed in the same read: on a mismatch nothing is left
+   * in `destDir` and the error is INTEGRITY. `source` names where the expected value came from.
+   */
+  expect?: ExpectedHash & { source?: string }
 }
 
 export interface ExtractResult {
   entries: ArchiveEntry[]
   /** Total bytes of regular-file content written. */
   bytes: number
+  /** Lower-case hex digest of the archive file when `hash` or `expect` asked for one. */
+  digest?: string
 }
 
 /**
@@ -38,8 +52,12 @@ export async function extractArchive(archivePath: string, destDir: string, optio
   const made = new Set<string>([''])
   const dirModes: Array<[string, number]> = []
   let bytes = 0
+  const algorithm = options.expect?.algorithm ?? options.hash
+  const hash = algorithm ? crypto().createHash(algorithm) : undefined
+  // The bits open() would drop: a file whose mode survives the umask needs no fchmod afterwards.
+  const umask = process.umask()
   try {
-    for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression })) {
+    for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression, onInput: hash && ((chunk) => hash.update(chunk)) })) {
       entries.push(entry)
       const target = join(destDir, entry.path)
       ensureParents(destDir, entry.path, made)
@@ -50,14 +68,15 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           break
         case 'file': {
           // 'wx' = O_CREAT|O_EXCL: fails on anything already there, including a (dangling) symlink.
-          const fd = openSync(target, 'wx', 0o600)
+          // Created with its final mode (the fd stays writable whatever the mode says).
+          const fd = openSync(target, 'wx', entry.mode & 0o777)
           try {
             for await (const chunk of data) {
               writeAll(fd, chunk)
               bytes += chunk.length
               options.onProgress?.(bytes)
             }
-            fchmodSync(fd, entry.mode)
+            if ((entry.mode & umask) !== 0 || (entry.mode & 0o7000) !== 0) fchmodSync(fd, entry.mode)
           } finally {
             closeSync(fd)
           }
@@ -73,7 +92,15 @@ export async function extractArchive(archivePath: string, destDir: string, optio
     }
     // Directory modes last, deepest first: a read-only directory must not block its own children.
     for (const [dir, mode] of dirModes.reverse()) chmodSync(dir, mode)
-    return { entries, bytes }
+    const digest = hash?.digest('hex')
+    const expected = options.expect
+    if (expected && digest !== expected.hex) {
+      throw new ZoiError(
+        'INTEGRITY',
+        `checksum mismatch for ${archivePath}:\nexpected ${expected.algorithm} ${expected.hex}${expected.source ? ` (from ${expected.source})` : ''}\nactual   ${expected.algorithm} ${digest}`,
+      )
+    }
+    return { entries, bytes, ...(digest ? { digest } : {}) }
   } catch (e) {
     await rm(destDir, { recursive: true, force: true })
     throw toExtractError(e, archivePath)

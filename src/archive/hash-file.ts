@@ -2,15 +2,17 @@
  * Streaming file digests for archive verification and the `.hash` sidecar. The file is read in
  * 1 MiB chunks, so hashing a large archive costs no more memory than a small one.
  */
-import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
+
+// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export type HashAlgorithm = 'sha512' | 'sha256'
 
 /** Lower-case hex digest of the file at `path`. */
 export async function hashFile(path: string, algorithm: HashAlgorithm): Promise<string> {
-  const hash = createHash(algorithm)
+  const hash = crypto().createHash(algorithm)
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array)
   } catch (e) {

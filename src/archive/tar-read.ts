@@ -4,7 +4,7 @@
  * gigabyte archive all run in bounded memory. Every entry is path-checked before it is yielded,
  * so even `list` refuses a hostile archive.
  */
-import { extract as tarExtract, type Extract } from 'tar-stream'
+import type { Extract } from 'tar-stream'
 import { createReadStream } from 'node:fs'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { toRawEntry, type ArchiveEntry } from './archive-entry.ts'
@@ -20,6 +20,8 @@ export interface TarItem {
 export interface ReadOptions {
   /** 'none' reads a plain tar (air-gap bundles); default zstd. */
   compression?: 'zstd' | 'none'
+  /** Sees every byte of the file as it is read (hashing while extracting). */
+  onInput?: (chunk: Buffer) => void
 }
 
 /** Upper bound for readArchiveMember: members read into memory are small metadata files. */
@@ -31,8 +33,9 @@ const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
  */
 export async function* readTarEntries(archivePath: string, options: ReadOptions = {}): AsyncGenerator<TarItem> {
   const subject = archivePath
+  const { extract: tarExtract } = await import('tar-stream') // loaded on first use, not at start-up
   const extract = tarExtract()
-  const source = options.compression === 'none' ? readPlainFile(archivePath, subject) : decodeZstdFile(archivePath, subject)
+  const source = options.compression === 'none' ? readPlainFile(archivePath, subject, options.onInput) : decodeZstdFile(archivePath, subject, options.onInput)
   const feeding = feed(source, extract)
   const guard = new EntryGuard(subject)
   try {
@@ -97,9 +100,12 @@ async function* readContent(stream: AsyncIterable<Uint8Array>, subject: string):
 }
 
 /** The bytes of an uncompressed tar file, with file errors as ZoiErrors naming it. */
-async function* readPlainFile(path: string, subject: string): AsyncGenerator<Uint8Array> {
+async function* readPlainFile(path: string, subject: string, onInput?: (chunk: Buffer) => void): AsyncGenerator<Uint8Array> {
   try {
-    yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      onInput?.(chunk)
+      yield chunk
+    }
   } catch (e) {
     const errno = errnoCode(e)
     if (errno === 'ENOENT') throw new ZoiError('NOT_FOUND', `${subject}: file not found`)

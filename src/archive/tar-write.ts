@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, lstatSync, readFileSync, readdirSy
 import { rename, rm } from 'node:fs/promises'
 import { pipeline as pipelineAsync } from 'node:stream/promises'
 import { join } from 'node:path'
-import { pack as tarPack, type Pack } from 'tar-stream'
+import type { Pack } from 'tar-stream'
 import { ZoiError, describeError, fromSystemError, isZoiError } from '../errors.ts'
 import type { ArchiveEntry } from './archive-entry.ts'
 import { EntryGuard } from './safe-path.ts'
@@ -38,6 +38,7 @@ export async function writeArchive(outPath: string, sourceDir: string, options: 
   // install (absolute or escaping symlinks, …) is not worth building.
   const guard = new EntryGuard(sourceDir)
   const entries = collectEntries(sourceDir).map((raw) => guard.admit(raw) as ArchiveEntry)
+  const { pack: tarPack } = await import('tar-stream') // loaded on first use, not at start-up
   const pack = tarPack()
   const writing = options.compression === 'none' ? pipelineAsync(pack, createWriteStream(tmpPath)) : writeZstdFile(tmpPath, pack)
   try {

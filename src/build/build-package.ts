@@ -7,7 +7,6 @@
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { stringify as toYaml } from 'yaml'
 import { listDataFiles, sidecarPaths, writeArchive, writeSidecars, writeZpa } from '../archive/index.ts'
 import { describeError, errnoCode, ZoiError } from '../errors.ts'
 import { createEvaluator, type BuildEvaluatorOptions, type Evaluator, type PackageSpec } from '../lua/index.ts'
@@ -180,6 +179,9 @@ async function writeOutputs(
   }
 }
 
+/** The yaml library, loaded on first use so that start-up does not pay for it. */
+const yaml = (): typeof import('yaml') => require('yaml')
+
 /** manifest.yaml: a YAML list of the files and links under data/ (Zoi's is not valid YAML; SPEC wants it valid). */
 function manifestText(stagingDir: string): string {
   const entries: Array<{ path: string; type: 'file' | 'directory' | 'symlink'; mode: number; size: number }> = []
@@ -197,7 +199,7 @@ function manifestText(stagingDir: string): string {
     if (errnoCode(e) !== 'ENOENT') throw e
   }
   const files = listDataFiles(entries)
-  return files.length === 0 ? '[]\n' : toYaml(files)
+  return files.length === 0 ? '[]\n' : yaml().stringify(files)
 }
 
 function makeDir(dir: string): void {

@@ -6,7 +6,6 @@
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { hashFile } from '../archive/index.ts'
 import { describeError, ZoiError } from '../errors.ts'
 import type { HostHandler, HostRequest, HostValue } from '../lua/index.ts'
@@ -32,6 +31,9 @@ export interface OperationContext {
   /** Extra environment for cmd(): BUILD_DIR, STAGING_DIR, … */
   env: Record<string, string>
 }
+
+/** The yaml library, loaded on first use so that start-up does not pay for it. */
+const yaml = (): typeof import('yaml') => require('yaml')
 
 type Operation = (args: Args, ctx: OperationContext) => Promise<HostValue[]> | HostValue[]
 
@@ -68,7 +70,7 @@ const OPERATIONS: Record<string, Operation> = {
   'UTILS.FS.exists': (a, c) => [existsSync(resolveSource(a.text(0, 'path'), c.roots, 'UTILS.FS.exists').path)],
   'UTILS.FIND.file': (a, c) => [findFile(c.roots, a.text(0, 'dir'), a.text(1, 'name'))],
   'UTILS.PARSE.json': (a) => [parseWith('json', () => JSON.parse(a.text(0, 'text')) as HostValue)],
-  'UTILS.PARSE.yaml': (a) => [parseWith('yaml', () => (parseYaml(a.text(0, 'text')) ?? null) as HostValue)],
+  'UTILS.PARSE.yaml': (a) => [parseWith('yaml', () => (yaml().parse(a.text(0, 'text')) ?? null) as HostValue)],
   'UTILS.PARSE.checksumFile': (a) => [findChecksum(a.text(0, 'content'), a.text(1, 'filename')) ?? null],
 }
 

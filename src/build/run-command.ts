@@ -3,8 +3,10 @@
  * stdout, stderr and the exit code. A non-zero exit is a result, not an error; a command that
  * outlives its timeout is killed with its whole process group and fails the build.
  */
-import { spawn } from 'node:child_process'
 import { describeError, ZoiError } from '../errors.ts'
+
+// node:child_process is loaded on first use: a static import would cost every command's start-up (even --version).
+const childProcess = (): typeof import('node:child_process') => require('node:child_process')
 
 export interface CommandResult {
   stdout: string
@@ -25,7 +27,7 @@ export function runCommand(shell: string, options: CommandOptions): Promise<Comm
   const windows = process.platform === 'win32'
   const [program, args] = windows ? ['cmd.exe', ['/d', '/s', '/c', shell]] : ['sh', ['-c', shell]]
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
+    const child = childProcess().spawn(program, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

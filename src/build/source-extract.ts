@@ -9,13 +9,15 @@
  */
 import { chmodSync, copyFileSync, createReadStream, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { pipeline, Readable, type Transform } from 'node:stream'
-import { createGunzip, createZstdDecompress } from 'node:zlib'
-import { extract as tarExtract, type Header } from 'tar-stream'
-import { XzReadableStream } from 'xz-decompress'
+import type { Transform } from 'node:stream'
+import type { Header } from 'tar-stream'
 import { EntryGuard, type ArchiveEntry, type RawEntry } from '../archive/index.ts'
 import { describeError, isZoiError, ZoiError } from '../errors.ts'
 import { readZipMembers } from './zip-entries.ts'
+
+// node:zlib and node:stream are loaded on first use: static imports would cost every command's start-up (even --version).
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
+const stream = (): typeof import('node:stream') => require('node:stream')
 
 type Format = 'gzip' | 'zstd' | 'tar' | 'zip' | 'xz' | 'bzip2' | '7z' | 'plain'
 
@@ -63,12 +65,15 @@ export function sniffFormat(file: string): Format {
 }
 
 async function writeTar(file: string, format: 'gzip' | 'zstd' | 'xz' | 'tar', root: string, name: string): Promise<void> {
+  // tar-stream and xz-decompress load here, on first use: never at start-up.
+  const { extract: tarExtract } = await import('tar-stream')
+  const { XzReadableStream } = format === 'xz' ? await import('xz-decompress') : { XzReadableStream: undefined }
   const writer = treeWriter(root, name)
   const extract = tarExtract()
-  const stages: Transform[] = format === 'gzip' ? [createGunzip()] : format === 'zstd' ? [createZstdDecompress()] : []
+  const stages: Transform[] = format === 'gzip' ? [zlib().createGunzip()] : format === 'zstd' ? [zlib().createZstdDecompress()] : []
   // xz has no node:zlib decoder: xz-decompress (xz-embedded compiled to wasm, inlined) streams it.
-  const source = format === 'xz' ? Readable.fromWeb(new XzReadableStream(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>) as never) : createReadStream(file)
-  pipeline([source, ...stages, extract], (err) => {
+  const source = XzReadableStream ? stream().Readable.fromWeb(new XzReadableStream(stream().Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>) as never) : createReadStream(file)
+  stream().pipeline([source, ...stages, extract], (err) => {
     if (err) extract.destroy(err)
   })
   for await (const entry of extract) {

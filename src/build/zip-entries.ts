@@ -4,9 +4,11 @@
  * supported; zip64, encryption and other methods are refused with a clear message. Paths are
  * not checked here: every entry goes through the archive module's EntryGuard before use.
  */
-import { crc32, inflateRawSync } from 'node:zlib'
 import { describeError, ZoiError } from '../errors.ts'
 import type { RawEntry } from '../archive/index.ts'
+
+// node:zlib is loaded on first use: a static import would cost every command's start-up (even --version).
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
 
 export interface ZipMember {
   raw: RawEntry
@@ -58,11 +60,11 @@ export function readZipMembers(data: Buffer, subject: string): ZipMember[] {
       const body = data.subarray(start, start + packed)
       let out: Uint8Array
       try {
-        out = method === 0 ? body : inflateRawSync(body, { maxOutputLength: Math.max(size, 1) })
+        out = method === 0 ? body : zlib().inflateRawSync(body, { maxOutputLength: Math.max(size, 1) })
       } catch (e) {
         throw bad(`'${name}': ${describeError(e)}`)
       }
-      if (out.length !== size || crc32(out) !== crc) throw bad(`'${name}' fails its CRC check`)
+      if (out.length !== size || zlib().crc32(out) !== crc) throw bad(`'${name}' fails its CRC check`)
       return out
     }
     if (isDir) members.push({ raw: { path: name, type: 'directory', mode, size: 0 }, read: () => new Uint8Array() })

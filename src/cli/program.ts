@@ -3,6 +3,7 @@
  * its result, and maps every error to an exit code. The ONLY try/catch that decides exit codes.
  */
 import { cac, type CAC } from 'cac'
+import { isatty } from 'node:tty'
 import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import { invokedAs } from '../platform/self.ts'
@@ -48,7 +49,7 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
   function buildCli(): CAC {
     const cli = cac('zoi')
     for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
-    for (const spec of COMMANDS) register(cli, spec)
+    for (const spec of commandsFor(argv)) register(cli, spec)
     cli.command('help [command]', 'Show help for zoi or for one command')
     tidyHelp(cli)
     return cli
@@ -66,8 +67,8 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
       const report = createReporter({
         quiet: global.quiet,
         verbose: global.verbose,
-        tty: Boolean(process.stderr.isTTY),
-        color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
+        tty: isatty(2),
+        color: isatty(2) && !process.env.NO_COLOR,
         write: (t) => sink.stderr(t),
         columns: process.stderr.columns || Number(process.env.COLUMNS) || 80,
       })
@@ -110,6 +111,25 @@ function dashedSwitchesLast(argv: string[]): string[] {
   if (moved.length === 0) return argv
   const kept = head.filter((a, i) => i < 2 || !switches.has(a))
   return [...kept, ...moved, ...(end === -1 ? [] : argv.slice(end))]
+}
+
+/**
+ * The commands cac needs to know for this argv: the one its first word names, or every command
+ * (for --help, a bare `zoi` and unknown words). Registering all of them costs start-up time for
+ * nothing when the command is known; `zoi --version` needs none.
+ */
+function commandsFor(argv: string[]): readonly CommandSpec[] {
+  const args = argv.slice(2)
+  let word: string | undefined
+  for (let i = 0; i < args.length && word === undefined; i++) {
+    const a = args[i]!
+    if (a === '--') break
+    if (a === '--root' || a === '--pkg-dir') i++ // their value is not the command
+    else if (!a.startsWith('-')) word = a
+  }
+  if (word === undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? [] : COMMANDS
+  const named = COMMANDS.filter((c) => c.usage.split(' ')[0] === word || c.aliases?.includes(word!))
+  return named.length > 0 ? named : COMMANDS
 }
 
 /** cac throws plain Errors named CACError for usage problems: those are exit 2. Errno errors name their path. */

@@ -3,8 +3,6 @@
  * -y, --json or --dry-run; the default answer is yes. Reading stdin is the CLI's business only.
  */
 import { ZoiError } from '../errors.ts'
-import { createInterface } from 'node:readline/promises'
-import { Writable } from 'node:stream'
 
 export interface PromptOptions {
   yes: boolean
@@ -23,6 +21,7 @@ export function isInteractive(opts: PromptOptions): boolean {
 /** Shows `plan`, asks `question [Y/n]`, and resolves to the answer (EOF = no). */
 export async function confirm(opts: PromptOptions, plan: string, question: string): Promise<boolean> {
   opts.write(`${plan}\n`)
+  const { createInterface } = await import('node:readline/promises') // loaded only when a question is asked
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
   try {
     const answer = await rl.question(`${question} [Y/n] `).catch(() => 'n')
@@ -36,7 +35,8 @@ export async function confirm(opts: PromptOptions, plan: string, question: strin
 export async function askSecret(question: string): Promise<string | undefined> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined
   process.stderr.write(question)
-  const muted = new Writable({ write: (_chunk, _enc, done) => done() })
+  const [{ createInterface }, { Writable }] = await Promise.all([import('node:readline/promises'), import('node:stream')]) // only when asked
+  const muted = new Writable({ write: (_chunk: unknown, _enc: unknown, done: () => void) => done() })
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
   try {
     return await rl.question('').catch(() => undefined)

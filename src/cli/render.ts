@@ -1,5 +1,6 @@
 /** Results and errors to text or JSON. The only place that decides how output looks. */
-import { ZoiError } from '../errors.ts'
+import { writeSync } from 'node:fs'
+import { ZoiError, errnoCode } from '../errors.ts'
 import type { Output } from './command-spec.ts'
 
 export interface Sink {
@@ -8,8 +9,29 @@ export interface Sink {
 }
 
 export const processSink: Sink = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
+  stdout: (t) => writeFd(1, t),
+  stderr: (t) => writeFd(2, t),
+}
+
+const closed = new Set<number>()
+
+/**
+ * Writes straight to the file descriptor. Touching process.stdout would load Node's stream
+ * machinery, several milliseconds of start-up for one line of output. A reader that went away
+ * (`zoi list --all | head`: EPIPE) ends the output quietly; the rest is dropped. A descriptor
+ * some parent left non-blocking (EAGAIN) hands the rest to process.stdout/stderr, which waits.
+ */
+function writeFd(fd: 1 | 2, text: string): void {
+  if (closed.has(fd)) return
+  const bytes = Buffer.from(text)
+  let done = 0
+  try {
+    while (done < bytes.length) done += writeSync(fd, bytes, done)
+  } catch (e) {
+    if (errnoCode(e) === 'EPIPE') closed.add(fd)
+    else if (errnoCode(e) === 'EAGAIN') (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(done))
+    else throw e
+  }
 }
 
 export function renderOutput(out: Output, json: boolean, sink: Sink): void {

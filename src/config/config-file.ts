@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { Document, LineCounter, isMap, parseDocument, type Node } from 'yaml'
+import type { Document, LineCounter, Node } from 'yaml'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
 import { FIELD_KINDS, type Config, type ConfigKey, type Policy, type RegistryRef } from './schema.ts'
 
@@ -22,6 +22,7 @@ async function loadDocument(file: string): Promise<Loaded | undefined> {
     if (errnoCode(e) === 'ENOENT') return undefined
     throw new ZoiError('PERMISSION', `cannot read config file ${file}: ${errnoCode(e) ?? e}`)
   }
+  const { LineCounter, isMap, parseDocument } = await import('yaml') // loaded on first use, not at start-up
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
   const err = doc.errors[0]
@@ -115,7 +116,7 @@ export async function updateConfigFile(
   edit: (current: Partial<Config>) => Partial<Config>,
 ): Promise<void> {
   const loaded = await loadDocument(file)
-  const doc = loaded?.doc ?? new Document({})
+  const doc = loaded?.doc ?? new (await import('yaml')).Document({})
   if (doc.contents === null) doc.contents = doc.createNode({}) as never
   const changes = edit(loaded ? validateDocument(file, loaded) : {})
   for (const [key, value] of Object.entries(changes)) doc.set(key, doc.createNode(value))

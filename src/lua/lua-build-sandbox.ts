@@ -7,7 +7,7 @@
  * Budgets are for the whole build, not per step: a definition that loops over cheap host calls
  * still runs out of instructions, and Lua time excludes time spent waiting on the host.
  */
-import { LUA_REGISTRYINDEX } from 'wasmoon'
+import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import { check, loadChunk, openLuaEngine, pushOptional, pushText, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
 import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
 import buildSandboxLua from './build-sandbox.lua' with { type: 'text' }

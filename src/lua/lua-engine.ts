@@ -4,7 +4,8 @@
  * bookkeeping of the JS functions handed to Lua (freed by close()). Also the small helpers for
  * talking to the raw Lua C API. It knows nothing about definitions or sandbox.lua.
  */
-import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn, LuaType, type LuaWasm } from 'wasmoon'
+import type { LuaWasm } from 'wasmoon'
+import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn, LuaType } from './lua-constants.ts'
 import { luaFactory } from './lua-module.ts'
 
 export interface SandboxLimits {
@@ -47,7 +48,7 @@ interface Trip {
 }
 
 export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
-  const factory = luaFactory()
+  const factory = await luaFactory()
   const lua = await factory.getLuaModule()
   const engine = await factory.createEngine({ traceAllocations: true, enableProxy: false })
   const L = engine.global.address
@@ -83,7 +84,7 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
     const top = lua.lua_gettop(L)
     budget.deadline = performance.now() + timeLeftMs
     const began = performance.now()
-    let status: LuaReturn
+    let status: number
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
     lua.lua_sethook(L, hook, LuaEventMasks.Count, HOOK_INTERVAL)
@@ -183,6 +184,6 @@ export function readTop(lua: LuaWasm, L: number): string {
   return `(error object is a ${lua.lua_typename(L, type)} value)`
 }
 
-export function check(lua: LuaWasm, L: number, status: LuaReturn): void {
+export function check(lua: LuaWasm, L: number, status: number): void {
   if (status !== LuaReturn.Ok) throw new Error(`Lua sandbox setup failed: ${readTop(lua, L)}`)
 }

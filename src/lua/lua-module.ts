@@ -3,13 +3,18 @@
  * into the compiled zoi binary by the `type: 'file'` import, so no node_modules is needed at
  * run time; in the compiled binary the path starts with /$bunfs/.
  */
-import { LuaFactory } from 'wasmoon'
+import type { LuaFactory } from 'wasmoon'
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
 
 let factory: LuaFactory | undefined
 
-/** The shared factory; every Lua engine of the process lives in its one wasm memory. */
-export function luaFactory(): LuaFactory {
+/**
+ * The shared factory; every Lua engine of the process lives in its one wasm memory. wasmoon is
+ * imported here, on first use, so commands that evaluate no Lua do not pay for loading it.
+ */
+export async function luaFactory(): Promise<LuaFactory> {
+  if (factory) return factory
+  const { LuaFactory } = await import('wasmoon')
   factory ??= new LuaFactory(wasmPath)
   return factory
 }

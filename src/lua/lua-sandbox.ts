@@ -6,7 +6,7 @@
  * Nothing here knows about package metadata; it runs sandbox.lua's `evaluate` and hands back
  * its JSON text or the error, with chunk names (=#0, =#1, …) left for the caller to map.
  */
-import { LUA_REGISTRYINDEX } from 'wasmoon'
+import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import { check, openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
 import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
 

@@ -3,7 +3,7 @@
  * encoder, safe-libraries.lua's base and libraries, and the three host functions through which
  * a definition run reaches its source, its target platform and INCLUDE().
  */
-import { LuaType } from 'wasmoon'
+import { LuaType } from './lua-constants.ts'
 import { check, loadChunk, pushOptional, pushText, type LuaEngine } from './lua-engine.ts'
 import safeLibrariesLua from './safe-libraries.lua' with { type: 'text' }
 import sandboxLua from './sandbox.lua' with { type: 'text' }

@@ -7,7 +7,7 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import { redactUrl, type Net } from '../platform/net.ts'

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 

@@ -5,7 +5,8 @@
  * client's own shallow boundary) and the trees and blobs of the have commits themselves. An
  * object the client already holds deeper in history may be sent again; that is harmless.
  */
-import * as git from 'isomorphic-git'
+import type { CommitObject, TagObject } from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 
 export interface WalkRequest {
@@ -41,12 +42,12 @@ export async function collectObjects(gitdir: string, req: WalkRequest, cache: ob
     hasCommits.add(oid)
     if (clientShallow.has(oid)) continue
     const obj = await read(oid)
-    if (obj?.type === 'commit') queue.push(...(obj.object as git.CommitObject).parent)
+    if (obj?.type === 'commit') queue.push(...(obj.object as CommitObject).parent)
   }
   const hasObjects = new Set<string>()
   for (const oid of common) {
     const obj = await read(oid)
-    if (obj?.type === 'commit') await walkTree(gitdir, (obj.object as git.CommitObject).tree, hasObjects, () => {}, cache)
+    if (obj?.type === 'commit') await walkTree(gitdir, (obj.object as CommitObject).tree, hasObjects, () => {}, cache)
   }
 
   const out: string[] = []
@@ -60,7 +61,7 @@ export async function collectObjects(gitdir: string, req: WalkRequest, cache: ob
     for (let obj = await read(oid); obj?.type === 'tag'; obj = await read(oid)) {
       if (!seen.has(oid)) out.push(oid)
       seen.add(oid)
-      oid = (obj.object as git.TagObject).object
+      oid = (obj.object as TagObject).object
     }
     level.push(oid)
   }
@@ -78,7 +79,7 @@ export async function collectObjects(gitdir: string, req: WalkRequest, cache: ob
         else out.push(oid)
         continue
       }
-      const commit = obj.object as git.CommitObject
+      const commit = obj.object as CommitObject
       out.push(oid)
       commits.push({ oid, tree: commit.tree })
       const parents = commit.parent

@@ -3,15 +3,17 @@
  * (type + size varint, zlib of the content, no deltas), then the SHA-1 of everything before.
  * Undeltified packs are larger but need no delta search, and every git client accepts them.
  */
-import { createHash } from 'node:crypto'
-import { deflateSync } from 'node:zlib'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
+
+// node:zlib and node:crypto are loaded on first use: static imports would cost every command's start-up (even --version).
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 const TYPE_CODES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const
 
 export async function* writePack(gitdir: string, oids: readonly string[], cache: object = {}): AsyncGenerator<Uint8Array> {
-  const sha = createHash('sha1')
+  const sha = crypto().createHash('sha1')
   const emit = (bytes: Uint8Array) => {
     sha.update(bytes)
     return bytes
@@ -25,7 +27,7 @@ export async function* writePack(gitdir: string, oids: readonly string[], cache:
     const { type, object } = await git.readObject({ fs, gitdir, oid, cache, format: 'content' })
     const code = TYPE_CODES[type as keyof typeof TYPE_CODES]
     const content = object as Uint8Array
-    yield emit(Buffer.concat([objectHeader(code, content.length), deflateSync(content)]))
+    yield emit(Buffer.concat([objectHeader(code, content.length), zlib().deflateSync(content)]))
   }
   yield sha.digest()
 }

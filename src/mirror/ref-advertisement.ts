@@ -4,7 +4,8 @@
  * capabilities this server implements. Other refs (zoi keeps the upstream tip under
  * refs/remotes/) are never advertised, so clients see the mirror's branches only.
  */
-import * as git from 'isomorphic-git'
+import type { TagObject } from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { FLUSH, pktLine } from './pkt-line.ts'
 
@@ -70,7 +71,7 @@ export async function peelTag(gitdir: string, oid: string): Promise<string> {
   for (let i = 0; i < 8; i++) {
     const { type, object } = await git.readObject({ fs, gitdir, oid: current, format: 'parsed' })
     if (type !== 'tag') return current
-    current = (object as git.TagObject).object
+    current = (object as TagObject).object
   }
   return current
 }

@@ -5,17 +5,19 @@
  * deterministic — fixed author, the upstream commit's time — so re-running on an unchanged
  * upstream yields the same id and clients see no change.
  */
-import * as git from 'isomorphic-git'
-import { parseDocument } from 'yaml'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { mirrorGitUrl, mirrorPkgLink } from './mirror-layout.ts'
 
 type Entry = Record<string, unknown>
 
+/** The yaml library, loaded on first use so that start-up does not pay for it. */
+const yaml = (): typeof import('yaml') => require('yaml')
+
 /** repo.yaml with the mirror's links first; keys, comments and other entries are kept. */
 export function rewriteRepoYaml(text: string, baseUrl: string): string {
-  const doc = parseDocument(text)
+  const doc = yaml().parseDocument(text)
   if (doc.errors.length > 0) throw new ZoiError('BAD_DEFINITION', `repo.yaml: invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`)
   const links = (doc.get('pkg') as { toJSON?: () => unknown } | undefined)?.toJSON?.()
   const first = Array.isArray(links) ? (links as Entry[]).find((l) => l?.type === undefined || l.type === 'main' || l.type === 'mirror') : undefined

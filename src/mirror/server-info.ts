@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 
 /** Refs kept private to the mirror (its upstream bookmark) are not advertised. */

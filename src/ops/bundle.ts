@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs'
 import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { parse, stringify } from 'yaml'
 import { extractArchive, hashFile, parseHashSidecar, writeArchive } from '../archive/index.ts'
 import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
@@ -54,7 +53,7 @@ export async function exportRegistries(ctx: Context, file: string): Promise<{ fi
     }
     await exportKeys(ctx, staging)
     const entries = registries.map(({ dbDir: _, ...e }) => e)
-    await writeFile(join(staging, 'bundle.yaml'), stringify({ format: FORMAT, version: 1, registries: entries }))
+    await writeFile(join(staging, 'bundle.yaml'), (await import('yaml')).stringify({ format: FORMAT, version: 1, registries: entries }))
     await writeArchive(out, staging)
     const sha512 = await hashFile(out, 'sha512')
     await writeFileAtomic(`${out}.hash`, `${sha512}  ${basename(out)}\n`)
@@ -104,7 +103,7 @@ async function readBundleYaml(path: string, dir: string): Promise<BundleEntry[]>
   })
   let doc: { format?: unknown; registries?: unknown } | null
   try {
-    doc = parse(text, { maxAliasCount: 100 }) as typeof doc
+    doc = (await import('yaml')).parse(text, { maxAliasCount: 100 }) as typeof doc
   } catch {
     throw bad('bundle.yaml is not valid YAML')
   }

@@ -1,7 +1,7 @@
 /** Read-only package queries over the synced indexes: search, show, list --all. */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { chooseDefaultVersion, toCandidates, type PackageRow } from '../registry/index.ts'
+import { chooseDefaultVersion, defaultVersionOf, toCandidates, type PackageRow } from '../registry/index.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, withCatalog } from './registries.ts'
@@ -45,7 +45,15 @@ export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]
 }
 
 export async function listAvailable(ctx: Context): Promise<PackageSummary[]> {
-  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.allPackages().map((p) => summarize(r.handle, p))))
+  return withCatalog(ctx, (set) =>
+    set.registries.flatMap((r) => {
+      const out: PackageSummary[] = []
+      for (const p of r.index.packageSummaries()) {
+        out.push({ name: p.name, registry: r.handle, repo: p.repo, version: defaultVersionOf(p) ?? '', description: p.description })
+      }
+      return out
+    }),
+  )
 }
 
 export interface PackageDetails extends PackageSummary {

@@ -4,7 +4,6 @@
  * clones are kept and only re-indexed; a registry that was never synced cannot be fetched.
  * A failed fetch leaves the previous clone and index as they were.
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -19,6 +18,9 @@ import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type RepoYaml 
 import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
+
+// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface SyncOptions {
   force?: boolean
@@ -97,7 +99,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
       })
     }
     // The handle comes from repo.yaml, which we only see after cloning: clone aside, then move.
-    const incoming = join(db, `.incoming-${createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
+    const incoming = join(db, `.incoming-${crypto().createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
     try {
       const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead })

@@ -71,6 +71,18 @@ export function chooseDefaultVersion(candidates: readonly CatalogPackage[]): str
   return defaultVersion([...candidates].sort((a, b) => compareVersions(b.version, a.version)))
 }
 
+/**
+ * chooseDefaultVersion for a row known only by its version and channels (`list --all`), without
+ * building and sorting candidates: the channel it would pick (stable, else the first by name)
+ * names one of the row's own versions, so that is the answer; with no channels, the one version.
+ */
+export function defaultVersionOf(p: { version?: string; channels: Record<string, string> }): string | undefined {
+  if ('stable' in p.channels) return p.channels.stable
+  const names = Object.keys(p.channels)
+  if (names.length === 0) return p.version
+  return p.channels[names.sort()[0]!]
+}
+
 /** One catalog entry per version the definition names: `version` and each channel's version. */
 export function toCandidates(handle: string, pkg: PackageRow): CatalogPackage[] {
   const versions = new Set<string>([...(pkg.version ? [pkg.version] : []), ...Object.values(pkg.channels)])

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
-import * as git from 'isomorphic-git'
+import type { CommitObject, ReadObjectResult, TagObject, TreeObject } from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
@@ -118,18 +119,18 @@ async function completeHistory(opts: DumbFetch, base: string, oid: string): Prom
     if (seen.size % 500 === 0) opts.report?.({ kind: 'advance', phase: 'sync', loaded: seen.size, item: 'checking objects' })
     const obj = await readOrFetch(opts, base, next, cache)
     if (obj.type === 'commit') {
-      const commit = obj.object as git.CommitObject
+      const commit = obj.object as CommitObject
       todo.push(commit.tree, ...commit.parent)
     } else if (obj.type === 'tree') {
       // Gitlinks (submodules) name commits of other repositories: not ours to fetch.
-      for (const entry of obj.object as git.TreeObject) if (entry.type !== 'commit') todo.push(entry.oid)
+      for (const entry of obj.object as TreeObject) if (entry.type !== 'commit') todo.push(entry.oid)
     } else if (obj.type === 'tag') {
-      todo.push((obj.object as git.TagObject).object)
+      todo.push((obj.object as TagObject).object)
     }
   }
 }
 
-async function readOrFetch(opts: DumbFetch, base: string, oid: string, cache: object): Promise<git.ReadObjectResult> {
+async function readOrFetch(opts: DumbFetch, base: string, oid: string, cache: object): Promise<ReadObjectResult> {
   try {
     return await git.readObject({ fs, gitdir: opts.gitdir, oid, format: 'parsed', cache })
   } catch (e) {

@@ -5,7 +5,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
 

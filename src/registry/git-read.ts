@@ -4,7 +4,7 @@
  * re-evaluates only the definitions that changed.
  */
 import { resolve } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { toZoiError } from './git-errors.ts'
 import { gitFs as fs } from './git-swap.ts'

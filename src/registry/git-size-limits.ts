@@ -5,7 +5,7 @@
  * repository replaces the previous clone, so a refused sync keeps the old clone and index.
  */
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { forgetPackIndexes, objectSize } from './git-object-size.ts'
 import { gitFs as fs } from './git-swap.ts'

@@ -4,18 +4,20 @@
  * writes blobs and trees into a repository. Only regular files are taken; `.git` entries,
  * symlinks and empty folders are skipped.
  */
-import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { deflateSync } from 'node:zlib'
 import { exists } from './git-swap.ts'
 import { limitFor, tooLarge } from './git-size-limits.ts'
+
+// node:zlib and node:crypto are loaded on first use: static imports would cost every command's start-up (even --version).
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 /** Stores (or just hashes) one object and returns its id. */
 export type ObjectSink = (type: 'blob' | 'tree', content: Uint8Array) => Promise<string>
 
 export const hashOnly: ObjectSink = async (type, content) => {
-  return createHash('sha1').update(`${type} ${content.byteLength}\0`).update(content).digest('hex')
+  return crypto().createHash('sha1').update(`${type} ${content.byteLength}\0`).update(content).digest('hex')
 }
 
 /**
@@ -27,11 +29,11 @@ export const hashOnly: ObjectSink = async (type, content) => {
 export function writeMissing(gitdir: string): ObjectSink {
   return async (type, content) => {
     const header = Buffer.from(`${type} ${content.byteLength}\0`)
-    const oid = createHash('sha1').update(header).update(content).digest('hex')
+    const oid = crypto().createHash('sha1').update(header).update(content).digest('hex')
     const path = join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))
     if (await exists(path)) return oid
     await mkdir(dirname(path), { recursive: true })
-    await writeFile(path, deflateSync(Buffer.concat([header, content])))
+    await writeFile(path, zlib().deflateSync(Buffer.concat([header, content])))
     return oid
   }
 }

@@ -4,7 +4,7 @@
  * signature is checked by the trust module. Time is the commit's own: the key must have been
  * valid when it signed, and a signature dated after the commit (beyond clock skew) is refused.
  */
-import * as git from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { verifyDetached, type RingKey, type SignatureCheck } from '../trust/index.ts'
 import { gitFs as fs } from './git-swap.ts'

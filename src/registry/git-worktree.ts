@@ -6,7 +6,8 @@
  */
 import { readdir, rm, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import * as git from 'isomorphic-git'
+import type { ProgressCallback } from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import type { Report } from '../progress.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
 
@@ -14,7 +15,7 @@ const PENDING = 'ZOI_CHECKOUT_PENDING'
 /** Past this many changed paths a full checkout is cheaper than isomorphic-git's path filter. */
 const MAX_TARGETED = 500
 
-type ProgressFn = git.ProgressCallback | undefined
+type ProgressFn = ProgressCallback | undefined
 
 export async function markCheckoutPending(dir: string): Promise<void> {
   await writeFile(join(dir, '.git', PENDING), 'a sync swapped in this .git; the working tree may lag behind\n')

@@ -7,7 +7,8 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import * as git from 'isomorphic-git'
+import type { ProgressCallback } from 'isomorphic-git'
+import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
@@ -59,7 +60,7 @@ interface CloneState {
 
 /** Fills a staging repository; returns the commit and the branch HEAD should name. */
 type Build = (staging: string) => Promise<{ oid: string; branch: string }>
-type ProgressFn = git.ProgressCallback | undefined
+type ProgressFn = ProgressCallback | undefined
 
 /**
  * Clones or updates `dir` from `url`. The live repository is never modified while fetching: the
@@ -146,7 +147,10 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
   }
   return await buildStaged(dir, reuse, opts, async (staging) => {
     await setOrigin(staging, url)
-    const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth, tags: false, onProgress, cache: {} })
+    // An update fetches without `depth`: the server then sends only what is new since the
+    // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
+    // sent the whole tree again, as large as a first clone.
+    const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth: reuse ? undefined : depth, tags: false, onProgress, cache: {} })
     if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
     const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
     return { oid: res.fetchHead, branch }

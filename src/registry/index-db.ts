@@ -97,6 +97,15 @@ export interface PackageRow extends IndexedPackage {
   path: string
 }
 
+/** The few columns `list --all` prints. */
+export interface PackageSummaryRow {
+  name: string
+  repo: string
+  version?: string
+  description: string
+  channels: Record<string, string>
+}
+
 export interface ArchiveFacts {
   name: string
   repo: string
@@ -232,16 +241,29 @@ export class IndexDb {
     const rows = repo
       ? this.db.query('SELECT * FROM packages WHERE name = ? AND (repo = ? OR repo LIKE ? || \'/%\') ORDER BY repo').all(name, repo, repo)
       : this.db.query('SELECT * FROM packages WHERE name = ? ORDER BY repo').all(name)
-    return (rows as RawPackageRow[]).map((r) => this.hydrate(r))
+    return this.hydrateAll(rows as RawPackageRow[])
   }
 
   providersOf(virtualName: string): PackageRow[] {
     const rows = this.db.query('SELECT p.* FROM packages p JOIN provides v ON v.package_id = p.id WHERE v.name = ? ORDER BY p.repo, p.name').all(virtualName)
-    return (rows as RawPackageRow[]).map((r) => this.hydrate(r))
+    return this.hydrateAll(rows as RawPackageRow[])
   }
 
   allPackages(): PackageRow[] {
-    return (this.db.query('SELECT * FROM packages ORDER BY name, repo').all() as RawPackageRow[]).map((r) => this.hydrate(r))
+    return this.hydrateAll(this.db.query('SELECT * FROM packages ORDER BY name, repo').all() as RawPackageRow[])
+  }
+
+  /**
+   * What `list --all` shows of every package, streamed row by row from one query: no spec JSON,
+   * no per-package queries, so time and memory grow only with what is printed.
+   */
+  *packageSummaries(): Generator<PackageSummaryRow> {
+    const rows = this.db.query(`SELECT name, repo, version, description,
+      (SELECT json_group_object(channel, version) FROM versions WHERE package_id = p.id AND channel != '') AS channels
+      FROM packages p ORDER BY name, repo`)
+    for (const r of rows.iterate() as IterableIterator<{ name: string; repo: string; version: string | null; description: string; channels: string }>) {
+      yield { name: r.name, repo: r.repo, version: r.version ?? undefined, description: r.description, channels: JSON.parse(r.channels) as Record<string, string> }
+    }
   }
 
   /** FTS prefix match on name/description/tags/bins, plus a substring match on the name. */
@@ -255,7 +277,7 @@ export class IndexDb {
     for (const r of this.db.query("SELECT id FROM packages WHERE instr(lower(name), ?) > 0 LIMIT ?").all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
     if (!ids.size) return []
     const rows = this.db.query(`SELECT * FROM packages WHERE id IN (${[...ids].join(',')}) ORDER BY name, repo`).all() as RawPackageRow[]
-    return rows.map((r) => this.hydrate(r))
+    return this.hydrateAll(rows)
   }
 
   /** Archives whose file list has a path matching `term` (FTS prefix match, then substring). */
@@ -314,12 +336,31 @@ export class IndexDb {
     return rows.map((r) => this.archiveFacts(repo, name, r.version, r.platform)!)
   }
 
-  private hydrate(r: RawPackageRow): PackageRow {
+  /** Rows with their channels and dependencies: two queries for the whole set, not two per row. */
+  private hydrateAll(rows: RawPackageRow[]): PackageRow[] {
+    const ids = JSON.stringify(rows.map((r) => r.id))
+    const channels = new Map<number, Record<string, string>>()
+    const versions = this.db.query(`SELECT package_id AS id, version, channel FROM versions
+      WHERE package_id IN (SELECT value FROM json_each(?)) AND channel != '' ORDER BY package_id, channel, version`)
+    for (const v of versions.iterate(ids) as IterableIterator<{ id: number; version: string; channel: string }>) {
+      const own = channels.get(v.id) ?? {}
+      own[v.channel] = v.version
+      channels.set(v.id, own)
+    }
+    const deps = new Map<number, PackageRow['dependencies']>()
+    const depRows = this.db.query(`SELECT package_id AS id, kind, grp, raw FROM dependencies
+      WHERE package_id IN (SELECT value FROM json_each(?)) ORDER BY rowid`)
+    for (const d of depRows.iterate(ids) as IterableIterator<{ id: number; kind: 'runtime' | 'build'; grp: string; raw: string }>) {
+      const own = deps.get(d.id) ?? []
+      own.push({ kind: d.kind, group: d.grp, raw: d.raw })
+      deps.set(d.id, own)
+    }
+    return rows.map((r) => this.hydrate(r, channels.get(r.id) ?? {}, deps.get(r.id) ?? []))
+  }
+
+  private hydrate(r: RawPackageRow, channels: Record<string, string>, dependencies: PackageRow['dependencies']): PackageRow {
     const list = (k: (typeof JSON_COLUMNS)[number]) => JSON.parse(r[k] as string) as string[]
     const id = r.id
-    const channels: Record<string, string> = {}
-    for (const v of this.versionsOf(id)) if (v.channel) channels[v.channel] = v.version
-    const deps = this.db.query('SELECT kind, grp, raw FROM dependencies WHERE package_id = ? ORDER BY rowid').all(id) as { kind: 'runtime' | 'build'; grp: string; raw: string }[]
     return {
       id,
       path: r.path as string,
@@ -341,7 +382,7 @@ export class IndexDb {
       replaces: list('replaces'),
       backup: list('backup'),
       channels,
-      dependencies: deps.map((d) => ({ kind: d.kind, group: d.grp, raw: d.raw })),
+      dependencies,
       spec: JSON.parse(r.spec),
     }
   }

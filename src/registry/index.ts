@@ -2,9 +2,9 @@
  * Registries: git sync with the embedded client, the SQLite index, and read access to the
  * synced registries (search, show, the resolver's Catalog).
  */
-export { IndexDb, type ArchiveFacts, type IndexedPackage, type PackageRow } from './index-db.ts'
+export { IndexDb, type ArchiveFacts, type IndexedPackage, type PackageRow, type PackageSummaryRow } from './index-db.ts'
 export { indexRegistry, repoOfPath, type IndexResult } from './indexer.ts'
-export { chooseDefaultVersion, openRegistries, toCandidates, type OpenRegistry, type RegistrySet } from './catalog.ts'
+export { chooseDefaultVersion, defaultVersionOf, openRegistries, toCandidates, type OpenRegistry, type RegistrySet } from './catalog.ts'
 export { archiveCandidates, archiveFileName, archiveNameFor, bundleFileName, lastSegment, LINK_TYPES, parseRepoYaml, type Candidate, type LinkType, type PkgLink, type RepoYaml } from './repo-yaml.ts'
 export { commitTime, verifyCommit, type CommitTrust } from './git-verify.ts'
 export { isRegistryHandle, originUrl, registryFolders, withDiscovered } from './discover.ts'

@@ -4,12 +4,14 @@
  * so a no-change sync costs one tree walk. A broken definition becomes a per-file error row;
  * the rest of the registry still indexes.
  */
-import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { createEvaluator, type DependencyGroup, type Evaluator, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
 import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
+
+// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface IndexSource {
   /** path → blob oid of every `.lua` file and repo.yaml at the synced commit. */
@@ -39,7 +41,8 @@ const decoder = new TextDecoder()
 export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
   const { db, source, target } = opts
   const definitions = [...source.blobs.keys()].filter((p) => p.endsWith('.pkg.lua')).sort()
-  const keys = definitionKeys(definitions, source.blobs, target)
+  const luaByDir = groupLuaByDir(source.blobs)
+  const keys = definitionKeys(definitions, source.blobs, luaByDir, target)
   const stored = db.definitionBlobs()
   const changed = definitions.filter((p) => stored.get(p) !== keys.get(p))
   const removed = [...stored.keys()].filter((p) => !keys.has(p))
@@ -49,7 +52,7 @@ export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
   try {
     let done = 0
     for (const path of changed) {
-      changes.push(await evaluateOne(path, keys.get(path)!, source, target, evaluator))
+      changes.push(await evaluateOne(path, keys.get(path)!, source, luaByDir, target, evaluator))
       opts.report?.({ kind: 'advance', phase: 'index', loaded: ++done, total: changed.length, item: path, unit: 'packages' })
     }
   } finally {
@@ -60,29 +63,49 @@ export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
 }
 
 /**
- * The key of a definition: its blob, the blobs of the `.lua` files in its folder (INCLUDE
- * reads only there) and the target platform (SYSTEM.* changes what a definition says).
+ * Every `.lua` file of the registry by folder, built once per sync: looking them up per
+ * definition by scanning all blobs made indexing quadratic in the registry size.
  */
-function definitionKeys(definitions: string[], blobs: Map<string, string>, target: TargetPlatform): Map<string, string> {
-  const luaByDir = new Map<string, string[]>()
+function groupLuaByDir(blobs: Map<string, string>): Map<string, [path: string, oid: string][]> {
+  const out = new Map<string, [string, string][]>()
   for (const [p, oid] of blobs) {
-    if (!p.endsWith('.lua') || p.endsWith('.pkg.lua')) continue
+    if (!p.endsWith('.lua')) continue
     const dir = posix.dirname(p)
-    luaByDir.set(dir, [...(luaByDir.get(dir) ?? []), `${p}=${oid}`])
-  }
-  const out = new Map<string, string>()
-  for (const p of definitions) {
-    const extra = (luaByDir.get(posix.dirname(p)) ?? []).sort()
-    const own = blobs.get(p)!
-    out.set(p, extra.length === 0 ? `${own}@${target.os}-${target.arch}` : createHash('sha1').update([own, ...extra, target.os, target.arch].join('\n')).digest('hex'))
+    const list = out.get(dir)
+    if (list) list.push([p, oid])
+    else out.set(dir, [[p, oid]])
   }
   return out
 }
 
-async function evaluateOne(path: string, key: string, source: IndexSource, target: TargetPlatform, evaluator: Evaluator): Promise<DefinitionChange> {
+/**
+ * The key of a definition: its blob, the blobs of the `.lua` files in its folder (INCLUDE
+ * reads only there) and the target platform (SYSTEM.* changes what a definition says).
+ */
+function definitionKeys(definitions: string[], blobs: Map<string, string>, luaByDir: Map<string, [string, string][]>, target: TargetPlatform): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const p of definitions) {
+    const extra = (luaByDir.get(posix.dirname(p)) ?? [])
+      .filter(([q]) => !q.endsWith('.pkg.lua'))
+      .map(([q, oid]) => `${q}=${oid}`)
+      .sort()
+    const own = blobs.get(p)!
+    out.set(p, extra.length === 0 ? `${own}@${target.os}-${target.arch}` : crypto().createHash('sha1').update([own, ...extra, target.os, target.arch].join('\n')).digest('hex'))
+  }
+  return out
+}
+
+async function evaluateOne(
+  path: string,
+  key: string,
+  source: IndexSource,
+  luaByDir: Map<string, [string, string][]>,
+  target: TargetPlatform,
+  evaluator: Evaluator,
+): Promise<DefinitionChange> {
   try {
     const text = decoder.decode(await source.readBlob(source.blobs.get(path)!))
-    const includes = await folderSources(path, source)
+    const includes = await folderSources(path, source, luaByDir)
     const spec = await evaluator.evaluate({
       source: text,
       file: path,
@@ -97,11 +120,10 @@ async function evaluateOne(path: string, key: string, source: IndexSource, targe
 }
 
 /** The `.lua` files next to a definition, which INCLUDE may read (read before evaluating: INCLUDE is synchronous). */
-async function folderSources(path: string, source: IndexSource): Promise<Map<string, string>> {
-  const dir = posix.dirname(path)
+async function folderSources(path: string, source: IndexSource, luaByDir: Map<string, [string, string][]>): Promise<Map<string, string>> {
   const out = new Map<string, string>()
-  for (const [p, oid] of source.blobs) {
-    if (p !== path && p.endsWith('.lua') && posix.dirname(p) === dir) out.set(p, decoder.decode(await source.readBlob(oid)))
+  for (const [p, oid] of luaByDir.get(posix.dirname(path)) ?? []) {
+    if (p !== path) out.set(p, decoder.decode(await source.readBlob(oid)))
   }
   return out
 }

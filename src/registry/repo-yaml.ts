@@ -3,7 +3,6 @@
  * keys are ignored, and list entries of the wrong shape are skipped rather than fatal.
  * Also PkgLink placeholder expansion and the ordered archive candidates.
  */
-import { parse } from 'yaml'
 import { ZoiError, describeError } from '../errors.ts'
 
 /** Binary archives: `main`, then `mirror`; `.zsa` source bundles: `source-main`, then `source-mirror`. */
@@ -30,10 +29,13 @@ export interface RepoYaml {
   keys: { name: string; key: string }[]
 }
 
+/** The yaml library, loaded on first use so that start-up does not pay for it. */
+const yaml = (): typeof import('yaml') => require('yaml')
+
 export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
   let raw: unknown
   try {
-    raw = parse(text)
+    raw = yaml().parse(text)
   } catch (e) {
     throw new ZoiError('BAD_DEFINITION', `${file}: invalid YAML: ${describeError(e)}`)
   }

@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import type { HttpClient } from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { isZoiError, ZoiError } from '../errors.ts'
 import { redactUrl } from '../platform/net.ts'
 import { toZoiError } from '../registry/git-errors.ts'
@@ -118,7 +119,7 @@ async function fetchInto(cache: SourceCache, gitdir: string, url: string, wanted
   throw isZoiError(last, 'NETWORK') ? missingSource(url, 'git source', last) : last
 }
 
-async function fetchOne(http: git.HttpClient, gitdir: string, url: string, wanted: string | undefined, depth: number | undefined): Promise<void> {
+async function fetchOne(http: HttpClient, gitdir: string, url: string, wanted: string | undefined, depth: number | undefined): Promise<void> {
   if (wanted === undefined || COMMIT_ID.test(wanted)) {
     // A bare commit id cannot be asked for by name: take every branch and tag.
     await git.fetch({ fs, http, gitdir, url, singleBranch: false, tags: true, cache: {} })

@@ -5,7 +5,7 @@
  * the real thing would have needed the network — never answered approximately.
  */
 import { resolve } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { checkoutRev, cloneFromCache, fetchFromCache } from './git-clone.ts'

@@ -4,7 +4,7 @@
  * understand is refused by name rather than answered approximately.
  */
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { peel } from './git-cache.ts'

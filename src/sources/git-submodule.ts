@@ -5,7 +5,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import * as git from 'isomorphic-git'
+import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { ensureGitRef } from './git-cache.ts'

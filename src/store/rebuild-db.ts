@@ -9,7 +9,6 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse } from 'yaml'
 import { ZoiError, describeError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import type { Report } from '../progress.ts'
@@ -87,7 +86,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [])
 async function fromManifest(layout: Layout, found: FoundManifest, txid: string): Promise<{ record: PackageRecord; files: OwnedFile[] }> {
   let m: Manifest
   try {
-    m = parse(readFileSync(found.file, 'utf8')) as Manifest
+    m = yaml().parse(readFileSync(found.file, 'utf8')) as Manifest
   } catch (e) {
     throw new ZoiError('INTEGRITY', `cannot read ${found.file} to rebuild ${layout.installedDb}: ${describeError(e)}`, { cause: e })
   }
@@ -155,3 +154,6 @@ function lstatOrNull(path: string) {
     return null
   }
 }
+
+/** The yaml library, loaded on first use so that start-up does not pay for it. */
+const yaml = (): typeof import('yaml') => require('yaml')

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs'
 import { copyFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { stringify } from 'yaml'
 import { ZoiError } from '../errors.ts'
 import type { Scope } from '../platform/layout.ts'
 import type { PackageRecord } from './installed-schema.ts'
@@ -52,6 +51,6 @@ export async function writeStoreManifest(versionDir: string, input: ManifestInpu
     installed_size: r.installedSize,
     installed_files: sorted(input.installedFiles),
   }
-  await writeFile(join(versionDir, MANIFEST_FILE), stringify(manifest))
+  await writeFile(join(versionDir, MANIFEST_FILE), (await import('yaml')).stringify(manifest))
   if (input.definition) await copyFile(input.definition.path, join(versionDir, input.definition.name))
 }

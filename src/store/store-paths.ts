@@ -4,10 +4,12 @@
  * the bases, so a root that is later entered with `chroot` (every base different) or copied
  * elsewhere keeps a working db.
  */
-import { createHash } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { Layout } from '../platform/layout.ts'
+
+// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 /** The base a recorded path is relative to: the store, the bin folder, `/` of the root, or home. */
 export type FileKind = 'pkgstore' | 'bin' | 'usrroot' | 'usrhome'
@@ -30,7 +32,7 @@ export interface Location {
 
 /** First 32 hex chars of sha512(`#<handle>@<repo>/<name>`), as Zoi names store folders. */
 export function storeId(key: PackageKey): string {
-  return createHash('sha512').update(`#${key.handle}@${key.repo}/${key.name}`).digest('hex').slice(0, 32)
+  return crypto().createHash('sha512').update(`#${key.handle}@${key.repo}/${key.name}`).digest('hex').slice(0, 32)
 }
 
 /** `<id32>-<name>`: the package's folder name inside the store. */

@@ -107,3 +107,39 @@ test('a corrupt index file is an integrity error with a hint', async () => {
   expect(String((err as Error).message)).toContain(`registry index ${file} is not a SQLite database`)
   expect((err as { exitCode: number }).exitCode).toBe(6)
 })
+
+describe('queries over many packages use a fixed number of SQL statements (was two per package)', () => {
+  const db = IndexDb.open(':memory:')
+  db.applyChanges(
+    Array.from({ length: 80 }, (_, i) => ({
+      path: `core/p${i}/p${i}.pkg.lua`,
+      blob: `b${i}`,
+      pkg: pkg(`p${i}`, { channels: { stable: '1.0.0', beta: '2.0.0-b' }, dependencies: [{ kind: 'runtime', group: 'required', raw: `zoi:p${i + 1}` }] }),
+    })),
+    [],
+  )
+  const counting = () => {
+    let n = 0
+    const query = db.db.query.bind(db.db)
+    db.db.query = ((sql: string) => (n++, query(sql))) as typeof db.db.query
+    return { count: () => n, restore: () => void (db.db.query = query) }
+  }
+
+  test('allPackages: channels and dependencies of every row, in three statements', () => {
+    const c = counting()
+    const rows = db.allPackages()
+    c.restore()
+    expect(rows).toHaveLength(80)
+    expect(rows.find((r) => r.name === 'p7')).toMatchObject({ channels: { stable: '1.0.0', beta: '2.0.0-b' }, dependencies: [{ kind: 'runtime', group: 'required', raw: 'zoi:p8' }] })
+    expect(c.count()).toBe(3)
+  })
+
+  test('packageSummaries (list --all) streams every row from one statement', () => {
+    const c = counting()
+    const rows = [...db.packageSummaries()]
+    c.restore()
+    expect(rows).toHaveLength(80)
+    expect(rows[0]).toEqual({ name: 'p0', repo: 'core', version: '1.0.0', description: 'the p0 package', channels: { beta: '2.0.0-b', stable: '1.0.0' } })
+    expect(c.count()).toBe(1)
+  })
+})

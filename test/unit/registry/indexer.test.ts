@@ -106,3 +106,32 @@ test('a definition declaring another package name is an error row, not a second 
   expect(r.errors.map((e) => e.path)).toEqual(['core/good1/extra.pkg.lua', 'core/other/other.pkg.lua'])
   expect(r.errors[1]!.error).toBe("core/other/other.pkg.lua: declares name 'good1' but a definition of 'good1' must be core/good1/good1.pkg.lua")
 })
+
+test('indexing walks the list of blobs a fixed number of times, not once per definition (was O(N²))', async () => {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < 60; i++) files[`core/p${i}/p${i}.pkg.lua`] = `metadata({ name = "p${i}", version = "1.0.0" })`
+  files['core/p0/common.lua'] = 'X = 1'
+  const src = source(files)
+  let walks = 0
+  const blobs = src.blobs
+  const counted = new (class extends Map<string, string> {
+    override [Symbol.iterator]() {
+      walks++
+      return super[Symbol.iterator]()
+    }
+    override entries() {
+      walks++
+      return super.entries()
+    }
+    override keys() {
+      walks++
+      return super.keys()
+    }
+  })(blobs)
+  walks = 0
+  const r = await indexRegistry({ db: IndexDb.open(':memory:'), source: { ...src, blobs: counted }, target: LINUX })
+  expect(r.packages).toBe(60)
+  expect(walks).toBeLessThan(5)
+  // Each definition's blob is read once; the shared helper file once per definition of its folder.
+  expect(src.reads.length).toBe(61)
+})
