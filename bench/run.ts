@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { benchArchive } from './archive.ts'
+import { benchBundle } from './bundle.ts'
 import { benchInstall } from './install.ts'
 import { benchMemory } from './memory.ts'
 import { writeReport, type Row } from './lib.ts'
 import { benchRegistry } from './registry.ts'
+import { benchServe } from './serve.ts'
 import { benchStartup } from './startup.ts'
 
 const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
@@ -20,6 +22,8 @@ const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
   install: benchInstall,
   registry: benchRegistry,
   memory: async () => (await benchMemory(), []),
+  bundle: benchBundle,
+  serve: benchServe,
 }
 
 const wanted = process.argv.slice(2)

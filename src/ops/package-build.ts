@@ -11,7 +11,7 @@ import { ARCHIVE_FORMATS, buildPackage, bundleSource, unpackBundle, type Archive
 import type { Context } from '../context.ts'
 import { ZoiError, errnoCode } from '../errors.ts'
 import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
-import { signDetached } from '../trust/index.ts'
+import { signDetached, type SigningKey } from '../trust/index.ts'
 
 export interface PackageBuildOptions {
   /** A `.pkg.lua`, or a `.zsa` source bundle. */
@@ -42,20 +42,29 @@ export function isBundlePath(path: string): boolean {
 export async function buildArchives(ctx: Context, opts: PackageBuildOptions): Promise<SignedBuild[]> {
   const { sign, ...build } = opts
   // Read the key before building: a typo in --sign should not cost a whole build.
-  const keyData = sign && (await readFile(sign.keyFile).catch((e: unknown) => {
-    throw new ZoiError(errnoCode(e) === 'ENOENT' ? 'NOT_FOUND' : 'PERMISSION', `cannot read secret key '${sign.keyFile}': ${errnoCode(e) ?? e}`)
-  }))
+  const key = sign && (await signingKey(sign))
   const built = await buildUnsigned(ctx, build)
-  if (!sign || !keyData) return built
-  let passphrase: Promise<string> | undefined
-  const key = { source: sign.keyFile, data: keyData, passphrase: () => (passphrase ??= sign.passphrase()) }
+  if (!key) return built
   const out: SignedBuild[] = []
-  for (const b of built) {
-    const { signature, fingerprint } = await signDetached(await readFile(b.path), key)
-    await writeFileAtomic(`${b.path}.sig`, signature)
-    out.push({ ...b, signature: `${b.path}.sig`, signer: fingerprint })
-  }
+  for (const b of built) out.push({ ...b, ...(await signFile(b.path, key)) })
   return out
+}
+
+type SigningKeyFile = NonNullable<PackageBuildOptions['sign']>
+
+async function signingKey(sign: SigningKeyFile): Promise<SigningKey> {
+  const data = await readFile(sign.keyFile).catch((e: unknown) => {
+    throw new ZoiError(errnoCode(e) === 'ENOENT' ? 'NOT_FOUND' : 'PERMISSION', `cannot read secret key '${sign.keyFile}': ${errnoCode(e) ?? e}`)
+  })
+  let passphrase: Promise<string> | undefined
+  return { source: sign.keyFile, data, passphrase: () => (passphrase ??= sign.passphrase()) }
+}
+
+/** A binary detached `<file>.sig` beside `path`. */
+async function signFile(path: string, key: SigningKey): Promise<{ signature: string; signer: string }> {
+  const { signature, fingerprint } = await signDetached(await readFile(path), key)
+  await writeFileAtomic(`${path}.sig`, signature)
+  return { signature: `${path}.sig`, signer: fingerprint }
 }
 
 async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign'>): Promise<BuiltArchive[]> {
@@ -82,8 +91,14 @@ async function buildUnsigned(ctx: Context, opts: Omit<PackageBuildOptions, 'sign
   }
 }
 
-export function bundleSources(ctx: Context, opts: { definition: string; outputDir?: string; versionOverride?: string; buildType?: string; sourceDateEpoch?: number }): Promise<BuiltBundle> {
-  return bundleSource({ ...opts, net: ctx.net, sourceCache: sourceCacheOf(ctx), report: ctx.report })
+export async function bundleSources(
+  ctx: Context,
+  opts: { definition: string; outputDir?: string; versionOverride?: string; buildType?: string; sourceDateEpoch?: number; sign?: SigningKeyFile },
+): Promise<BuiltBundle & { signature?: string; signer?: string }> {
+  const { sign, ...rest } = opts
+  const key = sign && (await signingKey(sign))
+  const built = await bundleSource({ ...rest, net: ctx.net, sourceCache: sourceCacheOf(ctx), report: ctx.report })
+  return key ? { ...built, ...(await signFile(built.path, key)) } : built
 }
 
 /** Every build-time fetch goes through this run's source cache (SPEC §11). */

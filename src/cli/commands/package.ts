@@ -18,7 +18,7 @@ export const pkg: CommandSpec = {
     { flag: '--sub <name>', description: 'Only these sub-packages (repeatable)', repeatable: true },
     { flag: '--type <type>', description: 'Build type (pre-compiled, source, …)' },
     { flag: '--scope <scope>', description: 'With install: user (default) or system' },
-    { flag: '--sign <secret.asc>', description: 'With build: write a detached <archive>.sig with this OpenPGP secret key (passphrase: ZOI_PGP_PASSPHRASE or a prompt)' },
+    { flag: '--sign <secret.asc>', description: 'With build or bundle: write a detached <archive>.sig with this OpenPGP secret key (passphrase: ZOI_PGP_PASSPHRASE or a prompt)' },
     { flag: '--format <format>', description: 'Archive format of build: pkg.tar.zst (default) or zpa (Zoi\'s pooled format)' },
   ],
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst', 'zoi package build ./hello/hello.pkg.lua --format zpa', 'zoi package bundle ./hello/hello.pkg.lua -o ./out'],
@@ -38,6 +38,7 @@ export const pkg: CommandSpec = {
     const epoch = process.env.SOURCE_DATE_EPOCH
     if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new ZoiError('USAGE', `SOURCE_DATE_EPOCH must be a number of seconds, not '${epoch}'`)
     const outputDir = flagString(flags, 'outputDir')
+    const signWith = flagString(flags, 'sign')
     if (action === 'bundle') {
       const [definition] = needArgs('package bundle <file.pkg.lua>', args.slice(1))
       const b = await bundleSources(ctx, {
@@ -46,11 +47,12 @@ export const pkg: CommandSpec = {
         versionOverride: flagString(flags, 'versionOverride'),
         buildType: flagString(flags, 'type'),
         sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+        sign: signWith === undefined ? undefined : { keyFile: resolve(signWith), passphrase: () => passphrase(flags) },
       })
-      return { text: `Bundled ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)`, json: b }
+      return { text: `Bundled ${b.path} (${b.downSize} bytes, sha512 ${b.sha512.slice(0, 16)}…)${b.signature ? `\nSigned ${b.signature} (${b.signer})` : ''}`, json: b }
     }
     const [definition] = needArgs('package build <file.pkg.lua|bundle.zsa>', args.slice(1))
-    const signKey = flagString(flags, 'sign')
+    const signKey = signWith
     const built = await buildArchives(ctx, {
       definition: resolve(definition!),
       outputDir: outputDir === undefined ? undefined : resolve(outputDir),
