@@ -64,7 +64,6 @@ export async function applyPlan(
       } satisfies InstallRecord,
     }
   })
-  ctx.report({ kind: 'phase', phase: 'extract', text: `installing ${prepared.map((p) => `${p.step.pkg.name} ${p.step.pkg.version}`).join(', ')}` })
   try {
     const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
     for (const row of installed) recordInstalledFiles(ctx, row)

@@ -87,7 +87,9 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
     let installed: InstalledRow[]
     try {
       fault('after-journal')
-      if (set.steps.length > 0) report({ kind: 'phase', phase: 'commit', text: `installing ${subject}`, total: set.steps.length })
+      // The journal names packages by key (recovery needs it); people get names and versions.
+      const shown = [...planned.map((p) => `${p.record.name} ${p.record.version}`), ...removals.map((r) => `removing ${r.pkg.name} ${r.pkg.version}`)].join(', ')
+      if (set.steps.length > 0) report({ kind: 'phase', phase: 'commit', text: `committing ${shown}`, total: set.steps.length })
       const firstLinks = planned[0]?.links ?? 0
       for (const [i, step] of set.steps.entries()) {
         if (i === firstLinks) fault('after-move')
