@@ -10,23 +10,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { gpgVerifies, HAS_GPG, makeGpgKey, type GpgKey } from '../support/gpg.ts'
-import { makeGitRepo, makeTempDir, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
 import { formatResult, runZoi } from '../support/run-cli.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
 const hasGit = Bun.which('git') !== null
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
 afterAll(removeTempDirs)
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
-}
 
 let work: string
 let pkgs: string
@@ -79,6 +69,14 @@ describe.skipIf(!hasGit || !HAS_GPG)('signed bundles', () => {
     const imported = await zoi(far, 'bundle', 'import', dir, '--key', signer.publicFile, '--offline')
     expect(imported.exitCode, formatResult(imported)).toBe(0)
     expect(imported.stdout).toContain('signed by')
+  })
+
+  test('package bundle --sign writes a .zsa.sig that gpg verifies', async () => {
+    const out = join(work, 'zsa')
+    const r = await zoi(work, 'package', 'bundle', join(EXAMPLES, 'core/hello/hello.pkg.lua'), '-o', out, '--sign', signer.secretFile)
+    expect(r.exitCode, formatResult(r)).toBe(0)
+    expect(r.stdout).toContain('Signed ')
+    expect(gpgVerifies(signer.home, join(out, 'hello-1.0.0.zsa.sig'), join(out, 'hello-1.0.0.zsa'))).toBe(true)
   })
 
   test('an unsigned bundle verifies with a warning; under signature enforcement it is refused', async () => {

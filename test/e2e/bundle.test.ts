@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
-import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { commitChanges, makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
 import { formatResult, runCommand, runZoi, ZOI_BIN, type CliResult } from '../support/run-cli.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
@@ -24,16 +24,6 @@ const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
 async function zoiIsolated(home: string, ...args: string[]): Promise<CliResult> {
   const cmd = canIsolate ? [UNSHARE!, '-n', ZOI_BIN, ...args, '--offline'] : [ZOI_BIN, ...args, '--offline']
   return runCommand(cmd, { home })
-}
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
 }
 
 /** The online side: a registry on a git server whose pkg: links point at a static host of archives. */

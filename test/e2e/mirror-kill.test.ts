@@ -5,22 +5,12 @@
 import { afterAll, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { makeGitRepo, makeTempDir, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
 import { formatResult, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
 const hasGit = Bun.which('git') !== null
 afterAll(removeTempDirs)
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
-}
 
 async function operator(): Promise<{ home: string; built: string }> {
   const home = await makeTempDir()

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
-import { commitChanges, makeBareClone, makeGitRepo, makeTempDir, removeTempDirs, runGit, type RepoFiles } from '../support/make-git-repo.ts'
+import { commitChanges, makeBareClone, makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles, runGit } from '../support/make-git-repo.ts'
 import { formatResult, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
@@ -23,16 +23,6 @@ afterAll(async () => {
 })
 
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
-}
 
 interface Served {
   url: string

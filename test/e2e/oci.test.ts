@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import { makeGitRepo, makeTempDir, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { freePort } from '../support/free-port.ts'
 import { startFakeOciRegistry } from '../support/oci-registry.ts'
 import { formatResult, runCommand, runZoi } from '../support/run-cli.ts'
 
@@ -23,27 +23,6 @@ afterAll(async () => {
 })
 
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((done, fail) => {
-    const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => done(port))
-    })
-  })
-}
 
 /** An operator's mirror folder holding hello and libgreet (built here), and the upstream registry. */
 let op: { home: string; mirror: string; upstream: string }

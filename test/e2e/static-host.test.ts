@@ -7,10 +7,10 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
+import { commitChanges, makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
 import { formatResult, runCommand, runZoi } from '../support/run-cli.ts'
+import { freePort } from '../support/free-port.ts'
 import { startStaticServer } from '../support/static-server.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
@@ -24,16 +24,6 @@ afterAll(async () => {
 })
 
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
-
-function readTree(dir: string, base = dir): RepoFiles {
-  const out: RepoFiles = {}
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
-    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
-  }
-  return out
-}
 
 /** The operator: an upstream registry (git repo), archives built for it, and an empty mirror folder. */
 async function operator(): Promise<{ home: string; upstream: string; built: string; dir: string }> {
@@ -65,17 +55,6 @@ async function clientInstalls(url: string): Promise<string> {
   expect(install.exitCode, formatResult(install)).toBe(0)
   expect((await runCommand([join(client, '.zoi/pkgs/bin/hello')], { home: client })).stdout).toContain('Hello from zoi!')
   return client
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((done, fail) => {
-    const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => done(port))
-    })
-  })
 }
 
 async function waitForHttp(url: string): Promise<void> {

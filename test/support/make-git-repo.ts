@@ -2,6 +2,7 @@
  * Git repositories as test fixtures, made with the system `git` (tests only: zoi itself never
  * runs git). Author, committer and dates are fixed so commit ids depend only on content.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -109,4 +110,15 @@ export async function makeBareClone(dir: string): Promise<string> {
   const bare = join(parent, 'registry.git')
   await runGit(parent, ['clone', '-q', '--bare', dir, bare])
   return bare
+}
+
+/** Every file under `dir` as RepoFiles (text), e.g. to turn a folder registry into a git repo. */
+export function readTree(dir: string, base = dir): RepoFiles {
+  const out: RepoFiles = {}
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name)
+    if (entry.isDirectory()) Object.assign(out, readTree(p, base))
+    else out[p.slice(base.length + 1)] = readFileSync(p, 'utf8')
+  }
+  return out
 }
