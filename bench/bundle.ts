@@ -26,12 +26,17 @@ export async function benchBundle(work: string): Promise<Row[]> {
   for (let i = 0; i < PACKAGES; i++) {
     const name = `pkg${i}`
     names.push(name)
-    const dir = join(registry, 'core', name)
+    // The payload lives beside a copy of the definition, not in the registry: registries hold
+    // definitions, archives hold payloads.
+    const dir = join(root, 'defs', name)
     mkdirSync(join(dir, 'payload'), { recursive: true })
+    mkdirSync(join(registry, 'core', name), { recursive: true })
     // Incompressible-ish payload from the machine's own binaries, so zstd has real work.
     writeFileSync(join(dir, 'payload', 'blob.bin'), Buffer.concat(Array.from({ length: MB_EACH }, (_, k) => randomish(1 << 20, i * 1000 + k))))
     const dep = i > 0 ? `dependencies({ runtime = { "zoi:pkg${i - 1}" } })\n` : ''
-    writeFileSync(join(dir, `${name}.pkg.lua`), `metadata({ name = "${name}", repo = "core", version = "1.0.0", description = "bench", bins = {}, types = {"pre-compiled"}, platforms = {"all"} })\n${dep}function package()\n  zcp("\${pkgluadir}/payload/blob.bin", "\${pkgstore}/blob.bin")\nend\n`)
+    const definition = `metadata({ name = "${name}", repo = "core", version = "1.0.0", description = "bench", bins = {}, types = {"pre-compiled"}, platforms = {"all"} })\n${dep}function package()\n  zcp("\${pkgluadir}/payload/blob.bin", "\${pkgstore}/blob.bin")\nend\n`
+    writeFileSync(join(dir, `${name}.pkg.lua`), definition)
+    writeFileSync(join(registry, 'core', name, `${name}.pkg.lua`), definition)
     const built = Bun.spawnSync([ZOI, 'package', 'build', join(dir, `${name}.pkg.lua`), '-o', archives, '-q'], { env: { ...process.env, ...env } })
     if (built.exitCode !== 0) throw new Error(`package build ${name}: ${built.stderr}`)
   }

@@ -57,6 +57,8 @@ export interface BundleManifest {
   closure: 'runtime' | 'build'
   registries: BundleRegistry[]
   plans: Record<string, PlannedFile[]>
+  /** `--closure build`: the archives of the build dependencies of what the far side builds. */
+  build?: Record<string, PlannedFile[]>
   files: BundleFile[]
   /** Public keys carried under `keys/` (the bundled registries' anchors): names, never trusted by travelling. */
   keys?: string[]
@@ -79,6 +81,7 @@ export function serializeManifest(m: BundleManifest): string {
     closure: m.closure,
     registries: m.registries,
     plans: Object.fromEntries(Object.keys(m.plans).sort().map((p) => [p, m.plans[p]])),
+    ...(m.build ? { build: Object.fromEntries(Object.keys(m.build).sort().map((p) => [p, m.build![p]])) } : {}),
     files: sortFiles(m.files),
     ...(m.keys && m.keys.length > 0 ? { keys: m.keys } : {}),
     ...(m.base ? { base: m.base, inherited: sortFiles(m.inherited ?? []) } : {}),

@@ -30,6 +30,7 @@ import { gitFs } from '../registry/git-swap.ts'
 import { IndexDb } from '../registry/index.ts'
 import { VERSION } from '../version.ts'
 import { signManifest, writeAnchorKeys, writeSources } from './bundle-extras.ts'
+import { buildClosure, recordSources, stepKey, type BuildClosure } from './bundle-closure.ts'
 import { openBundleManifest } from './bundle-open.ts'
 import { planForPlatform, type PlatformPlan, type RegistryAtCommit } from './bundle-plan.ts'
 import { requireCatalog } from './registries.ts'
@@ -74,9 +75,6 @@ export interface BundleCreateResult {
 
 export async function createBundle(ctx: Context, opts: BundleCreateOptions): Promise<BundleCreateResult> {
   if (opts.requests.length === 0) throw new ZoiError('USAGE', 'bundle create needs at least one package')
-  if (opts.closure === 'build') {
-    throw new ZoiError('USAGE', "--closure build is not supported yet: bundles carry pre-built archives only", { hint: 'use --closure runtime (the default)' })
-  }
   const output = resolve(opts.output)
   const asTar = output.endsWith('.tar')
   const platforms = (opts.platforms.length > 0 ? opts.platforms.map(parsePlatform) : [hostPlatform()])
@@ -84,7 +82,12 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
   const work = await makeStagingDir(ctx.layout.tmpDir, 'bundle-')
   try {
     const plans: PlatformPlan[] = []
-    for (const platform of platforms) plans.push(await planForPlatform(ctx, registries.map((r) => r.atCommit), opts.requests, platform, join(work, 'index')))
+    const closures: BuildClosure[] = []
+    for (const platform of platforms) {
+      const plan = await planForPlatform(ctx, registries.map((r) => r.atCommit), opts.requests, platform, join(work, 'index'))
+      plans.push(plan)
+      if (opts.closure === 'build') closures.push(await buildClosure(ctx, registries.map((r) => r.atCommit), plan, platform, join(work, 'index')))
+    }
     const summaries = plans.map((p) => summarize(ctx, registries, p))
     const totals = sumTotals(await Promise.all(summaries))
     if (opts.dryRun) return { output, dryRun: true, platforms: await Promise.all(summaries), totals }
@@ -92,10 +95,13 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     const dir = asTar ? `${output}.partial` : output
     await prepareOutput(dir, asTar)
     const registryEntries = await writeRegistries(ctx, dir, registries)
-    const planned = await writeArchives(ctx, dir, plans, registries)
+    const toBuild = [...new Set(closures.flatMap((c) => [...c.built].map((k) => k.slice(k.indexOf('/') + 1, k.lastIndexOf('@')))))]
+    await recordSources(ctx, toBuild)
+    const planned = await writeArchives(ctx, dir, plans, registries, closures)
+    const buildPlans = closures.length > 0 ? await writeArchives(ctx, dir, plans.map((p, i) => ({ ...p, steps: closures[i]!.dependencies })), registries, closures) : undefined
     await writeZoiBinaries(dir, opts.zoiBinaries)
     const keys = await writeAnchorKeys(ctx, dir, registryEntries.map((r) => r.handle))
-    const sources = opts.withSources ? await carrySources(ctx, dir, plans) : undefined
+    const sources = opts.withSources || toBuild.length > 0 ? await carrySources(ctx, dir, plans, opts.withSources ? undefined : new Set(toBuild)) : undefined
     const base = opts.since ? await openBundleManifest(ctx, opts.since) : undefined
     const known = await previousFiles(dir)
     let files = await describeFiles(dir, await listBundleFiles(dir), known)
@@ -120,6 +126,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
       closure: opts.closure,
       registries: registryEntries,
       plans: planned,
+      ...(buildPlans ? { build: buildPlans } : {}),
       files,
       keys,
       ...(base ? { base: base.sha512, inherited } : {}),
@@ -139,9 +146,9 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
   }
 }
 
-/** Sources of every package in the plans; packages with none cached are fetched first (online). */
-async function carrySources(ctx: Context, dir: string, plans: readonly PlatformPlan[]): Promise<{ files: number; git: number }> {
-  const names = new Set(plans.flatMap((p) => p.steps.map((s) => s.step.pkg.name)))
+/** Sources of every package in the plans (or of `only`); packages with none cached are fetched first (online). */
+async function carrySources(ctx: Context, dir: string, plans: readonly PlatformPlan[], only?: ReadonlySet<string>): Promise<{ files: number; git: number }> {
+  const names = only ?? new Set(plans.flatMap((p) => p.steps.map((s) => s.step.pkg.name)))
   const cached = readIndex(ctx.layout.sourceCacheDir)
   const users = new Set([...Object.values(cached.urls), ...Object.values(cached.git)].flatMap((e) => e.packages))
   const missing = [...names].filter((n) => !users.has(n))
@@ -309,26 +316,33 @@ async function writeRegistries(ctx: Context, dir: string, registries: readonly L
 }
 
 /** Fetches (verified) every archive of every plan and places it with its sidecars under archives/. */
-async function writeArchives(ctx: Context, dir: string, plans: readonly PlatformPlan[], registries: readonly LocalRegistry[]): Promise<Record<string, PlannedFile[]>> {
+async function writeArchives(ctx: Context, dir: string, allPlans: readonly PlatformPlan[], registries: readonly LocalRegistry[], closures: readonly BuildClosure[]): Promise<Record<string, PlannedFile[]>> {
   const archives = join(dir, BUNDLE_DIRS.archives)
   await mkdir(archives, { recursive: true })
   const out: Record<string, PlannedFile[]> = {}
-  for (const plan of plans) {
-    const items = plan.steps.map((s) => {
-      const facts = factsFor(registries, s.step.pkg, plan.platform)
+  for (const [n, whole] of allPlans.entries()) {
+    // Packages the far side builds from source have no archive to carry.
+    const built = closures[n]?.built ?? new Set<string>()
+    const carried = whole.steps.filter((s) => !built.has(stepKey(s)))
+    const items = carried.map((s) => {
+      const facts = factsFor(registries, s.step.pkg, whole.platform)
       return { ...s.item, expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined }
     })
-    ctx.report({ kind: 'phase', phase: 'bundle', text: `Archives for ${plan.platform}: ${items.length}`, total: items.length })
-    const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
-    out[plan.platform] = []
+    ctx.report({ kind: 'phase', phase: 'bundle', text: `Archives for ${whole.platform}: ${items.length}`, total: items.length })
+    const fetched = items.length === 0 ? [] : await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
+    const byStep = new Map<PlatformPlan['steps'][number], PlannedFile>()
     for (const [i, got] of fetched.entries()) {
-      const step = plan.steps[i]!.step
+      const step = carried[i]!.step
       const placed = await placeArchive(got.path, join(archives, got.fileName))
-      out[plan.platform]!.push({
+      byStep.set(carried[i]!, {
         name: step.pkg.name, version: step.pkg.version, registry: step.pkg.handle, repo: step.pkg.repo,
         file: `${BUNDLE_DIRS.archives}/${got.fileName}`, sha512: placed.sha512, size: placed.size, ...(placed.install !== undefined ? { installSize: placed.install } : {}),
       })
     }
+    // In plan order: what is built on the far side keeps its place, with no file.
+    out[whole.platform] = whole.steps.map((s) => byStep.get(s) ?? {
+      name: s.step.pkg.name, version: s.step.pkg.version, registry: s.step.pkg.handle, repo: s.step.pkg.repo, file: '', sha512: '', size: 0, source: true,
+    })
   }
   return out
 }

@@ -13,7 +13,7 @@ import { ZoiError } from '../errors.ts'
 import { platformString, type Platform } from '../platform/arch.ts'
 import { silent } from '../progress.ts'
 import { archiveCandidates, archiveNameFor, IndexDb, indexRegistry, openRegistries, parseRepoYaml, type PkgLink } from '../registry/index.ts'
-import { explainProblems, parseInstallArgument, resolvePlan, type PlanRequestItem, type PlanStep } from '../resolve/index.ts'
+import { explainProblems, parseDependency, parseInstallArgument, resolvePlan, type DependencySpec, type PlanRequestItem, type PlanStep } from '../resolve/index.ts'
 
 /** A registry as a git object store at one commit. */
 export interface RegistryAtCommit {
@@ -31,6 +31,8 @@ export interface PlatformStep {
   item: FetchItem
   /** The registry names download links for pre-built archives. */
   prebuilt: boolean
+  /** Required `zoi:` build dependencies (plain and per build type), for a build closure. */
+  buildDependencies: DependencySpec[]
 }
 
 export interface PlatformPlan {
@@ -47,7 +49,7 @@ export interface PlatformPlan {
 export async function planForPlatform(
   ctx: Context,
   registries: readonly RegistryAtCommit[],
-  requests: readonly string[],
+  requests: readonly (string | DependencySpec)[],
   platform: Platform,
   workDir: string,
 ): Promise<PlatformPlan> {
@@ -77,7 +79,7 @@ export async function planForPlatform(
     dbDirs: [dbDir],
   })
   try {
-    const resolution = resolvePlan(requests.map(toRequest), catalog, [], { platform: p, defaultHandle: def.handle })
+    const resolution = resolvePlan(requests.map((r) => (typeof r === 'string' ? toRequest(r) : r)), catalog, [], { platform: p, defaultHandle: def.handle })
     if (!resolution.ok) {
       throw new ZoiError('UNSATISFIABLE', `for ${p}: ${explainProblems(resolution.problems).join('\n')}`, { hint: "see 'zoi show <package>'; drop that --platform if the package does not support it" })
     }
@@ -85,8 +87,10 @@ export async function planForPlatform(
       const pkg = step.pkg
       const ref = { name: pkg.name, version: pkg.version, repo: pkg.repo, os: platform.os, arch: platform.arch }
       const pkgLinks = links.get(pkg.handle) ?? []
+      const row = catalog.packages(pkg.name, { handle: pkg.handle, repo: pkg.repo }).find((x) => x.pkg.repo === pkg.repo)?.pkg
       return {
         step,
+        buildDependencies: (row?.dependencies ?? []).filter((d) => d.kind === 'build' && /(^|:)required$/.test(d.group)).flatMap((d) => zoiDependency(d.raw)),
         prebuilt: pkgLinks.length > 0,
         item: { fileName: archiveNameFor(pkgLinks, ref), candidates: archiveCandidates(pkgLinks, ctx.config.cache_mirrors, ref), hashRequired: pkgLinks.some((l) => l.hash !== undefined) },
       }
@@ -94,6 +98,15 @@ export async function planForPlatform(
     return { platform: p, steps, external: resolution.plan.external.map((e) => e.dependency.raw) }
   } finally {
     catalog.close()
+  }
+}
+
+function zoiDependency(raw: string): DependencySpec[] {
+  try {
+    const dep = parseDependency(raw)
+    return dep.manager === 'zoi' ? [dep] : []
+  } catch {
+    return []
   }
 }
 

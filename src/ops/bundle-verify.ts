@@ -19,7 +19,7 @@ import { hostPlatform, parsePlatform, platformString } from '../platform/arch.ts
 import { makeStagingDir } from '../platform/fs.ts'
 import { layoutFor } from '../platform/layout.ts'
 import { createNet } from '../platform/net.ts'
-import { checkManifestSignature } from './bundle-extras.ts'
+import { checkManifestSignature, importBundleSources } from './bundle-extras.ts'
 import { importRegistries } from './bundle-import.ts'
 import { openBundle, type OpenedBundle } from './bundle-open.ts'
 import { planForPlatform } from './bundle-plan.ts'
@@ -93,6 +93,8 @@ async function simulateInstall(ctx: Context, bundle: OpenedBundle): Promise<Veri
     const net = createNet({ offline: true })
     const base = { layout, offline: true, net, pkgDirs: [join(bundle.root, BUNDLE_DIRS.archives)], yes: true, report: ctx.report }
     await importRegistries({ ...base, config: await loadConfig(layout.configFiles) }, bundle)
+    // A build closure builds from the sources the bundle carries, as the far side will.
+    await importBundleSources({ ...base, config: await loadConfig(layout.configFiles) }, bundle.root)
     ctx.report({ kind: 'phase', phase: 'verify', text: `Installing ${bundle.manifest.requests.join(' ')} into a throw-away root, offline` })
     await installPackages({ ...base, config: await loadConfig(layout.configFiles) }, bundle.manifest.requests)
     return []
@@ -115,7 +117,9 @@ async function resolveFromBundle(ctx: Context, bundle: OpenedBundle, platform: s
     })
     const plan = await planForPlatform(ctx, registries, bundle.manifest.requests, parsePlatform(platform), work)
     const carried = new Set([...bundle.manifest.files, ...(bundle.manifest.inherited ?? [])].map((f) => f.path))
+    const fromSource = new Set((bundle.manifest.plans[platform] ?? []).filter((p) => p.source).map((p) => `${p.name}@${p.version}`))
     return plan.steps
+      .filter((s) => !fromSource.has(`${s.step.pkg.name}@${s.step.pkg.version}`))
       .map((s) => `${BUNDLE_DIRS.archives}/${s.item.fileName}`)
       .filter((f) => !carried.has(f))
       .map((f) => ({ kind: 'missing' as const, detail: `${platform}: the plan needs ${f}, which the bundle does not carry` }))

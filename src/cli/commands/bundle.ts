@@ -17,7 +17,7 @@ export const bundle: CommandSpec = {
   options: [
     { flag: '-o, --output <path>', description: 'create: the bundle folder, or a file ending in .tar' },
     { flag: '--platform <platform>', description: 'create: target platforms (repeatable; default this machine)', repeatable: true },
-    { flag: '--closure <kind>', description: 'create: runtime (default)' },
+    { flag: '--closure <kind>', description: 'create: runtime (default), or build: sources and build dependencies for packages without archives' },
     { flag: '--since <bundle>', description: 'create: write only what this older bundle lacks' },
     { flag: '--zoi-binary <file>', description: 'create: also carry this zoi-<os>-<arch> binary (repeatable)', repeatable: true },
     { flag: '--dry-run', description: 'create: print the plan with sizes, fetch and write nothing' },
@@ -105,7 +105,9 @@ function describeListing(r: BundleListing): string {
   for (const reg of r.registries) out.push(`registry: ${reg.handle} ${reg.url} at ${reg.commit.slice(0, 12)}`)
   for (const [platform, pkgs] of Object.entries(r.plans)) {
     out.push(`${platform}:`)
-    for (const p of pkgs) out.push(`  ${p.name} ${p.version}  ${formatSize(p.size)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`)
+    for (const p of pkgs) {
+      out.push(p.source ? `  ${p.name} ${p.version}  built from source on the far side` : `  ${p.name} ${p.version}  ${formatSize(p.size)}${p.installSize === undefined ? '' : ` (${formatSize(p.installSize)} installed)`}`)
+    }
   }
   out.push(`files: ${r.files} (${formatSize(r.bytes)})`, `zoi binaries: ${r.binaries.join(', ') || 'none'}`)
   out.push(r.base ? `base: ${r.base}` : 'base: none (a full bundle)')
