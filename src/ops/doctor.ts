@@ -8,12 +8,13 @@ import { listCache } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { processAlive } from '../platform/lock.ts'
 import { headCommitTime } from '../registry/index.ts'
+import { loadKeyring, matchesKey } from '../trust/index.ts'
 import { findOrphans } from './autoremove.ts'
 import { binDirOnPath } from './path-advice.ts'
 import { openCatalog } from './registries.ts'
 
 export interface DoctorFinding {
-  check: 'path' | 'bin-links' | 'registry' | 'orphans' | 'lock' | 'cache'
+  check: 'path' | 'bin-links' | 'registry' | 'orphans' | 'lock' | 'cache' | 'keyring'
   ok: boolean
   text: string
   hint?: string
@@ -46,9 +47,37 @@ export async function runDoctor(ctx: Context, now = new Date()): Promise<DoctorF
   const orphans = findOrphans(ctx)
   out.push({ check: 'orphans', ok: orphans.length === 0, text: orphans.length ? `no longer needed: ${orphans.map((o) => `${o.name} ${o.version}`).join(', ')}` : 'no orphaned dependencies', hint: orphans.length ? "run 'zoi autoremove'" : undefined })
   out.push(lockState(layout.lockFile))
+  out.push(...(await keyringState(ctx, now)))
   const cached = await listCache(layout.cacheDir).catch(() => [])
   const bytes = cached.reduce((a, c) => a + c.size, 0)
   out.push({ check: 'cache', ok: true, text: `cache: ${cached.length} archive${cached.length === 1 ? '' : 's'}, ${bytes} bytes in ${layout.cacheDir}`, hint: cached.length ? "'zoi cache clear' frees it" : undefined })
+  return out
+}
+
+/**
+ * The keyring: how many keys, which anchors name no key here (installs from that registry would
+ * be refused), and keys that are expired or revoked.
+ */
+async function keyringState(ctx: Context, now: Date): Promise<DoctorFinding[]> {
+  let ring: Awaited<ReturnType<typeof loadKeyring>>
+  try {
+    ring = await loadKeyring(ctx.layout.pgpDirs)
+  } catch (e) {
+    return [{ check: 'keyring', ok: false, text: `keyring unreadable: ${e instanceof Error ? e.message : e}` }]
+  }
+  const out: DoctorFinding[] = []
+  const refs = [ctx.config.default_registry, ...ctx.config.added_registries]
+  const anchors = [...new Set([...refs.flatMap((r) => r.authorities ?? []), ...(ctx.config.policy.signature_enforcement?.trusted_keys ?? [])])]
+  const unknown = anchors.filter((id) => !ring.some((k) => matchesKey(id, k)))
+  const dead = ring.filter((k) => k.revoked !== null || (k.expires !== null && k.expires.getTime() < now.getTime()))
+  out.push({
+    check: 'keyring',
+    ok: unknown.length === 0 && dead.length === 0,
+    text: `keyring: ${ring.length} key${ring.length === 1 ? '' : 's'}, ${anchors.length} trust anchor${anchors.length === 1 ? '' : 's'}` +
+      (unknown.length ? `; anchors with no key here: ${unknown.join(', ')}` : '') +
+      (dead.length ? `; expired or revoked: ${dead.map((k) => k.name).join(', ')}` : ''),
+    hint: unknown.length ? "add the missing keys with 'zoi key add <file.asc>'" : dead.length ? 'get renewed keys from their owners' : undefined,
+  })
   return out
 }
 

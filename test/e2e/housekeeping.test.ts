@@ -3,7 +3,7 @@
  * reported by uninstall, check against recorded hashes, history, doctor.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { appendFileSync, chmodSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EXAMPLES } from '../support/example-registry.ts'
 import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
@@ -156,5 +156,10 @@ describe('housekeeping', () => {
     expect(r.stdout).toContain('warn  no longer needed: libgreet 1.2.0')
     expect(r.stdout).toContain('ok    not locked')
     expect(r.stdout).toMatch(/ok {4}cache: \d+ archives?/)
+    expect(r.stdout).toContain('ok    keyring: 0 keys, 0 trust anchors')
+    // An anchor that names no key here is reported with how to fix it.
+    writeFileSync(join(h, '.zoi/pkgs/config.yaml'), readFileSync(join(h, '.zoi/pkgs/config.yaml'), 'utf8') + 'policy:\n  signature_enforcement: {enable: true, trusted_keys: [corp]}\n')
+    const anchored = await z('doctor')
+    expect(anchored.stdout).toContain('warn  keyring: 0 keys, 1 trust anchor; anchors with no key here: corp')
   }, 60_000)
 })
