@@ -13,6 +13,7 @@ import type { Transform } from 'node:stream'
 import type { Header } from 'tar-stream'
 import { EntryGuard, type ArchiveEntry, type RawEntry } from '../archive/index.ts'
 import { describeError, isZoiError, ZoiError } from '../errors.ts'
+import { readHead } from '../platform/fs.ts'
 import { readZipMembers } from './zip-entries.ts'
 
 // node:zlib and node:stream are loaded on first use: static imports would cost every command's start-up (even --version).
@@ -45,14 +46,8 @@ export async function extractSource(file: string, destDir: string, name: string)
 }
 
 export function sniffFormat(file: string): Format {
-  const head = Buffer.alloc(512)
-  const fd = openSync(file, 'r')
-  let n: number
-  try {
-    n = readSync(fd, head, 0, 512, 0)
-  } finally {
-    closeSync(fd)
-  }
+  const head = readHead(file, 512)
+  const n = head.length
   const starts = (...bytes: number[]) => n >= bytes.length && bytes.every((b, i) => head[i] === b)
   if (starts(0x1f, 0x8b)) return 'gzip'
   if (starts(0x28, 0xb5, 0x2f, 0xfd)) return 'zstd'

@@ -22,7 +22,7 @@ import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import { updateServerInfo } from '../mirror/index.ts'
 import { hostPlatform, parsePlatform, platformString } from '../platform/arch.ts'
-import { makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
+import { copyFileAtomic, makeStagingDir, writeFileAtomic } from '../platform/fs.ts'
 import { redactUrl } from '../platform/net.ts'
 import { headCommit, listDefinitionBlobs, readBlob } from '../registry/git-read.ts'
 import { copyObjects } from '../registry/git-local.ts'
@@ -351,10 +351,7 @@ async function writeArchives(ctx: Context, dir: string, allPlans: readonly Platf
 async function placeArchive(source: string, dest: string): Promise<{ sha512: string; size: number; install?: number }> {
   const sha512 = await hashFile(source, 'sha512')
   const same = existsSync(dest) && (await hashFile(dest, 'sha512')) === sha512
-  if (!same) {
-    await copyFile(source, `${dest}.tmp`)
-    await rename(`${dest}.tmp`, dest)
-  }
+  if (!same) await copyFileAtomic(source, dest)
   const size = (await stat(dest)).size
   const name = basename(dest)
   const side = await readSidecars(source, name)

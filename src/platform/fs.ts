@@ -1,5 +1,6 @@
 /** Small filesystem primitives with the atomicity the rest of zoi relies on. */
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { closeSync, openSync, readSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
 /** Write via a temp file in the same folder, then rename: readers see the old or the new file. */
@@ -12,6 +13,29 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (e) {
     await rm(tmp, { force: true })
     throw e
+  }
+}
+
+/** Copy via a temp file beside `dest`, then rename: `dest` is never seen half-written. */
+export async function copyFileAtomic(source: string, dest: string): Promise<void> {
+  const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  try {
+    await copyFile(source, tmp)
+    await rename(tmp, dest)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
+}
+
+/** The first `length` bytes of a file (fewer when it is shorter), for format sniffing. */
+export function readHead(file: string, length: number): Buffer {
+  const head = Buffer.alloc(length)
+  const fd = openSync(file, 'r')
+  try {
+    return head.subarray(0, readSync(fd, head, 0, length, 0))
+  } finally {
+    closeSync(fd)
   }
 }
 

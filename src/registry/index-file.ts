@@ -4,8 +4,9 @@
  * rather than failing later with "no such table" or a malformed-page error mid-command.
  * Checked from the SQLite header without opening the database.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { ZoiError } from '../errors.ts'
+import { readHead } from '../platform/fs.ts'
 
 const MAGIC = 'SQLite format 3\0'
 
@@ -22,15 +23,8 @@ export function checkIndexFile(file: string): void {
     return
   }
   if (size === 0) throw corruptIndex(file, 'empty')
-  const header = Buffer.alloc(100)
-  const fd = openSync(file, 'r')
-  let read: number
-  try {
-    read = readSync(fd, header, 0, 100, 0)
-  } finally {
-    closeSync(fd)
-  }
-  if (read < 100 || header.toString('latin1', 0, 16) !== MAGIC) throw corruptIndex(file, 'not a SQLite database')
+  const header = readHead(file, 100)
+  if (header.length < 100 || header.toString('latin1', 0, 16) !== MAGIC) throw corruptIndex(file, 'not a SQLite database')
   const raw = header.readUInt16BE(16)
   const pageSize = raw === 1 ? 65536 : raw
   const pages = header.readUInt32BE(28)
