@@ -4,6 +4,7 @@
  */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
+import { didYouMean } from '../resolve/index.ts'
 
 export interface Output {
   /** Human-readable result for stdout (omit for none). */
@@ -73,7 +74,8 @@ export function flagName(name: string): string {
 export function requireAction(command: string, action: string | undefined, known: readonly string[]): string {
   if (action === undefined) throw new ZoiError('USAGE', `'${command}' needs one of: ${known.join(', ')}`, { hint: `run 'zoi ${command} --help'` })
   if (!known.includes(action)) {
-    throw new ZoiError('USAGE', `unknown action '${command} ${action}'; expected one of: ${known.join(', ')}`, { hint: `run 'zoi ${command} --help'` })
+    const near = didYouMean(action, known)
+    throw new ZoiError('USAGE', `unknown action '${command} ${action}'; expected one of: ${known.join(', ')}`, { hint: near ?? `run 'zoi ${command} --help'` })
   }
   return action
 }

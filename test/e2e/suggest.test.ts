@@ -27,6 +27,8 @@ describe('usage mistakes get a did-you-mean (exit 2)', () => {
     [['install', '--dryRun', 'hello'], "error: unknown option '--dryRun' for 'install'", "hint: did you mean '--dry-run'?"],
     [['list', '--outdate'], "error: unknown option '--outdate' for 'list'", "hint: did you mean '--outdated'?"],
     [['list', '--ofline'], "error: unknown option '--ofline' for 'list'", "hint: did you mean '--offline'?"],
+    [['bundle', 'crate', 'x'], "error: unknown action 'bundle crate'; expected one of: create, verify, import, ls", "hint: did you mean 'create'?"],
+    [['cache', 'clera'], "error: unknown action 'cache clera'; expected one of: add, ls, list, clear, clean, mirror", "hint: did you mean 'clear'?"],
   ])('zoi %p', async (args, message, hint) => {
     const r = await zoi(...args)
     expect(r.exitCode, formatResult(r)).toBe(2)
