@@ -26,6 +26,7 @@ async function compile(outfile: string, target?: string): Promise<void> {
     bytecode: true,
     format: 'esm',
     sourcemap: 'none',
+    splitting: true,
   })
   if (!result.success) {
     for (const log of result.logs) console.error(log)
