@@ -11,7 +11,8 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
 import { commitChanges, makeBareClone, makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles, runGit } from '../support/make-git-repo.ts'
-import { formatResult, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
+import { formatResult, runCommand, runZoi } from '../support/run-cli.ts'
+import { startZoiServe, type ZoiServer } from '../support/zoi-serve.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
@@ -24,31 +25,11 @@ afterAll(async () => {
 
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
 
-interface Served {
-  url: string
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number>
-}
-
-/** `zoi serve <dir> --port 0` in the background; the URL comes from its one stderr line. */
-async function zoiServe(home: string, dir: string, ...extra: string[]): Promise<Served> {
-  const proc = Bun.spawn([ZOI_BIN, 'serve', dir, '--port', '0', ...extra], {
-    cwd: home, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe',
-  })
-  let seen = ''
-  const reader = proc.stderr.getReader()
-  const deadline = Date.now() + 15_000
-  while (!/at (http:\/\/\S+)\n/.test(seen)) {
-    const next = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => undefined)])
-    if (!next || next.done) throw new Error(`zoi serve did not start: ${seen}`)
-    seen += new TextDecoder().decode(next.value)
-  }
-  reader.releaseLock()
-  const url = /at (http:\/\/\S+)\n/.exec(seen)![1]!
-  let stopped: Promise<number> | undefined
-  const stop = () => (stopped ??= (proc.kill('SIGTERM'), proc.exited))
-  stops.push(stop)
-  return { url, stop }
+/** `zoi serve` of `dir`, stopped after the file's tests. */
+async function zoiServe(home: string, dir: string, ...extra: string[]): Promise<ZoiServer> {
+  const served = await startZoiServe(home, dir, ...extra)
+  stops.push(served.stop)
+  return served
 }
 
 async function buildExamples(home: string, out: string): Promise<void> {

@@ -14,6 +14,7 @@ import { startGitServer, type GitServer } from '../support/git-server.ts'
 import { writeTarZst } from '../support/make-archive.ts'
 import { makeGitRepo, removeTempDirs, runGit } from '../support/make-git-repo.ts'
 import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
+import { startZoiServe } from '../support/zoi-serve.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
@@ -129,20 +130,9 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
     expect(made.exitCode, formatResult(made)).toBe(0)
     expect(made.stdout).toContain('sources: 1 files, 1 git repositories')
     expect(readFileSync(join(dir, 'sources/by-url', createHash('sha256').update(tarballUrl).digest('hex')))).toEqual(readFileSync(join(work, 'up/greet-1.0.tar.zst')))
-    const served = Bun.spawn([ZOI_BIN, 'serve', dir, '--port', '0'], { env: { PATH: process.env.PATH ?? '', HOME: fetchedHome, NO_COLOR: '1' }, stderr: 'pipe', stdout: 'pipe' })
-    stops.push(async () => {
-      served.kill('SIGTERM')
-      await served.exited
-    })
-    const reader = served.stderr.getReader()
-    let seen = ''
-    while (!/at (http:\/\/\S+)\n/.test(seen)) {
-      const next = await reader.read()
-      if (next.done) throw new Error(`zoi serve did not start: ${seen}`)
-      seen += new TextDecoder().decode(next.value)
-    }
-    reader.releaseLock()
-    mirrorUrl = /at (http:\/\/\S+)\n/.exec(seen)![1]!
+    const served = await startZoiServe(fetchedHome, dir)
+    stops.push(served.stop)
+    mirrorUrl = served.url
   }, 60_000)
 
   test('with the servers killed, install --build --offline inside unshare -n builds from the source cache (tarball + git clone + describe)', async () => {

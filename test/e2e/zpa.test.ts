@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
 import { makeGitRepo } from '../support/make-git-repo.ts'
-import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
+import { startZoiServe } from '../support/zoi-serve.ts'
+import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
 import { startStaticServer, type StaticServer } from '../support/static-server.ts'
 
 export const ZPA_PY = resolve(import.meta.dir, '../fixtures/zpa.py')
@@ -19,19 +20,11 @@ afterAll(async () => {
   for (const s of servers) await s.stop()
 })
 
-/** `zoi serve <dir> --port 0` in the background; the URL comes from its stderr line. */
+/** `zoi serve` of `dir`, stopped after the file's tests; returns its URL. */
 async function zoiServe(home: string, dir: string): Promise<string> {
-  const proc = Bun.spawn([ZOI_BIN, 'serve', dir, '--port', '0'], { cwd: home, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe' })
-  servers.push({ stop: () => (proc.kill('SIGTERM'), proc.exited) })
-  const reader = proc.stderr.getReader()
-  let seen = ''
-  while (!/at (http:\/\/\S+)\n/.test(seen)) {
-    const next = await reader.read()
-    if (next.done) throw new Error(`zoi serve did not start: ${seen}`)
-    seen += new TextDecoder().decode(next.value)
-  }
-  reader.releaseLock()
-  return /at (http:\/\/\S+)\n/.exec(seen)![1]!
+  const served = await startZoiServe(home, dir)
+  servers.push(served)
+  return served.url
 }
 
 const DEF = (name: string) => `metadata({ name = "${name}", repo = "core", version = ZOI.VERSION or "1.0.0", bins = { "${name}" }, types = { "pre-compiled" } })\n`
