@@ -13,7 +13,7 @@ import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node
 import { basename, dirname, join, resolve } from 'node:path'
 import { archiveFileList, hashFile, listArchive, parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
-import { writeFileAtomic } from '../platform/fs.ts'
+import { copyFileAtomic, writeFileAtomic } from '../platform/fs.ts'
 import { archiveRelPath, FLAT_DIR, flatRelPath, PKGS_DIR, SIDECAR_SUFFIXES, STATE_DIR, type MirroredArchive } from './mirror-layout.ts'
 
 export interface PlacedArchive {
@@ -44,7 +44,7 @@ export async function placeArchive(root: string, a: MirroredArchive, source: str
   if (!same) {
     await rm(`${dest}.hash`, { force: true })
     await mkdir(dirname(dest), { recursive: true })
-    await copyAtomic(source, dest)
+    await copyFileAtomic(source, dest, hiddenTemp(dest))
   }
   const repair = same && !(await archiveComplete(dest))
   if (!same || repair || inPlace) await writeSidecarsFor(inPlace ? dest : source, dest, sha512)
@@ -126,17 +126,6 @@ async function linkFlat(dest: string, flat: string): Promise<void> {
     await rm(tmp, { force: true })
     await link(from, tmp).catch(() => copyFile(from, tmp))
     await rename(tmp, to)
-  }
-}
-
-async function copyAtomic(source: string, dest: string): Promise<void> {
-  const tmp = hiddenTemp(dest)
-  try {
-    await copyFile(source, tmp)
-    await rename(tmp, dest)
-  } catch (e) {
-    await rm(tmp, { force: true })
-    throw e
   }
 }
 

@@ -16,9 +16,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
-/** Copy via a temp file beside `dest`, then rename: `dest` is never seen half-written. */
-export async function copyFileAtomic(source: string, dest: string): Promise<void> {
-  const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+/**
+ * Copy via a temp file beside `dest`, then rename: `dest` is never seen half-written. `tmp`
+ * chooses the temp name (a mirror hides it behind a dot so servers skip it).
+ */
+export async function copyFileAtomic(source: string, dest: string, tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`): Promise<void> {
   try {
     await copyFile(source, tmp)
     await rename(tmp, dest)
