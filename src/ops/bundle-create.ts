@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, copyFile, constants, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { chmod, copyFile, constants, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { git } from '../registry/git-lib.ts'
 import { archiveFileList, hashFile, listArchive, parseSizeSidecar, writeArchive } from '../archive/index.ts'
@@ -27,7 +27,7 @@ import { redactUrl } from '../platform/net.ts'
 import { headCommit, listDefinitionBlobs, readBlob } from '../registry/git-read.ts'
 import { copyObjects } from '../registry/git-local.ts'
 import { gitFs } from '../registry/git-swap.ts'
-import { IndexDb } from '../registry/index.ts'
+import { IndexDb, type ArchiveFacts } from '../registry/index.ts'
 import { VERSION } from '../version.ts'
 import { signManifest, writeAnchorKeys, writeSources } from './bundle-extras.ts'
 import { buildClosure, recordSources, stepKey, type BuildClosure } from './bundle-closure.ts'
@@ -79,6 +79,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
   const asTar = output.endsWith('.tar')
   const platforms = (opts.platforms.length > 0 ? opts.platforms.map(parsePlatform) : [hostPlatform()])
   const registries = await readRegistries(ctx)
+  const facts = openFacts(registries)
   const work = await makeStagingDir(ctx.layout.tmpDir, 'bundle-')
   try {
     const plans: PlatformPlan[] = []
@@ -88,7 +89,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
       plans.push(plan)
       if (opts.closure === 'build') closures.push(await buildClosure(ctx, registries.map((r) => r.atCommit), plan, platform, join(work, 'index')))
     }
-    const summaries = plans.map((p) => summarize(ctx, registries, p))
+    const summaries = plans.map((p) => summarize(ctx, facts, p))
     const totals = sumTotals(await Promise.all(summaries))
     if (opts.dryRun) return { output, dryRun: true, platforms: await Promise.all(summaries), totals }
 
@@ -97,14 +98,15 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     const registryEntries = await writeRegistries(ctx, dir, registries)
     const toBuild = [...new Set(closures.flatMap((c) => [...c.built].map((k) => k.slice(k.indexOf('/') + 1, k.lastIndexOf('@')))))]
     await recordSources(ctx, toBuild)
-    const planned = await writeArchives(ctx, dir, plans, registries, closures)
-    const buildPlans = closures.length > 0 ? await writeArchives(ctx, dir, plans.map((p, i) => ({ ...p, steps: closures[i]!.dependencies })), registries, closures) : undefined
-    await writeZoiBinaries(dir, opts.zoiBinaries)
+    // Files this run has just hashed (archives, zoi binaries): the manifest need not read them again.
+    const hashed = new Map<string, BundleFile>()
+    const planned = await writeArchives(ctx, dir, plans, facts, closures, hashed)
+    const buildPlans = closures.length > 0 ? await writeArchives(ctx, dir, plans.map((p, i) => ({ ...p, steps: closures[i]!.dependencies })), facts, closures, hashed) : undefined
+    await writeZoiBinaries(dir, opts.zoiBinaries, hashed)
     const keys = await writeAnchorKeys(ctx, dir, registryEntries.map((r) => r.handle))
     const sources = opts.withSources || toBuild.length > 0 ? await carrySources(ctx, dir, plans, opts.withSources ? undefined : new Set(toBuild)) : undefined
     const base = opts.since ? await openBundleManifest(ctx, opts.since) : undefined
-    const known = await previousFiles(dir)
-    let files = await describeFiles(dir, await listBundleFiles(dir), known)
+    let files = await describeFiles(dir, await listBundleFiles(dir), hashed)
     let inherited: BundleFile[] = []
     if (base) {
       const inBase = new Map([...base.manifest.files, ...(base.manifest.inherited ?? [])].map((f) => [f.path, f.sha512]))
@@ -142,6 +144,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     }
     return { output, dryRun: false, platforms: await Promise.all(summaries), totals, files: files.length, inherited: inherited.length, sha512, sources, keys, signer }
   } finally {
+    facts.close()
     await rm(work, { recursive: true, force: true })
   }
 }
@@ -198,12 +201,12 @@ async function readRegistries(ctx: Context): Promise<LocalRegistry[]> {
 }
 
 /** Sizes per package from the synced index, else from `.size` sidecars in pkg-dirs and the cache. */
-async function summarize(ctx: Context, registries: readonly LocalRegistry[], plan: PlatformPlan): Promise<PlatformSummary> {
+async function summarize(ctx: Context, facts: FactsLookup, plan: PlatformPlan): Promise<PlatformSummary> {
   const out: PlatformSummary = { platform: plan.platform, packages: [], download: 0, install: 0, unknownSizes: 0 }
   for (const { step, item } of plan.steps) {
-    const facts = factsFor(registries, step.pkg, plan.platform)
-    let download = facts?.downSize
-    let install = facts?.installSize
+    const known = facts.get(step.pkg, plan.platform)
+    let download = known?.downSize
+    let install = known?.installSize
     if (download === undefined || install === undefined) {
       for (const d of [...ctx.pkgDirs, ctx.layout.cacheDir]) {
         if (!existsSync(join(d, item.fileName))) continue
@@ -240,14 +243,24 @@ async function remoteSizes(ctx: Context, candidates: readonly { sizeUrl?: string
   return undefined
 }
 
-function factsFor(registries: readonly LocalRegistry[], pkg: { handle: string; repo: string; name: string; version: string }, platform: string) {
-  const r = registries.find((x) => x.handle === pkg.handle)
-  if (!r) return undefined
-  const db = IndexDb.open(join(r.dbDir, `${r.handle}.db`), { readonly: true })
-  try {
-    return db.archiveFacts(pkg.repo, pkg.name, pkg.version, platform)
-  } finally {
-    db.close()
+interface FactsLookup {
+  /** What the synced index learned about a package's archive (hash, sizes) for `platform`. */
+  get(pkg: { handle: string; repo: string; name: string; version: string }, platform: string): ArchiveFacts | undefined
+  close(): void
+}
+
+/** The synced indexes, each opened once for the run. */
+function openFacts(registries: readonly LocalRegistry[]): FactsLookup {
+  const open = new Map<string, IndexDb>()
+  return {
+    get(pkg, platform) {
+      const r = registries.find((x) => x.handle === pkg.handle)
+      if (!r) return undefined
+      let db = open.get(r.handle)
+      if (!db) open.set(r.handle, (db = IndexDb.open(join(r.dbDir, `${r.handle}.db`), { readonly: true })))
+      return db.archiveFacts(pkg.repo, pkg.name, pkg.version, platform)
+    },
+    close: () => open.forEach((db) => db.close()),
   }
 }
 
@@ -267,22 +280,6 @@ async function prepareOutput(dir: string, asTar: boolean): Promise<void> {
     }
   }
   await mkdir(dir, { recursive: true })
-  // The old manifest is the resume cache for hashes; it is rewritten at the end.
-  if (existsSync(join(dir, BUNDLE_JSON))) await rename(join(dir, BUNDLE_JSON), join(dir, `.${BUNDLE_JSON}.previous`))
-}
-
-/** Hashes already computed by an interrupted or earlier run, for files whose size still matches. */
-async function previousFiles(dir: string): Promise<Map<string, BundleFile>> {
-  const prev = join(dir, `.${BUNDLE_JSON}.previous`)
-  if (!existsSync(prev)) return new Map()
-  try {
-    const m = JSON.parse(await readFile(prev, 'utf8')) as BundleManifest
-    return new Map(m.files.map((f) => [f.path, f]))
-  } catch {
-    return new Map()
-  } finally {
-    await rm(prev, { force: true })
-  }
 }
 
 /** Each registry as a packed bare repository at its clone's commit, plus its index. */
@@ -316,7 +313,14 @@ async function writeRegistries(ctx: Context, dir: string, registries: readonly L
 }
 
 /** Fetches (verified) every archive of every plan and places it with its sidecars under archives/. */
-async function writeArchives(ctx: Context, dir: string, allPlans: readonly PlatformPlan[], registries: readonly LocalRegistry[], closures: readonly BuildClosure[]): Promise<Record<string, PlannedFile[]>> {
+async function writeArchives(
+  ctx: Context,
+  dir: string,
+  allPlans: readonly PlatformPlan[],
+  facts: FactsLookup,
+  closures: readonly BuildClosure[],
+  hashed: Map<string, BundleFile>,
+): Promise<Record<string, PlannedFile[]>> {
   const archives = join(dir, BUNDLE_DIRS.archives)
   await mkdir(archives, { recursive: true })
   const out: Record<string, PlannedFile[]> = {}
@@ -325,8 +329,8 @@ async function writeArchives(ctx: Context, dir: string, allPlans: readonly Platf
     const built = closures[n]?.built ?? new Set<string>()
     const carried = whole.steps.filter((s) => !built.has(stepKey(s)))
     const items = carried.map((s) => {
-      const facts = factsFor(registries, s.step.pkg, whole.platform)
-      return { ...s.item, expected: facts ? { sha512: facts.sha512, sha256: facts.sha256, size: facts.downSize } : undefined }
+      const known = facts.get(s.step.pkg, whole.platform)
+      return { ...s.item, expected: known ? { sha512: known.sha512, sha256: known.sha256, size: known.downSize } : undefined }
     })
     ctx.report({ kind: 'phase', phase: 'bundle', text: `Archives for ${whole.platform}: ${items.length}`, total: items.length })
     const fetched = items.length === 0 ? [] : await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: ctx.pkgDirs, report: ctx.report })
@@ -334,6 +338,8 @@ async function writeArchives(ctx: Context, dir: string, allPlans: readonly Platf
     for (const [i, got] of fetched.entries()) {
       const step = carried[i]!.step
       const placed = await placeArchive(got.path, join(archives, got.fileName))
+      const path = `${BUNDLE_DIRS.archives}/${got.fileName}`
+      hashed.set(path, { path, sha512: placed.sha512, size: placed.size, role: 'archive' })
       byStep.set(carried[i]!, {
         name: step.pkg.name, version: step.pkg.version, registry: step.pkg.handle, repo: step.pkg.repo,
         file: `${BUNDLE_DIRS.archives}/${got.fileName}`, sha512: placed.sha512, size: placed.size, ...(placed.install !== undefined ? { installSize: placed.install } : {}),
@@ -372,7 +378,7 @@ async function placeArchive(source: string, dest: string): Promise<{ sha512: str
 const BINARY_NAME = /^zoi-(linux|macos|darwin|windows|freebsd)-(x64|amd64|arm64|aarch64)(-musl)?(\.exe)?$/
 
 /** The running zoi for this platform (when it is a compiled zoi) and each `--zoi-binary`. */
-async function writeZoiBinaries(dir: string, extra: readonly string[]): Promise<void> {
+async function writeZoiBinaries(dir: string, extra: readonly string[], hashed: Map<string, BundleFile>): Promise<void> {
   const target = join(dir, BUNDLE_DIRS.zoi)
   await mkdir(target, { recursive: true })
   const host = hostPlatform()
@@ -389,7 +395,10 @@ async function writeZoiBinaries(dir: string, extra: readonly string[]): Promise<
   }
   for (const [from, name] of places) {
     const dest = join(target, name)
-    if (existsSync(dest) && (await stat(dest)).size === (await stat(from)).size && (await hashFile(dest, 'sha512')) === (await hashFile(from, 'sha512'))) continue
+    const sha512 = await hashFile(from, 'sha512')
+    const size = (await stat(from)).size
+    hashed.set(`${BUNDLE_DIRS.zoi}/${name}`, { path: `${BUNDLE_DIRS.zoi}/${name}`, sha512, size, role: 'zoi' })
+    if (existsSync(dest) && (await stat(dest)).size === size && (await hashFile(dest, 'sha512')) === sha512) continue
     await copyFile(from, `${dest}.tmp`, constants.COPYFILE_FICLONE)
     await chmod(`${dest}.tmp`, 0o755)
     await rename(`${dest}.tmp`, dest)

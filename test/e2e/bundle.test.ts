@@ -255,6 +255,17 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
     expect(install.exitCode, formatResult(install)).toBe(0)
   })
 
+  test('re-running into the same folder after the registry moved: the manifest hashes what is there now (no stale hash from the last run)', async () => {
+    const dir = join(work, 'rerun')
+    expect((await create(dir)).exitCode).toBe(0)
+    await commitChanges(registry, { 'core/hello/NOTES': 'moved again\n', 'core/libgreet/NOTES': 'and this\n' })
+    expect((await zoi(work, 'sync')).exitCode).toBe(0)
+    const again = await create(dir)
+    expect(again.exitCode, formatResult(again)).toBe(0)
+    const v = await zoi(work, 'bundle', 'verify', dir, '--quick')
+    expect(v.exitCode, formatResult(v)).toBe(0)
+  })
+
   test('bad input: no -o, an unknown package, a folder that is not a bundle', async () => {
     expect((await zoi(work, 'bundle', 'create', 'hello')).exitCode).toBe(2)
     const unknown = await zoi(work, 'bundle', 'create', 'nosuchpkg', '-o', join(work, 'x'), '--pkg-dir', pkgs)
