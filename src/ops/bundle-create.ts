@@ -105,7 +105,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     await writeZoiBinaries(dir, opts.zoiBinaries, hashed)
     const keys = await writeAnchorKeys(ctx, dir, registryEntries.map((r) => r.handle))
     const sources = opts.withSources || toBuild.length > 0 ? await carrySources(ctx, dir, plans, opts.withSources ? undefined : new Set(toBuild)) : undefined
-    const base = opts.since ? await openBundleManifest(ctx, opts.since) : undefined
+    const base = opts.since ? await openBundleManifest(opts.since) : undefined
     let files = await describeFiles(dir, await listBundleFiles(dir), hashed)
     let inherited: BundleFile[] = []
     if (base) {

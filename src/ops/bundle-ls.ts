@@ -1,6 +1,5 @@
 /** `zoi bundle ls`: what a bundle is for and what it holds, from its manifest alone. */
 import type { PlannedFile } from '../bundle/manifest.ts'
-import type { Context } from '../context.ts'
 import { openBundleManifest } from './bundle-open.ts'
 
 export interface BundleListing {
@@ -19,8 +18,8 @@ export interface BundleListing {
   totals: { download: number; install: number }
 }
 
-export async function listBundle(ctx: Context, given: string): Promise<BundleListing> {
-  const opened = await openBundleManifest(ctx, given)
+export async function listBundle(given: string): Promise<BundleListing> {
+  const opened = await openBundleManifest(given)
   const m = opened.manifest
   return {
     bundle: given,

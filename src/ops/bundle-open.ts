@@ -28,7 +28,7 @@ export interface OpenedBundle extends OpenedManifest {
   isTar: boolean
 }
 
-export async function openBundleManifest(_ctx: Context, given: string): Promise<OpenedManifest> {
+export async function openBundleManifest(given: string): Promise<OpenedManifest> {
   const path = resolve(given)
   const kind = await bundleKind(path, given)
   const bytes = kind === 'dir'
@@ -41,7 +41,7 @@ export async function openBundleManifest(_ctx: Context, given: string): Promise<
 export async function openBundle(ctx: Context, given: string): Promise<OpenedBundle> {
   const path = resolve(given)
   if ((await bundleKind(path, given)) === 'dir') {
-    const opened = await openBundleManifest(ctx, given)
+    const opened = await openBundleManifest(given)
     return { ...opened, root: path, isTar: false }
   }
   const staging = await makeStagingDir(ctx.layout.tmpDir, 'bundle-open-')

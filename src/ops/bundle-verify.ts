@@ -92,10 +92,12 @@ async function simulateInstall(ctx: Context, bundle: OpenedBundle): Promise<Veri
     const layout = layoutFor({ root, home })
     const net = createNet({ offline: true })
     const base = { layout, offline: true, net, pkgDirs: [join(bundle.root, BUNDLE_DIRS.archives)], yes: true, report: ctx.report }
-    await importRegistries({ ...base, config: await loadConfig(layout.configFiles) }, bundle)
+    const fresh = { ...base, config: await loadConfig(layout.configFiles) }
+    await importRegistries(fresh, bundle)
     // A build closure builds from the sources the bundle carries, as the far side will.
-    await importBundleSources({ ...base, config: await loadConfig(layout.configFiles) }, bundle.root)
+    await importBundleSources(fresh, bundle.root)
     ctx.report({ kind: 'phase', phase: 'verify', text: `Installing ${bundle.manifest.requests.join(' ')} into a throw-away root, offline` })
+    // The import named the bundle's registries in the throw-away config: read it again.
     await installPackages({ ...base, config: await loadConfig(layout.configFiles) }, bundle.manifest.requests)
     return []
   } catch (e) {

@@ -72,7 +72,7 @@ export const bundle: CommandSpec = {
       }
       default: {
         const [path] = needArgs('bundle ls <bundle>', rest)
-        const r = await listBundle(ctx, path!)
+        const r = await listBundle(path!)
         return { text: describeListing(r), json: r }
       }
     }
