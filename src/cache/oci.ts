@@ -80,6 +80,8 @@ export function ociReference(fileName: string): { name: string; tag: string; arc
 /** An authenticated session with one registry host: the token is fetched once per scope. */
 export class OciSession {
   private readonly tokens = new Map<string, string>()
+  /** Manifests read in this session: an archive and its sidecars share one. */
+  readonly manifests = new Map<string, Promise<OciManifest | undefined>>()
 
   constructor(readonly net: Net, readonly target: OciTarget) {}
 
@@ -133,7 +135,14 @@ export class OciSession {
 }
 
 /** The artifact manifest of `name:tag`, or undefined when the registry does not have it. */
-export async function readManifest(session: OciSession, name: string, tag: string): Promise<OciManifest | undefined> {
+export function readManifest(session: OciSession, name: string, tag: string): Promise<OciManifest | undefined> {
+  const key = `${name}:${tag}`
+  let manifest = session.manifests.get(key)
+  if (!manifest) session.manifests.set(key, (manifest = fetchManifest(session, name, tag)))
+  return manifest
+}
+
+async function fetchManifest(session: OciSession, name: string, tag: string): Promise<OciManifest | undefined> {
   const repo = session.repository(name)
   const res = await session.request(`${repo}/manifests/${tag}`, { headers: { accept: OCI_MEDIA.manifest }, scope: `repository:${repo}:pull` })
   const body = await text(res)
