@@ -12,7 +12,7 @@ import { ZoiError } from '../errors.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import { toZoiError } from '../registry/git-errors.ts'
-import { fetchDumb, mayBeDumbHost, readDumbHead } from '../registry/git-dumb.ts'
+import { dumbHeadAfter, fetchDumb } from '../registry/git-dumb.ts'
 import { createGitHttp } from '../registry/git-http.ts'
 import { copyObjects, readLocalHead } from '../registry/git-local.ts'
 import { hashOnly, snapshotTree, writeMissing } from '../registry/git-snapshot.ts'
@@ -70,14 +70,14 @@ export async function fetchUpstream(opts: { url: string; gitdir: string; net: Ne
 
 /** Smart HTTP, or a static host's files (dumb HTTP) when the host does not speak smart HTTP. */
 async function fetchHttp(url: string, gitdir: string, net: Net): Promise<{ oid: string; branch: string }> {
+  let head: { oid: string; branch: string }
   try {
     const res = await git.fetch({ fs, http: createGitHttp(net), gitdir, url, remote: 'upstream', remoteRef: 'HEAD', singleBranch: true, tags: false, cache: {} })
     if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
     return { oid: res.fetchHead, branch: res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main' }
   } catch (e) {
-    if (!mayBeDumbHost(e)) throw e
+    head = await dumbHeadAfter(e, net, url)
   }
-  const head = await readDumbHead(net, url)
   await fetchDumb({ net, url, gitdir, incoming: join(dirname(gitdir), STATE_DIR, 'incoming') }, head)
   return head
 }

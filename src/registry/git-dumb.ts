@@ -33,13 +33,22 @@ export interface DumbFetch {
 }
 
 /**
- * When smart HTTP fails this way, the host may still serve the repository's files: isomorphic-git
- * rejects a non-smart answer (SmartHttpError), and some static hosts answer 404 to the smart
- * request's query string. A host with neither is reported by the dumb attempt (NOT_FOUND).
+ * After smart HTTP failed with `smartError`: the host's HEAD over dumb HTTP, when it may be a
+ * static host — isomorphic-git rejects a non-smart answer (SmartHttpError), and some static hosts
+ * answer 404 to the smart request's query string. Any other failure, or a host that has no dumb
+ * repository either (e.g. a smart server whose pack was cut off), rethrows the smart error: the
+ * fallback must never turn an interrupted transfer into "not found".
  */
-export function mayBeDumbHost(e: unknown): boolean {
-  const err = e as { code?: unknown; data?: { statusCode?: unknown } } | null
-  return err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404)
+export async function dumbHeadAfter(smartError: unknown, net: Net, url: string): Promise<{ oid: string; branch: string }> {
+  const err = smartError as { code?: unknown; data?: { statusCode?: unknown } } | null
+  const mayBeDumb = err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404)
+  if (!mayBeDumb) throw smartError
+  try {
+    return await readDumbHead(net, url)
+  } catch (e) {
+    if (isZoiError(e, 'NOT_FOUND')) throw smartError
+    throw e
+  }
 }
 
 /** The branch the host's HEAD names and its commit, from `HEAD` and `info/refs`. */

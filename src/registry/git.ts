@@ -13,7 +13,7 @@ import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
-import { fetchDumb, mayBeDumbHost, readDumbHead } from './git-dumb.ts'
+import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
 import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
@@ -90,14 +90,14 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
   const where = `'${redactUrl(opts.url)}'`
   switch (source.kind) {
     case 'http': {
+      let head: { oid: string; branch: string }
       try {
         return await syncSmart(source.url, dir, base, opts)
       } catch (e) {
-        if (!mayBeDumbHost(e)) throw e
+        head = await dumbHeadAfter(e, opts.net, source.url)
       }
       // A static host: full history only (no shallow over dumb HTTP), so a shallow clone starts over.
       const reuse = base && !base.shallow ? base : undefined
-      const head = await readDumbHead(opts.net, source.url)
       if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
       const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
       return await buildStaged(dir, reuse, opts, async (staging) => {
