@@ -7,7 +7,6 @@
  */
 import { createReadStream, createWriteStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
-import { pipeline as pipelineAsync } from 'node:stream/promises'
 import { join } from 'node:path'
 import type { Pack } from 'tar-stream'
 import { ZoiError, describeError, fromSystemError, isZoiError } from '../errors.ts'
@@ -40,7 +39,7 @@ export async function writeArchive(outPath: string, sourceDir: string, options: 
   const entries = collectEntries(sourceDir).map((raw) => guard.admit(raw) as ArchiveEntry)
   const { pack: tarPack } = await import('tar-stream') // loaded on first use, not at start-up
   const pack = tarPack()
-  const writing = options.compression === 'none' ? pipelineAsync(pack, createWriteStream(tmpPath)) : writeZstdFile(tmpPath, pack)
+  const writing = options.compression === 'none' ? (await import('node:stream/promises')).pipeline(pack, createWriteStream(tmpPath)) : writeZstdFile(tmpPath, pack)
   try {
     const [, bytes] = await Promise.all([writing, addEntries(pack, sourceDir, entries, mtime)])
     await rename(tmpPath, outPath)

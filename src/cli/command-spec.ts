@@ -4,7 +4,7 @@
  */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { didYouMean } from '../resolve/index.ts'
+import { didYouMean } from '../resolve/similar-names.ts'
 
 export interface Output {
   /** Human-readable result for stdout (omit for none). */

@@ -2,31 +2,44 @@
  * The command line: registers every command with cac, parses, runs the matched command, renders
  * its result, and maps every error to an exit code. The ONLY try/catch that decides exit codes.
  */
-import { cac, type CAC } from 'cac'
-import { isatty } from 'node:tty'
+import type { CAC } from 'cac'
 import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
 import { invokedAs } from '../platform/self.ts'
-import { flagName, GLOBAL_OPTIONS, type CommandSpec, type Flags } from './command-spec.ts'
-import { COMMANDS } from './commands/index.ts'
-import { createContext, type GlobalFlags } from './context.ts'
-import { runAsGit } from './git-entry.ts'
+import type { CommandSpec, Flags } from './command-spec.ts'
+import type { GlobalFlags } from './context.ts'
 import { processSink, renderError, renderOutput, type Sink } from './render.ts'
-import { rewriteHelpCommand, tidyHelp } from './help.ts'
-import { createReporter } from './reporter.ts'
-import { checkFlags, unknownCommand } from './usage-check.ts'
+import { rewriteHelpCommand } from './help.ts'
 
 export async function runCli(given: string[], sink: Sink = processSink, argv0 = process.argv0): Promise<number> {
   // Multi-call: under the name `git`, zoi is the git of builds (src/sources/git-command.ts).
-  if (invokedAs(argv0) === 'git') return runAsGit(given.slice(2), sink)
+  if (invokedAs(argv0) === 'git') return (await import('./git-entry.ts')).runAsGit(given.slice(2), sink)
   const argv = rewriteHelpCommand(given)
   const json = argv.includes('--json')
   const verbose = argv.includes('-v') || argv.includes('--verbose')
+  if (asksOnlyVersion(argv)) {
+    renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
+    return 0
+  }
   try {
-    const cli = buildCli()
+    // The parser and the command table load only now: `zoi --version` needs neither.
+    const [{ cac }, { COMMANDS }, { flagName, GLOBAL_OPTIONS }, { tidyHelp }, { createReporter }, { checkFlags, unknownCommand }] = await Promise.all([
+      import('cac'),
+      import('./commands/index.ts'),
+      import('./command-spec.ts'),
+      import('./help.ts'),
+      import('./reporter.ts'),
+      import('./usage-check.ts'),
+    ])
+    const specs = commandsFor(argv, COMMANDS)
+    const cli = cac('zoi')
+    for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
+    for (const spec of specs) register(cli, spec, createReporter)
+    cli.command('help [command]', 'Show help for zoi or for one command')
+    tidyHelp(cli)
     const asked = argv !== given ? argv[2] : undefined
     if (asked !== undefined && asked !== '--help' && !cli.commands.some((c) => c.isMatched(asked))) throw unknownCommand(cli, asked)
-    const parsed = cli.parse(dashedSwitchesLast(argv), { run: false })
+    const parsed = cli.parse(dashedSwitchesLast(argv, specs), { run: false })
     const opts = parsed.options
     if (opts.help) return 0 // cac printed the help
     const first = parsed.args[0]
@@ -40,22 +53,13 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
       cli.outputHelp()
       return 0
     }
-    fixStringOptions(cli, argv)
+    fixStringOptions(cli, argv, flagName)
     return await cli.runMatchedCommand()
   } catch (e) {
     return renderError(toZoiError(e), { json, verbose }, sink)
   }
 
-  function buildCli(): CAC {
-    const cli = cac('zoi')
-    for (const [flag, desc] of GLOBAL_OPTIONS) cli.option(flag, desc, flag.startsWith('--pkg-dir') ? { type: [String] } : undefined)
-    for (const spec of commandsFor(argv)) register(cli, spec)
-    cli.command('help [command]', 'Show help for zoi or for one command')
-    tidyHelp(cli)
-    return cli
-  }
-
-  function register(cli: CAC, spec: CommandSpec): void {
+  function register(cli: CAC, spec: CommandSpec, createReporter: typeof import('./reporter.ts').createReporter): void {
     const cmd = cli.command(spec.usage, spec.description)
     for (const alias of spec.aliases ?? []) cmd.alias(alias)
     for (const o of spec.options ?? []) cmd.option(o.flag, o.description, o.repeatable ? { type: [String] } : undefined)
@@ -64,20 +68,38 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
       const flags = actionArgs.pop() as Flags
       const args = actionArgs.flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)]))
       const global = readGlobalFlags(flags)
+      const tty = await stderrIsTerminal()
       const report = createReporter({
         quiet: global.quiet,
         verbose: global.verbose,
-        tty: isatty(2),
-        color: isatty(2) && !process.env.NO_COLOR,
+        tty,
+        color: tty && !process.env.NO_COLOR,
         write: (t) => sink.stderr(t),
-        columns: process.stderr.columns || Number(process.env.COLUMNS) || 80,
+        // process.stderr builds Node's stream machinery: only a terminal needs its width.
+        columns: (tty && process.stderr.columns) || Number(process.env.COLUMNS) || 80,
       })
+      const { createContext } = await import('./context.ts')
       const ctx = await createContext(global, report)
       const out = await spec.run(ctx, args, flags).finally(() => report.finish())
       renderOutput(out, global.json, sink)
       return out.exitCode ?? 0
     })
   }
+}
+
+/**
+ * isatty(2), without loading node:tty (its streams cost several milliseconds of start-up) when
+ * stderr is a pipe, a file or /dev/null: a terminal is always a character device, and not that one.
+ */
+async function stderrIsTerminal(): Promise<boolean> {
+  const { fstatSync, statSync } = await import('node:fs')
+  try {
+    const st = fstatSync(2)
+    if (!st.isCharacterDevice() || st.rdev === statSync('/dev/null').rdev) return false
+  } catch {
+    return false
+  }
+  return (await import('node:tty')).isatty(2)
 }
 
 function readGlobalFlags(flags: Flags): GlobalFlags {
@@ -102,9 +124,9 @@ function readGlobalFlags(flags: Flags): GlobalFlags {
  * read `a` as its value). Switches take no value: moving them after the arguments is the same
  * command line, and one cac parses right.
  */
-function dashedSwitchesLast(argv: string[]): string[] {
+function dashedSwitchesLast(argv: string[], specs: readonly CommandSpec[]): string[] {
   const switches = new Set<string>()
-  for (const spec of COMMANDS) for (const o of spec.options ?? []) if (!/[<[]/.test(o.flag)) for (const m of o.flag.matchAll(/--([a-z]+-[a-z-]+)/g)) switches.add(`--${m[1]}`)
+  for (const spec of specs) for (const o of spec.options ?? []) if (!/[<[]/.test(o.flag)) for (const m of o.flag.matchAll(/--([a-z]+-[a-z-]+)/g)) switches.add(`--${m[1]}`)
   const end = argv.indexOf('--')
   const head = end === -1 ? argv : argv.slice(0, end)
   const moved = head.filter((a, i) => i >= 2 && switches.has(a))
@@ -118,7 +140,7 @@ function dashedSwitchesLast(argv: string[]): string[] {
  * (for --help, a bare `zoi` and unknown words). Registering all of them costs start-up time for
  * nothing when the command is known; `zoi --version` needs none.
  */
-function commandsFor(argv: string[]): readonly CommandSpec[] {
+function commandsFor(argv: string[], COMMANDS: readonly CommandSpec[]): readonly CommandSpec[] {
   const args = argv.slice(2)
   let word: string | undefined
   for (let i = 0; i < args.length && word === undefined; i++) {
@@ -132,6 +154,17 @@ function commandsFor(argv: string[]): readonly CommandSpec[] {
   return named.length > 0 ? named : COMMANDS
 }
 
+/**
+ * `zoi --version` (with --json, -q or -v at most) is answered before the parser and the command
+ * table load: start-up is then the runtime's and nothing more. Any other word goes through cac,
+ * which also rejects `zoi --version --bogus`.
+ */
+function asksOnlyVersion(argv: string[]): boolean {
+  const args = argv.slice(2)
+  return args.includes('--version') && args.every((a) => VERSION_COMPANIONS.has(a))
+}
+const VERSION_COMPANIONS = new Set(['--version', '--json', '-q', '--quiet', '-v', '--verbose'])
+
 /** cac throws plain Errors named CACError for usage problems: those are exit 2. Errno errors name their path. */
 function toZoiError(e: unknown): unknown {
   if (e instanceof Error && e.name === 'CACError') {
@@ -144,7 +177,7 @@ function toZoiError(e: unknown): unknown {
  * cac's parser turns option values that look like numbers into numbers ('1.10' → 1.1).
  * Version strings must stay exact, so every value-taking option is re-read from argv.
  */
-function fixStringOptions(cli: CAC, argv: string[]): void {
+function fixStringOptions(cli: CAC, argv: string[], flagName: (name: string) => string): void {
   const options = [...cli.globalCommand.options, ...(cli.matchedCommand?.options ?? [])]
   for (const o of options) {
     if (o.isBoolean) continue

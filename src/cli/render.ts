@@ -1,5 +1,4 @@
 /** Results and errors to text or JSON. The only place that decides how output looks. */
-import { writeSync } from 'node:fs'
 import { ZoiError, errnoCode } from '../errors.ts'
 import type { Output } from './command-spec.ts'
 
@@ -9,24 +8,28 @@ export interface Sink {
 }
 
 export const processSink: Sink = {
-  stdout: (t) => writeFd(1, t),
+  stdout: (t) => (t.endsWith('\n') ? console.log(t.slice(0, -1)) : writeFd(1, t)),
   stderr: (t) => writeFd(2, t),
 }
 
 const closed = new Set<number>()
+const fs = (): typeof import('node:fs') => require('node:fs')
 
 /**
- * Writes straight to the file descriptor. Touching process.stdout would load Node's stream
- * machinery, several milliseconds of start-up for one line of output. A reader that went away
- * (`zoi list --all | head`: EPIPE) ends the output quietly; the rest is dropped. A descriptor
- * some parent left non-blocking (EAGAIN) hands the rest to process.stdout/stderr, which waits.
+ * Output never touches process.stdout/stderr: those load Node's stream machinery, several
+ * milliseconds of start-up for one line. Whole lines go to stdout through console.log (what cac
+ * prints help with: one writer for the descriptor, buffered, EPIPE from `zoi list --all | head`
+ * ends it quietly); anything else is written straight to the descriptor, loading node:fs only
+ * then. There a reader that went away (EPIPE) ends the output quietly and the rest is dropped;
+ * a descriptor some parent left non-blocking (EAGAIN) hands the rest to process.stdout/stderr,
+ * which waits.
  */
 function writeFd(fd: 1 | 2, text: string): void {
   if (closed.has(fd)) return
   const bytes = Buffer.from(text)
   let done = 0
   try {
-    while (done < bytes.length) done += writeSync(fd, bytes, done)
+    while (done < bytes.length) done += fs().writeSync(fd, bytes, done)
   } catch (e) {
     if (errnoCode(e) === 'EPIPE') closed.add(fd)
     else if (errnoCode(e) === 'EAGAIN') (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(done))

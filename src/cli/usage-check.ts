@@ -4,7 +4,7 @@
  */
 import type { CAC, Command } from 'cac'
 import { ZoiError } from '../errors.ts'
-import { didYouMean } from '../resolve/index.ts'
+import { didYouMean } from '../resolve/similar-names.ts'
 
 export function unknownCommand(cli: CAC, word: string): ZoiError {
   const names = cli.commands.flatMap((c) => [c.name, ...c.aliasNames]).filter(Boolean)

@@ -3,7 +3,8 @@
  * (exit 2). Writing goes through the parsed document so keys zoi does not know, and the
  * user's comments, survive.
  */
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Document, LineCounter, Node } from 'yaml'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
@@ -14,14 +15,22 @@ interface Loaded {
   lines: LineCounter
 }
 
-async function loadDocument(file: string): Promise<Loaded | undefined> {
-  let text: string
+/** Read synchronously: a config is small, and every command reads it before anything else runs. */
+function readText(file: string): string | undefined {
   try {
-    text = await readFile(file, 'utf8')
+    return readFileSync(file, 'utf8')
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined
     throw new ZoiError('PERMISSION', `cannot read config file ${file}: ${errnoCode(e) ?? e}`)
   }
+}
+
+async function loadDocument(file: string): Promise<Loaded | undefined> {
+  const text = readText(file)
+  return text === undefined ? undefined : parseWithLines(file, text)
+}
+
+async function parseWithLines(file: string, text: string): Promise<Loaded> {
   const { LineCounter, isMap, parseDocument } = await import('yaml') // loaded on first use, not at start-up
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
@@ -38,8 +47,29 @@ async function loadDocument(file: string): Promise<Loaded | undefined> {
 
 /** Read and validate one config file; a missing file is an empty config. */
 export async function readConfigFile(file: string): Promise<Partial<Config>> {
-  const loaded = await loadDocument(file)
-  return loaded ? validateDocument(file, loaded) : {}
+  const text = readText(file)
+  if (text === undefined) return {}
+  return quickRead(text) ?? validateDocument(file, await parseWithLines(file, text))
+}
+
+/**
+ * Every command reads the config, so it is read with Bun's native YAML parser first: the yaml
+ * library costs milliseconds of start-up before it has parsed a line. That library (which
+ * knows lines, keeps comments and limits aliases) reads any file this does not accept whole:
+ * one with anchors, aliases, tags or directives, invalid YAML or a key of the wrong kind, so
+ * every error still names its line.
+ */
+function quickRead(text: string): Partial<Config> | undefined {
+  if (/[&*!%]|<</.test(text)) return undefined
+  try {
+    const raw = Bun.YAML.parse(text) ?? {}
+    if (typeof raw !== 'object' || Array.isArray(raw)) return undefined
+    return validateRaw(raw as Record<string, unknown>, () => {
+      throw new Error('located by the yaml library')
+    })
+  } catch {
+    return undefined
+  }
 }
 
 function validateDocument(file: string, { doc, lines }: Loaded): Partial<Config> {
@@ -50,15 +80,18 @@ function validateDocument(file: string, { doc, lines }: Loaded): Partial<Config>
   } catch (e) {
     throw new ZoiError('USAGE', `${file}: invalid YAML: ${describeError(e)}`, { hint: `fix ${file}` })
   }
+  return validateRaw(raw, (key, what) => {
+    const node = doc.get(key, true) as Node | undefined
+    const line = node?.range ? lines.linePos(node.range[0]).line : 1
+    throw new ZoiError('USAGE', `${file}:${line}: key '${key}' ${what}`, { hint: `fix or remove '${key}' in ${file}` })
+  })
+}
+
+function validateRaw(raw: Record<string, unknown>, failAt: (key: ConfigKey, what: string) => never): Partial<Config> {
   const out: Partial<Config> = {}
   for (const key of Object.keys(FIELD_KINDS) as ConfigKey[]) {
     if (!(key in raw) || raw[key] === null) continue
-    const node = doc.get(key, true) as Node | undefined
-    const line = node?.range ? lines.linePos(node.range[0]).line : 1
-    const fail = (what: string): never => {
-      throw new ZoiError('USAGE', `${file}:${line}: key '${key}' ${what}`, { hint: `fix or remove '${key}' in ${file}` })
-    }
-    ;(out as Record<string, unknown>)[key] = coerce(FIELD_KINDS[key], raw[key], fail)
+    ;(out as Record<string, unknown>)[key] = coerce(FIELD_KINDS[key], raw[key], (what) => failAt(key, what))
   }
   return out
 }

@@ -33,6 +33,9 @@ export interface Config {
   source_mirrors: string[]
 }
 
+/** The port `zoi serve` binds when none is given. */
+export const DEFAULT_SERVE_PORT = 8080
+
 export const OFFICIAL_REGISTRY_URL = 'https://gitlab.com/Zillowe/Zillwen/Zusty/Zoidberg.git'
 
 /** Keywords accepted by `sync set` in place of a URL. */

@@ -5,7 +5,6 @@
  * name `oci://host/namespace` in `pkg:` links or `cache_mirrors`. Blobs are content-addressed by
  * sha256 and uploaded only when the registry lacks them; the manifest carries the SHA-512.
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -13,6 +12,9 @@ import { OCI_MEDIA, OciSession, ociReference, parseOciTarget, readManifest, SHA5
 import { ZoiError } from '../errors.ts'
 import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface PushResult {
   target: string
@@ -49,7 +51,7 @@ async function pushOne(session: OciSession, folder: string, file: string): Promi
   const ref = ociReference(file)
   const repo = session.repository(ref.name)
   const archive = new Uint8Array(await readFile(join(folder, file)))
-  const sha512 = createHash('sha512').update(archive).digest('hex')
+  const sha512 = crypto().createHash('sha512').update(archive).digest('hex')
   const layers: { bytes: Uint8Array; d: OciDescriptor }[] = [{ bytes: archive, d: descriptor(archive, OCI_MEDIA.archive, file) }]
   for (const suffix of ['.hash', '.size', '.files', '.sig']) {
     if (!existsSync(join(folder, file + suffix))) continue
@@ -104,5 +106,5 @@ function descriptor(bytes: Uint8Array, mediaType: string, title: string): OciDes
 }
 
 function digestOf(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  return `sha256:${crypto().createHash('sha256').update(bytes).digest('hex')}`
 }

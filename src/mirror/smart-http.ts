@@ -5,12 +5,14 @@
  * refused. Other paths are not git requests and fall through to static files.
  */
 import { stat } from 'node:fs/promises'
-import { gunzipSync } from 'node:zlib'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { encodeAdvertisement, listAdvertisedRefs } from './ref-advertisement.ts'
 import { resolveInside } from './request-path.ts'
 import { textResponse } from './static-files.ts'
 import { MAX_REQUEST_BYTES, answerUploadPack, parseUploadRequest } from './upload-pack.ts'
+
+/** node:zlib loads Node's stream machinery: only when an object is inflated. */
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
 
 const NO_CACHE = { 'cache-control': 'no-cache' }
 
@@ -70,7 +72,7 @@ async function readRequestBody(req: Request): Promise<Uint8Array | undefined> {
   const body = Buffer.concat(chunks)
   if (req.headers.get('content-encoding') !== 'gzip') return body
   try {
-    return gunzipSync(body, { maxOutputLength: MAX_REQUEST_BYTES })
+    return zlib().gunzipSync(body, { maxOutputLength: MAX_REQUEST_BYTES })
   } catch (e) {
     if (errnoCode(e) === 'ERR_BUFFER_TOO_LARGE') return undefined
     throw new ZoiError('USAGE', `the request body is not valid gzip: ${describeError(e)}`)

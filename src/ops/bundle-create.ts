@@ -8,7 +8,6 @@
  * a flat archive folder, so `zoi serve`, nginx, `--pkg-dir` and `sync set` all take it as is.
  * Re-running into the same folder reuses every file whose hash is already right (resumable).
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { chmod, copyFile, constants, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
@@ -36,6 +35,9 @@ import { planForPlatform, type PlatformPlan, type RegistryAtCommit } from './bun
 import { requireCatalog } from './registries.ts'
 import { sourceFetch } from './source.ts'
 import { readIndex } from '../sources/index.ts'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface BundleCreateOptions {
   requests: string[]
@@ -136,7 +138,7 @@ export async function createBundle(ctx: Context, opts: BundleCreateOptions): Pro
     }
     const text = serializeManifest(manifest)
     await writeFileAtomic(join(dir, BUNDLE_JSON), text)
-    const sha512 = createHash('sha512').update(text).digest('hex')
+    const sha512 = crypto().createHash('sha512').update(text).digest('hex')
     const signer = opts.sign ? await signManifest(dir, opts.sign.keyFile, opts.sign.passphrase) : undefined
     if (asTar) {
       await writeArchive(output, dir, { compression: 'none', mtime: 0 })

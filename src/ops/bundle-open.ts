@@ -3,7 +3,6 @@
  * of the tar), or the whole tree (a tar is unpacked into staging with the archive reader's path
  * checks, and removed again by `close`).
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -12,6 +11,9 @@ import { BUNDLE_JSON, parseManifest, type BundleManifest } from '../bundle/manif
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir } from '../platform/fs.ts'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface OpenedManifest {
   path: string
@@ -62,7 +64,7 @@ export async function openBundle(ctx: Context, given: string): Promise<OpenedBun
 function describe(path: string, given: string, bytes: Uint8Array, close: () => Promise<void>): OpenedManifest {
   const text = new TextDecoder().decode(bytes)
   const manifest = parseManifest(text, `${given}/${BUNDLE_JSON}`)
-  const sha512 = createHash('sha512').update(bytes).digest('hex')
+  const sha512 = crypto().createHash('sha512').update(bytes).digest('hex')
   return { path, manifest, text, sha512, close }
 }
 

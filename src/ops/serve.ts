@@ -3,6 +3,7 @@
  * Loopback by default: exposing a folder to the LAN is an explicit `--host 0.0.0.0`.
  */
 import type { Context } from '../context.ts'
+import { DEFAULT_SERVE_PORT } from '../config/schema.ts'
 import { ZoiError } from '../errors.ts'
 import { startMirrorServer, type MirrorServer } from '../mirror/index.ts'
 
@@ -13,10 +14,9 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_HOST = '127.0.0.1'
-export const DEFAULT_PORT = 8080
 
 export async function startServe(ctx: Context, opts: ServeOptions): Promise<MirrorServer> {
-  const port = opts.port ?? DEFAULT_PORT
+  const port = opts.port ?? DEFAULT_SERVE_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ZoiError('USAGE', `--port ${opts.port} is not a port number (0–65535)`)
   const server = await startMirrorServer({ dir: opts.dir, host: opts.host ?? DEFAULT_HOST, port })
   ctx.report({ kind: 'info', text: `serving ${opts.dir} at ${server.url}` })

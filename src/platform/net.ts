@@ -9,7 +9,7 @@
  * and not retried; and no hop — the first URL or a redirect — may reach a link-local address
  * unless the user configured that host (net-guard.ts).
  */
-import { lookup as dnsLookup } from 'node:dns/promises'
+
 import { mkdir, open as openFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
@@ -297,5 +297,6 @@ export function createNet(options: NetOptions): Net {
 
 /** Every address of `host` (A and AAAA), for the link-local check. */
 async function lookupAll(host: string): Promise<string[]> {
-  return (await dnsLookup(host, { all: true })).map((a) => a.address)
+  const { lookup } = await import('node:dns/promises')
+  return (await lookup(host, { all: true })).map((a) => a.address)
 }

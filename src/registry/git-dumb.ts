@@ -10,16 +10,20 @@
  * altered object fails the fetch. Every request goes through the network edge (offline rules,
  * retries); pack downloads resume from their `.part` file in `incoming` after an interruption.
  */
-import { createHash } from 'node:crypto'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { inflateSync } from 'node:zlib'
 import type { CommitObject, ReadObjectResult, TagObject, TreeObject } from 'isomorphic-git'
 import { git } from './git-lib.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { gitFs as fs } from './git-swap.ts'
+
+/** node:zlib loads Node's stream machinery: only when an object is inflated. */
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface DumbFetch {
   net: Net
@@ -160,11 +164,11 @@ async function readOrFetch(opts: DumbFetch, base: string, oid: string, cache: ob
   const deflated = Buffer.concat(chunks)
   let wrapped: Buffer
   try {
-    wrapped = inflateSync(deflated)
+    wrapped = zlib().inflateSync(deflated)
   } catch {
     throw new ZoiError('INTEGRITY', `loose object ${oid} from ${redactUrl(base)} is not zlib data`)
   }
-  if (createHash('sha1').update(wrapped).digest('hex') !== oid) {
+  if (crypto().createHash('sha1').update(wrapped).digest('hex') !== oid) {
     throw new ZoiError('INTEGRITY', `loose object ${oid} from ${redactUrl(base)} does not match its id`)
   }
   const dir = join(opts.gitdir, 'objects', oid.slice(0, 2))

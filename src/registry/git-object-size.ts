@@ -6,8 +6,10 @@
  */
 import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { constants, inflateSync } from 'node:zlib'
 import { errnoCode } from '../errors.ts'
+
+/** node:zlib loads Node's stream machinery: only when an object is inflated. */
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
 
 /** Reads `length` bytes at `position` of a file (fewer at its end). */
 async function readAt(file: string, position: number, length: number): Promise<Buffer> {
@@ -23,7 +25,7 @@ async function readAt(file: string, position: number, length: number): Promise<B
 
 /** Inflates the start of a zlib stream; a truncated input yields what it holds so far. */
 function inflateStart(bytes: Buffer): Buffer {
-  return inflateSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH })
+  return zlib().inflateSync(bytes, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
 }
 
 /** Git's little-endian base-128 varint (delta headers), from `pos`. */

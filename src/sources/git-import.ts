@@ -4,7 +4,6 @@
  * `git bundle` file (v2) gives the refs of its header and its pack, which the embedded client
  * indexes. Bundles that need prerequisite commits (incremental bundles) are refused.
  */
-import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { git } from '../registry/git-lib.ts'
@@ -15,6 +14,9 @@ import { gitRepoPath, peel } from './git-cache.ts'
 import type { SourceCache } from './source-cache.ts'
 import { notePackage, updateIndex } from './source-index.ts'
 import { urlKey } from './source-mirrors.ts'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 const BUNDLE_V2 = '# v2 git bundle\n'
 
@@ -79,7 +81,7 @@ async function fromBundle(file: string, gitdir: string): Promise<Record<string, 
     if (m) refs[m[2]!] = m[1]!
   }
   const pack = bytes.subarray(end + 2)
-  const name = `pack-${createHash('sha1').update(pack).digest('hex')}.pack`
+  const name = `pack-${crypto().createHash('sha1').update(pack).digest('hex')}.pack`
   mkdirSync(join(gitdir, 'objects', 'pack'), { recursive: true })
   writeFileSync(join(gitdir, 'objects', 'pack', name), pack)
   await git.indexPack({ fs, dir: gitdir, gitdir, filepath: `objects/pack/${name}` })

@@ -4,10 +4,12 @@
  * of the URL>`; a git source is the bare repository `<m>/sources/git/<sha256 of the URL>.git`.
  * The source cache uses the same names, so a mirror is a copy of (part of) a cache.
  */
-import { createHash } from 'node:crypto'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export function urlKey(url: string): string {
-  return createHash('sha256').update(url).digest('hex')
+  return crypto().createHash('sha256').update(url).digest('hex')
 }
 
 /** The mirror URLs for a blob source, in config order, before the original URL. */

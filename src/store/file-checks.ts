@@ -4,11 +4,13 @@
  * `nix-store --verify` do. Kept per install transaction (txid) in a table of its own, so a
  * reinstall's records replace nothing in place and a package installed before it is known.
  */
-import { createHash } from 'node:crypto'
 import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
+
+/** node:crypto loads Node's stream machinery: only when a hash is taken. */
+const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS file_checks (
@@ -47,7 +49,7 @@ interface Snapshot {
 
 function snapshot(abs: string, st: Stats): Snapshot {
   if (st.isSymbolicLink()) return { type: 'link', sha256: null, mode: null, target: readlinkSync(abs) }
-  return { type: 'file', sha256: createHash('sha256').update(readFileSync(abs)).digest('hex'), mode: st.mode & 0o7777, target: null }
+  return { type: 'file', sha256: crypto().createHash('sha256').update(readFileSync(abs)).digest('hex'), mode: st.mode & 0o7777, target: null }
 }
 
 /** Records every file and link of `row` as it is now (call right after the install commits). */

@@ -1,9 +1,7 @@
 /** `zoi bundle create|verify|import|ls`: carry a verified closure across an air gap (SPEC §12). */
 import { ZoiError } from '../../errors.ts'
-import { createBundle, type BundleCreateResult } from '../../ops/bundle-create.ts'
-import { importBundle } from '../../ops/bundle-import.ts'
-import { listBundle, type BundleListing } from '../../ops/bundle-ls.ts'
-import { verifyBundle } from '../../ops/bundle-verify.ts'
+import type { BundleCreateResult } from '../../ops/bundle-create.ts'
+import type { BundleListing } from '../../ops/bundle-ls.ts'
 import { flagBool, flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 import { formatSize } from '../format-size.ts'
 import { signingPassphrase } from '../prompt.ts'
@@ -34,6 +32,10 @@ export const bundle: CommandSpec = {
     'zoi install hello --from /mnt/usb/hello-bundle --root /mnt/new-disk',
   ],
   async run(ctx, args, flags) {
+    const { createBundle } = await import('../../ops/bundle-create.ts')
+    const { importBundle } = await import('../../ops/bundle-import.ts')
+    const { listBundle } = await import('../../ops/bundle-ls.ts')
+    const { verifyBundle } = await import('../../ops/bundle-verify.ts')
     const [raw, ...rest] = args
     const action = requireAction('bundle', raw, ACTIONS) as (typeof ACTIONS)[number]
     switch (action) {

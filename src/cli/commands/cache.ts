@@ -1,7 +1,5 @@
 /** `zoi cache add|ls|clear|mirror`: the archive cache (SPEC §8). */
-import { addCacheMirror, removeCacheMirror } from '../../ops/registry-config.ts'
-import { cacheAdd, cacheClear, cacheList } from '../../ops/cache.ts'
-import { redactUrl } from '../../platform/net.ts'
+import { redactUrl } from '../../platform/net-guard.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 import { formatSize } from '../format-size.ts'
 
@@ -11,6 +9,7 @@ export const cache: CommandSpec = {
   options: [{ flag: '--dry-run', description: 'With clear: only say what would be removed' }],
   examples: ['zoi cache add ./downloads/*.pkg.tar.zst', 'zoi cache ls', 'zoi cache clear --dry-run', 'zoi cache mirror add https://mirror.corp/zoi'],
   async run(ctx, args, flags) {
+    const { cacheAdd, cacheClear, cacheList } = await import('../../ops/cache.ts')
     const [action, ...rest] = args
     switch (requireAction('cache', action, ['add', 'ls', 'list', 'clear', 'clean', 'mirror'])) {
       case 'mirror':
@@ -38,6 +37,7 @@ export const cache: CommandSpec = {
 }
 
 async function runMirror(ctx: Parameters<CommandSpec['run']>[0], rest: string[]) {
+  const { addCacheMirror, removeCacheMirror } = await import('../../ops/registry-config.ts')
   const [sub, ...more] = rest
   switch (requireAction('cache mirror', sub, ['add', 'remove', 'ls', 'list'])) {
     case 'add': {

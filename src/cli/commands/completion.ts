@@ -3,7 +3,6 @@
  * package names. Names come from `zoi completion names` (the synced index and what is
  * installed) when the user presses Tab, so they follow every sync without reinstalling.
  */
-import { knownPackageNames } from '../../ops/query.ts'
 import { GLOBAL_OPTIONS, requireAction, type CommandSpec } from '../command-spec.ts'
 
 /** Commands whose arguments are package names. */
@@ -82,6 +81,7 @@ export const completion: CommandSpec = {
   description: "Print a completion script: bash, zsh or fish ('names' lists package names for it)",
   examples: ['eval "$(zoi completion bash)"', 'zoi completion fish > ~/.config/fish/completions/zoi.fish'],
   async run(ctx, args) {
+    const { knownPackageNames } = await import('../../ops/query.ts')
     const shell = requireAction('completion', args[0], ['bash', 'zsh', 'fish', 'names'])
     if (shell === 'names') {
       const names = knownPackageNames(ctx)

@@ -1,5 +1,4 @@
 /** `zoi download <pkg…>`: stage archives or source bundles, verified, with their sidecars. */
-import { downloadPackages } from '../../ops/download.ts'
 import { ZoiError } from '../../errors.ts'
 import { flagBool, flagString, type CommandSpec } from '../command-spec.ts'
 
@@ -14,6 +13,7 @@ export const download: CommandSpec = {
   ],
   examples: ['zoi download hello --deps -o /media/usb/zoi', 'zoi download hello --source -o ./bundles'],
   async run(ctx, args, flags) {
+    const { downloadPackages } = await import('../../ops/download.ts')
     if (flagBool(flags, 'archive') && flagBool(flags, 'source')) throw new ZoiError('USAGE', '--archive and --source cannot be combined')
     const got = await downloadPackages(ctx, args, { source: flagBool(flags, 'source'), outputDir: flagString(flags, 'outputDir'), deps: flagBool(flags, 'deps') })
     const text = got.map((g) => `${g.path}${g.sidecars.length ? ` (+ ${g.sidecars.join(', ')})` : ''}`).join('\n')

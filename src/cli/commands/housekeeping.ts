@@ -1,9 +1,4 @@
 /** `zoi autoremove`, `zoi check`, `zoi history`, `zoi doctor`: keeping an installation tidy. */
-import { autoremove as removeOrphans, findOrphans } from '../../ops/autoremove.ts'
-import { checkInstalled } from '../../ops/check.ts'
-import { runDoctor } from '../../ops/doctor.ts'
-import { listHistory } from '../../ops/history.ts'
-import { installedScopes } from '../../ops/installed.ts'
 import { flagBool, flagString, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
 import { removalPlan } from '../plan-view.ts'
@@ -13,6 +8,7 @@ export const autoremove: CommandSpec = {
   description: 'Remove dependencies that no installed package needs any more',
   options: [{ flag: '--dry-run', description: 'Print what would be removed and change nothing' }],
   async run(ctx, _args, flags) {
+    const { autoremove: removeOrphans, findOrphans } = await import('../../ops/autoremove.ts')
     const dryRun = flagBool(flags, 'dryRun')
     const orphans = findOrphans(ctx)
     const json = (removed: unknown[]) => ({ dryRun, orphans: orphans.map((o) => ({ name: o.name, version: o.version, installedSize: o.installedSize })), removed })
@@ -31,6 +27,7 @@ export const check: CommandSpec = {
   usage: 'check [...packages]',
   description: 'Verify installed files against the hashes and modes recorded at install',
   async run(ctx, args) {
+    const { checkInstalled } = await import('../../ops/check.ts')
     const checks = await checkInstalled(ctx, args)
     const lines: string[] = []
     let damaged = 0
@@ -51,6 +48,8 @@ export const history: CommandSpec = {
   description: 'List past installs, updates and removals (date, command, versions)',
   options: [{ flag: '--limit <n>', description: 'Only the newest n entries' }],
   async run(ctx, _args, flags) {
+    const { listHistory } = await import('../../ops/history.ts')
+    const { installedScopes } = await import('../../ops/installed.ts')
     const limit = flagString(flags, 'limit')
     const entries = await listHistory(installedScopes(ctx), limit === undefined ? undefined : Math.max(0, Number.parseInt(limit, 10) || 0))
     const text = entries.map((e) => {
@@ -65,6 +64,7 @@ export const doctor: CommandSpec = {
   usage: 'doctor',
   description: 'Check this installation: PATH, bin links, registry age, orphans, lock, cache',
   async run(ctx) {
+    const { runDoctor } = await import('../../ops/doctor.ts')
     const findings = await runDoctor(ctx)
     const text = findings.map((f) => `${f.ok ? 'ok  ' : 'warn'}  ${f.text}${f.hint && !f.ok ? `\n        hint: ${f.hint}` : ''}`).join('\n')
     const problems = findings.filter((f) => !f.ok).length

@@ -1,9 +1,4 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
-import { installFromBundle } from '../../ops/bundle-import.ts'
-import { installPackages, updatePackages } from '../../ops/install.ts'
-import { findOrphans } from '../../ops/autoremove.ts'
-import { pinPackage, removalRows, uninstallPackages } from '../../ops/installed.ts'
-import { takePathAdvice } from '../../ops/path-advice.ts'
 import type { Context } from '../../context.ts'
 import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
@@ -23,6 +18,8 @@ export const install: CommandSpec = {
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
   async run(ctx, args, flags) {
+    const { installFromBundle } = await import('../../ops/bundle-import.ts')
+    const { installPackages } = await import('../../ops/install.ts')
     const opts = { force: flagBool(flags, 'force'), build: flagBool(flags, 'build'), buildType: flagString(flags, 'type') }
     const dryRun = flagBool(flags, 'dryRun')
     const from = flagString(flags, 'from')
@@ -39,7 +36,7 @@ export const install: CommandSpec = {
       }
     }
     const result = await installPackages(ctx, args, { ...opts, dryRun })
-    if (!dryRun && result.installed.length > 0) advisePath(ctx, flagBool(flags, 'quiet'))
+    if (!dryRun && result.installed.length > 0) await advisePath(ctx, flagBool(flags, 'quiet'))
     return { text: planText(result), json: result }
   },
 }
@@ -54,6 +51,8 @@ export const uninstall: CommandSpec = {
     { flag: '--scope <scope>', description: 'user (default) or system' },
   ],
   async run(ctx, args, flags) {
+    const { findOrphans } = await import('../../ops/autoremove.ts')
+    const { removalRows, uninstallPackages } = await import('../../ops/installed.ts')
     const force = flagBool(flags, 'force')
     if (flagBool(flags, 'dryRun')) {
       const plan = await uninstallPackages(ctx, args, { force, dryRun: true })
@@ -77,7 +76,8 @@ export const uninstall: CommandSpec = {
 }
 
 /** Once, after the first install whose commands land in a folder not on PATH (rustup-style). */
-function advisePath(ctx: Context, quiet: boolean): void {
+async function advisePath(ctx: Context, quiet: boolean): Promise<void> {
+  const { takePathAdvice } = await import('../../ops/path-advice.ts')
   const advice = takePathAdvice(ctx, { peek: quiet })
   if (!advice || quiet) return
   const width = Math.max(...advice.shells.map((s) => s.shell.length)) + 1
@@ -94,6 +94,7 @@ export const update: CommandSpec = {
     { flag: '--dry-run', description: 'Print the plan and change nothing' },
   ],
   async run(ctx, args, flags) {
+    const { updatePackages } = await import('../../ops/install.ts')
     const result = await updatePackages(ctx, args, { all: flagBool(flags, 'all'), dryRun: flagBool(flags, 'dryRun') })
     return { text: result.upToDate ? 'Everything is up to date.' : planText(result), json: result }
   },
@@ -103,6 +104,7 @@ export const pin: CommandSpec = {
   usage: 'pin <pkg> <version>',
   description: 'Hold a package at its installed version',
   async run(ctx, args) {
+    const { pinPackage } = await import('../../ops/installed.ts')
     const [name, version] = needArgs('pin <pkg> <version>', args, 2)
     const row = await pinPackage(ctx, name!, version!)
     return { text: `pinned ${row.name} at ${row.pinned}`, json: { name: row.name, pinned: row.pinned } }
@@ -113,6 +115,7 @@ export const unpin: CommandSpec = {
   usage: 'unpin <pkg>',
   description: 'Release a pinned package',
   async run(ctx, args) {
+    const { pinPackage } = await import('../../ops/installed.ts')
     const [name] = needArgs('unpin <pkg>', args)
     const row = await pinPackage(ctx, name!, null)
     return { text: `unpinned ${row.name}`, json: { name: row.name, pinned: null } }

@@ -1,5 +1,4 @@
 /** `zoi key add|ls|rm|export|trust`: the OpenPGP keyring and trust anchors (SPEC §10). */
-import { keyAdd, keyExport, keyList, keyRemove, keyTrust } from '../../ops/keys.ts'
 import { flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 export const key: CommandSpec = {
@@ -11,6 +10,7 @@ export const key: CommandSpec = {
   ],
   examples: ['zoi key add ./corp-release.asc --name corp', 'zoi key ls', 'zoi key trust corp --registry corp', 'zoi key export corp > corp.asc'],
   async run(ctx, args, flags) {
+    const { keyAdd, keyExport, keyList, keyRemove, keyTrust } = await import('../../ops/keys.ts')
     const [action, ...rest] = args
     switch (requireAction('key', action, ['add', 'ls', 'list', 'rm', 'remove', 'export', 'trust'])) {
       case 'add': {

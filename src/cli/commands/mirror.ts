@@ -1,7 +1,7 @@
 /** `zoi mirror` and `zoi serve`: self-contained registry + archive mirrors (seed 001). */
+import { DEFAULT_SERVE_PORT } from '../../config/schema.ts'
 import { ZoiError } from '../../errors.ts'
-import { mirrorRegistry, pushMirror, type MirrorResult } from '../../ops/mirror.ts'
-import { DEFAULT_PORT, startServe, untilStopSignal } from '../../ops/serve.ts'
+import type { MirrorResult } from '../../ops/mirror.ts'
 import { flagBool, flagList, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 
 export const mirror: CommandSpec = {
@@ -22,6 +22,7 @@ export const mirror: CommandSpec = {
     'zoi mirror ./mirror --packages hello --platform linux-amd64 --platform linux-arm64 --pkg-dir ./built',
   ],
   async run(ctx, args, flags) {
+    const { mirrorRegistry, pushMirror } = await import('../../ops/mirror.ts')
     if (args[0] === 'push') {
       const [dir, target] = needArgs('mirror push <dir> oci://host/namespace', args.slice(1), 2)
       const pushed = await pushMirror(ctx, dir!, target!)
@@ -64,10 +65,11 @@ export const serve: CommandSpec = {
   description: 'Serve a mirror directory over HTTP (git smart-HTTP + static files) until stopped',
   options: [
     { flag: '--host <host>', description: 'Address to bind (default 127.0.0.1; 0.0.0.0 for a LAN)' },
-    { flag: '--port <port>', description: `Port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    { flag: '--port <port>', description: `Port (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)` },
   ],
   examples: ['zoi serve ./mirror', 'zoi serve ./mirror --host 0.0.0.0 --port 8080'],
   async run(ctx, args, flags) {
+    const { startServe, untilStopSignal } = await import('../../ops/serve.ts')
     const [dir] = needArgs('serve <dir>', args)
     const server = await startServe(ctx, { dir: dir!, host: flagString(flags, 'host'), port: parsePort(flagString(flags, 'port')) })
     // Runs until SIGINT/SIGTERM; in-flight requests are cut and the command exits 0.

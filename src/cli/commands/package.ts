@@ -1,10 +1,6 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
-import { buildArchives, bundleSources, parseArchiveFormat } from '../../ops/package-build.ts'
-import { extractTo } from '../../ops/package-extract.ts'
 import { ZoiError } from '../../errors.ts'
-import { installPackages } from '../../ops/install.ts'
-import { isArchivePath } from '../../ops/local-archive.ts'
 import { flagList, flagString, needArgs, requireAction, type CommandSpec, type Flags } from '../command-spec.ts'
 import { signingPassphrase as passphrase } from '../prompt.ts'
 
@@ -23,6 +19,10 @@ export const pkg: CommandSpec = {
   ],
   examples: ['zoi package build ./hello/hello.pkg.lua -o ./out --platform linux-amd64 --platform linux-arm64', 'zoi package install ./out/hello-1.0.0-linux-amd64.pkg.tar.zst', 'zoi package build ./hello/hello.pkg.lua --format zpa', 'zoi package bundle ./hello/hello.pkg.lua -o ./out'],
   async run(ctx, args, flags) {
+    const { buildArchives, bundleSources, parseArchiveFormat } = await import('../../ops/package-build.ts')
+    const { extractTo } = await import('../../ops/package-extract.ts')
+    const { installPackages } = await import('../../ops/install.ts')
+    const { isArchivePath } = await import('../../ops/local-archive.ts')
     const action = requireAction('package', args[0], ['build', 'bundle', 'install', 'extract'])
     if (action === 'extract') {
       const [archive, dir] = needArgs('package extract <archive> <dir>', args.slice(1), 2)

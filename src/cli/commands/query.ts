@@ -1,6 +1,5 @@
 /** Read-only queries over the index and the installed db; none of them uses the network. */
-import { listAvailable, searchFiles, searchPackages, showPackage, type PackageDetails, type PackageSummary } from '../../ops/query.ts'
-import { filesOf, listInstalled, ownerOf, whyInstalled } from '../../ops/installed.ts'
+import type { PackageDetails, PackageSummary } from '../../ops/query.ts'
 import { flagBool, needArgs, type CommandSpec } from '../command-spec.ts'
 
 function summaryLines(rows: PackageSummary[]): string {
@@ -17,6 +16,8 @@ export const list: CommandSpec = {
     { flag: '--outdated', description: 'Only installed packages with a newer version in the index' },
   ],
   async run(ctx, args, flags) {
+    const { listAvailable } = await import('../../ops/query.ts')
+    const { listInstalled } = await import('../../ops/installed.ts')
     if (flagBool(flags, 'all')) {
       const rows = await listAvailable(ctx)
       return { text: summaryLines(rows) || 'No packages in the synced registries.', json: rows }
@@ -33,6 +34,7 @@ export const search: CommandSpec = {
   description: 'Search package names, descriptions, tags and bins',
   options: [{ flag: '--files', description: 'Search the file lists of archives instead' }],
   async run(ctx, args, flags) {
+    const { searchFiles, searchPackages } = await import('../../ops/query.ts')
     const term = args.join(' ')
     if (flagBool(flags, 'files')) {
       const hits = await searchFiles(ctx, term)
@@ -69,6 +71,7 @@ export const show: CommandSpec = {
   description: 'Show a package: metadata, versions, dependencies, archive sizes, installed state',
   aliases: ['info'],
   async run(ctx, args) {
+    const { showPackage } = await import('../../ops/query.ts')
     const [source] = needArgs('show <pkg>', args)
     const found = await showPackage(ctx, source!)
     return { text: found.map(detailText).join('\n\n'), json: found }
@@ -79,6 +82,7 @@ export const files: CommandSpec = {
   usage: 'files <pkg>',
   description: 'List the files an installed package owns',
   async run(ctx, args) {
+    const { filesOf } = await import('../../ops/installed.ts')
     const [name] = needArgs('files <pkg>', args)
     const paths = await filesOf(ctx, name!)
     return { text: paths.join('\n'), json: paths }
@@ -89,6 +93,7 @@ export const owner: CommandSpec = {
   usage: 'owner <path>',
   description: 'Which installed package owns a file',
   async run(ctx, args) {
+    const { ownerOf } = await import('../../ops/installed.ts')
     const [path] = needArgs('owner <path>', args)
     const o = await ownerOf(ctx, path!)
     return { text: `${o.path} is owned by ${o.name} ${o.version}`, json: o }
@@ -99,6 +104,7 @@ export const why: CommandSpec = {
   usage: 'why <pkg>',
   description: 'Why a package is installed (directly, or for which dependents)',
   async run(ctx, args) {
+    const { whyInstalled } = await import('../../ops/installed.ts')
     const [name] = needArgs('why <pkg>', args)
     const w = await whyInstalled(ctx, name!)
     const lines = [w.reason === 'direct' ? `${w.name} was installed directly by you` : `${w.name} was installed as a dependency`]

@@ -1,5 +1,4 @@
 /** `zoi source fetch|add|ls|clear`: the source cache that offline source builds use (SPEC §11). */
-import { sourceAdd, sourceClear, sourceFetch, sourceList } from '../../ops/source.ts'
 import { flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 import { ZoiError } from '../../errors.ts'
 import { formatSize } from '../format-size.ts'
@@ -14,6 +13,7 @@ export const source: CommandSpec = {
   ],
   examples: ['zoi source fetch hello --closure build', 'zoi source add ./hello-1.0.tar.gz --url https://example.org/hello-1.0.tar.gz', 'zoi source ls'],
   async run(ctx, args, flags) {
+    const { sourceAdd, sourceClear, sourceFetch, sourceList } = await import('../../ops/source.ts')
     const [action, ...rest] = args
     switch (requireAction('source', action, ['fetch', 'add', 'ls', 'list', 'clear'])) {
       case 'fetch': {

@@ -1,8 +1,5 @@
 /** `zoi sync` and its registry-management actions. */
-import { exportRegistries, importRegistries } from '../../ops/bundle.ts'
-import { addRegistry, removeRegistry, setDefaultRegistry } from '../../ops/registry-config.ts'
-import { syncRegistries } from '../../ops/sync.ts'
-import { redactUrl } from '../../platform/net.ts'
+import { redactUrl } from '../../platform/net-guard.ts'
 import { flagBool, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 
 const ACTIONS = ['set', 'add', 'remove', 'list', 'ls', 'export', 'import'] as const
@@ -17,6 +14,9 @@ export const sync: CommandSpec = {
   ],
   examples: ['zoi sync', 'zoi sync set /mnt/usb/registry', 'zoi sync add https://git.corp/zoi/extra.git', 'zoi sync list'],
   async run(ctx, args, flags) {
+    const { exportRegistries, importRegistries } = await import('../../ops/bundle.ts')
+    const { addRegistry, removeRegistry, setDefaultRegistry } = await import('../../ops/registry-config.ts')
+    const { syncRegistries } = await import('../../ops/sync.ts')
     const [action, ...rest] = args
     if (action === undefined) {
       const results = await syncRegistries(ctx, { force: flagBool(flags, 'force'), fallback: flagBool(flags, 'fallback'), full: flagBool(flags, 'full') })

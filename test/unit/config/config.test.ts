@@ -47,6 +47,21 @@ describe('reading', () => {
     expect(e.message).toContain(`${file}:${line}: key '${key}'`)
   })
 
+  test('a plain file (read by the native parser) and the same values through anchors (the yaml library) give one config', async () => {
+    const plain = write('offline_mode: true\npkg_dirs: [/a, /b]\nsource_mirrors:\n  - https://m1/zoi\ndefault_registry: {url: /srv/reg, handle: corp}\npolicy:\n  signature_enforcement: {enable: true, trusted_keys: [corp]}\n')
+    const anchored = write('offline_mode: true\npkg_dirs: &dirs [/a, /b]\nsource_mirrors:\n  - https://m1/zoi\ndefault_registry: {url: /srv/reg, handle: corp}\npolicy:\n  signature_enforcement: {enable: true, trusted_keys: [corp]}\nx: *dirs\n')
+    const a = await readConfigFile(plain)
+    expect(a.pkg_dirs).toEqual(['/a', '/b'])
+    expect(a.policy?.signature_enforcement?.enable).toBe(true)
+    expect(await readConfigFile(anchored)).toEqual(a)
+  })
+
+  test('a wrong kind in a file the native parser reads still names its line', async () => {
+    const e = await zoiFailure(readConfigFile(write('offline_mode: true\n\npkg_dirs: 3\n')))
+    expect(e.exitCode).toBe(2)
+    expect(e.message).toContain(":3: key 'pkg_dirs' must be a list of strings")
+  })
+
   test('a top-level list is refused', async () => {
     const e = await zoiFailure(readConfigFile(write('- a\n- b\n')))
     expect(e.code).toBe('USAGE')
