@@ -1,7 +1,7 @@
 /** Read-only package queries over the synced indexes: search, show, list --all. */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { chooseDefaultVersion, defaultVersionOf, toCandidates, type PackageRow } from '../registry/index.ts'
+import { defaultVersionOf, toCandidates, type PackageRow } from '../registry/index.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, withCatalog } from './registries.ts'
@@ -16,12 +16,7 @@ export interface PackageSummary {
 }
 
 function summarize(handle: string, p: PackageRow): PackageSummary {
-  return { name: p.name, registry: handle, repo: p.repo, version: chosenVersion(handle, p) ?? '', description: p.description }
-}
-
-/** The version `install <name>` would pick: stable channel, else first channel, else newest. */
-function chosenVersion(handle: string, p: PackageRow): string | undefined {
-  return chooseDefaultVersion(toCandidates(handle, p))
+  return { name: p.name, registry: handle, repo: p.repo, version: defaultVersionOf(p) ?? '', description: p.description }
 }
 
 export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
@@ -49,7 +44,7 @@ export async function listAvailable(ctx: Context): Promise<PackageSummary[]> {
     set.registries.flatMap((r) => {
       const out: PackageSummary[] = []
       for (const p of r.index.packageSummaries()) {
-        out.push({ name: p.name, registry: r.handle, repo: p.repo, version: defaultVersionOf(p) ?? '', description: p.description })
+        out.push({ name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description })
       }
       return out
     }),

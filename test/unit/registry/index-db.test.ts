@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { copyFileSync } from 'node:fs'
 import { IndexDb, type IndexedPackage } from '../../../src/registry/index-db.ts'
+import { chooseDefaultVersion, defaultVersionOf, toCandidates } from '../../../src/registry/catalog.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
 
 function pkg(name: string, over: Partial<IndexedPackage> = {}): IndexedPackage {
@@ -134,12 +135,42 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(c.count()).toBe(3)
   })
 
-  test('packageSummaries (list --all) streams every row from one statement', () => {
+  test('packageSummaries (list --all) pages every row through one statement', () => {
     const c = counting()
     const rows = [...db.packageSummaries()]
     c.restore()
     expect(rows).toHaveLength(80)
-    expect(rows[0]).toEqual({ name: 'p0', repo: 'core', version: '1.0.0', description: 'the p0 package', channels: { beta: '2.0.0-b', stable: '1.0.0' } })
+    expect(rows[0]).toEqual({ name: 'p0', repo: 'core', version: '1.0.0', description: 'the p0 package' })
     expect(c.count()).toBe(1)
+  })
+
+  test('packageSummaries pages past its page size without losing or repeating a row (same name in two repos at the edges)', () => {
+    const big = IndexDb.open(':memory:')
+    const changes = []
+    for (let i = 0; i < 2600; i++) for (const repo of ['core', 'extra']) {
+      changes.push({ path: `${repo}/n${i}/n${i}.pkg.lua`, blob: `${repo}${i}`, pkg: pkg(`n${String(i).padStart(4, '0')}`, { repo }) })
+    }
+    big.applyChanges(changes, [])
+    const got = [...big.packageSummaries()].map((r) => `${r.name}/${r.repo}`)
+    const want = changes.map((c) => `${c.pkg.name}/${c.pkg.repo}`).sort()
+    expect(got).toEqual(want)
+  })
+
+  test("packageSummaries' version (SQL) is defaultVersionOf (TypeScript) of the row's version and channels", () => {
+    const shapes: Partial<IndexedPackage>[] = [
+      { version: '1.0.0', channels: {} },
+      { version: undefined, channels: { stable: '2.0.0', beta: '3.0.0-b' } },
+      { version: undefined, channels: { nightly: '9.0.0', beta: '3.0.0-b', alpha: '1.0.0-a' } },
+      { version: '5.0.0', channels: { zeta: '0.1.0' } },
+      { version: '5.0.0', channels: { stable: '4.0.0' } },
+    ]
+    const many = IndexDb.open(':memory:')
+    many.applyChanges(shapes.map((shape, i) => ({ path: `core/q${i}/q${i}.pkg.lua`, blob: `q${i}`, pkg: pkg(`q${i}`, shape) })), [])
+    const byName = new Map(many.allPackages().map((r) => [r.name, r]))
+    const got = [...many.packageSummaries()].map((s) => [s.name, s.version])
+    expect(got).toEqual([...byName.values()].map((r) => [r.name, defaultVersionOf(r)]))
+    expect(got.map(([, v]) => v)).toEqual(['1.0.0', '2.0.0', '1.0.0-a', '0.1.0', '4.0.0'])
+    // …and both are what the resolver picks for `install <name>` from the row's candidates.
+    for (const r of byName.values()) expect(defaultVersionOf(r)).toBe(chooseDefaultVersion(toCandidates('h', r)))
   })
 })
