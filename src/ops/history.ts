@@ -6,7 +6,10 @@
 import { existsSync } from 'node:fs'
 import type { Context } from '../context.ts'
 import type { Layout } from '../platform/layout.ts'
-import { appendHistory, InstalledDb, readHistory, recordFileChecks, type HistoryChange, type HistoryEntry, type InstalledRow } from '../store/index.ts'
+import { recordFileChecks } from '../store/file-checks.ts'
+import { appendHistory, readHistory, type HistoryChange, type HistoryEntry } from '../store/history.ts'
+import { InstalledDb } from '../store/installed-db.ts'
+import type { InstalledRow } from '../store/installed-schema.ts'
 import type { PlannedInstall } from './install.ts'
 
 function withDb<T>(layout: Layout, fn: (db: InstalledDb) => T): T | undefined {

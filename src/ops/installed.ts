@@ -5,9 +5,15 @@ import type { Context } from '../context.ts'
 import { isZoiError, ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
-import { chooseDefaultVersion } from '../registry/index.ts'
+import { chooseDefaultVersion } from '../registry/catalog.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
-import { applyChangeset, InstalledDb, listFiles, recoverInterrupted, settleForRead, type HistoryChange, type InstalledRow, type UninstallResult } from '../store/index.ts'
+// Straight to the store's modules, not its barrel: queries (list, files, owner, why) load this
+// file and need no archive reader; the changeset is imported when something is removed.
+import type { HistoryChange } from '../store/history.ts'
+import { InstalledDb } from '../store/installed-db.ts'
+import type { InstalledRow } from '../store/installed-schema.ts'
+import { recoverInterrupted, settleForRead } from '../store/recover.ts'
+import { listFiles, type UninstallResult } from '../store/uninstall.ts'
 import { openCatalog } from './registries.ts'
 import { recordTransaction } from './history.ts'
 import { unknownPackage } from './suggest.ts'
@@ -159,6 +165,7 @@ export async function uninstallPackages(ctx: Context, names: readonly string[], 
   }
   const out: UninstallResult[] = []
   for (const { layout, group } of byRoot.values()) {
+    const { applyChangeset } = await import('../store/changeset.ts')
     const removals = group.map((name) => ({ name }))
     const change = { layout, removals, force: opts.force, report: ctx.report }
     if (opts.dryRun) {

@@ -1,7 +1,8 @@
 /** Read-only package queries over the synced indexes: search, show, list --all. */
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
-import { defaultVersionOf, toCandidates, type PackageRow } from '../registry/index.ts'
+import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
+import type { PackageRow } from '../registry/index-db.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, withCatalog } from './registries.ts'

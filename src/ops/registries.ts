@@ -3,7 +3,10 @@ import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { OFFICIAL_REGISTRY_URL, type Config } from '../config/index.ts'
 import type { Layout } from '../platform/layout.ts'
-import { openRegistries, withDiscovered, type RegistrySet } from '../registry/index.ts'
+// Straight to the modules, not the registry barrel: every command loads this file, and the
+// barrel would bring the git client's, the indexer's and the Lua engine's modules with it.
+import { openRegistries, type RegistrySet } from '../registry/catalog.ts'
+import { withDiscovered } from '../registry/discover.ts'
 
 /**
  * The config with registries found in `<db>/` filled in (see registry/discover.ts): a copied

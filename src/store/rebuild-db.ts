@@ -86,7 +86,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [])
 async function fromManifest(layout: Layout, found: FoundManifest, txid: string): Promise<{ record: PackageRecord; files: OwnedFile[] }> {
   let m: Manifest
   try {
-    m = yaml().parse(readFileSync(found.file, 'utf8')) as Manifest
+    m = (await import('yaml')).parse(readFileSync(found.file, 'utf8')) as Manifest
   } catch (e) {
     throw new ZoiError('INTEGRITY', `cannot read ${found.file} to rebuild ${layout.installedDb}: ${describeError(e)}`, { cause: e })
   }
@@ -155,5 +155,3 @@ function lstatOrNull(path: string) {
   }
 }
 
-/** The yaml library, loaded on first use so that start-up does not pay for it. */
-const yaml = (): typeof import('yaml') => require('yaml')
