@@ -22,7 +22,7 @@ function summarize(handle: string, p: PackageRow): PackageSummary {
 
 export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
   if (!term.trim()) throw new ZoiError('USAGE', 'search needs a term')
-  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.search(term).map((p) => summarize(r.handle, p))))
+  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.search(term).map((p) => ({ name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description }))))
 }
 
 export interface FileHit {

@@ -128,6 +128,19 @@ export interface DefinitionChange {
 
 type RawPackageRow = Record<string, unknown> & { id: number; spec: string }
 
+/**
+ * The summary columns, with the version `install <name>` picks: catalog.ts's defaultVersionOf
+ * written in SQL (the stable channel, else the first channel by name, else the definition's one
+ * version; a unit test holds the two equal), so no channel map is built and parsed per row.
+ */
+const SUMMARY_COLUMNS = `name, repo, description, COALESCE(
+  (SELECT version FROM versions WHERE package_id = p.id AND channel = 'stable'),
+  (SELECT version FROM versions WHERE package_id = p.id AND channel != '' ORDER BY channel LIMIT 1),
+  p.version) AS version`
+
+type RawSummaryRow = { name: string; repo: string; version: string | null; description: string }
+const toSummary = (r: RawSummaryRow): PackageSummaryRow => ({ name: r.name, repo: r.repo, version: r.version ?? undefined, description: r.description })
+
 /** Rows per page of packageSummaries. */
 const SUMMARY_PAGE = 2000
 
@@ -258,44 +271,42 @@ export class IndexDb {
   }
 
   /**
-   * What `list --all` shows of every package, streamed row by row from one query: no spec JSON,
-   * no per-package queries, so time and memory grow only with what is printed.
-   */
-  /**
    * Every package with the version `install <name>` would pick, in pages of PAGE rows read by
    * name order from the packages_list index (keyset paging: memory stays flat in the index size;
-   * bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()). The pick is catalog.ts's
-   * defaultVersionOf written in SQL (the stable channel, else the first channel by name, else the
-   * definition's one version; a unit test holds the two equal), so no channel map is built per row.
+   * bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
    */
   *packageSummaries(): Generator<PackageSummaryRow> {
-    const page = this.db.query(`SELECT name, repo, description, COALESCE(
-        (SELECT version FROM versions WHERE package_id = p.id AND channel = 'stable'),
-        (SELECT version FROM versions WHERE package_id = p.id AND channel != '' ORDER BY channel LIMIT 1),
-        p.version) AS version
-      FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
+    const page = this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
     let after: [string, string] = ['', '']
     for (;;) {
-      const rows = page.all(...after) as { name: string; repo: string; version: string | null; description: string }[]
-      for (const r of rows) yield { name: r.name, repo: r.repo, version: r.version ?? undefined, description: r.description }
+      const rows = page.all(...after) as RawSummaryRow[]
+      for (const r of rows) yield toSummary(r)
       if (rows.length < SUMMARY_PAGE) return
       const last = rows[rows.length - 1]!
       after = [last.name, last.repo]
     }
   }
 
-  /** FTS prefix match on name/description/tags/bins, plus a substring match on the name. */
-  search(term: string, limit = 200): PackageRow[] {
+  /**
+   * `zoi search`: FTS prefix match on name/description/tags/bins, plus a substring match on the
+   * name; the summary columns only, no definitions to hydrate.
+   */
+  search(term: string, limit = 200): PackageSummaryRow[] {
+    const ids = this.searchIds(term, limit)
+    if (!ids.length) return []
+    return (this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM packages p WHERE id IN (${ids.join(',')}) ORDER BY name, repo`).all() as RawSummaryRow[]).map(toSummary)
+  }
+
+  private searchIds(term: string, limit: number): number[] {
     const tokens = term.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []
     const ids = new Set<number>()
     if (tokens.length) {
       const q = tokens.map((t) => `"${t}"*`).join(' AND ')
       for (const r of this.db.query('SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH ? ORDER BY rank LIMIT ?').all(q, limit) as { id: number }[]) ids.add(r.id)
     }
-    for (const r of this.db.query("SELECT id FROM packages WHERE instr(lower(name), ?) > 0 LIMIT ?").all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
-    if (!ids.size) return []
-    const rows = this.db.query(`SELECT * FROM packages WHERE id IN (${[...ids].join(',')}) ORDER BY name, repo`).all() as RawPackageRow[]
-    return this.hydrateAll(rows)
+    // Names only: read from the packages_list index, not the wide rows.
+    for (const r of this.db.query('SELECT id FROM packages INDEXED BY packages_list WHERE instr(lower(name), ?) > 0 LIMIT ?').all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
+    return [...ids]
   }
 
   /** Archives whose file list has a path matching `term` (FTS prefix match, then substring). */
