@@ -13,6 +13,23 @@ export interface Output {
   json?: unknown
   /** Non-zero for partial failures that are not exceptions. */
   exitCode?: number
+  /**
+   * A long result streamed instead of text/json (`list --all`): each row is printed as it is
+   * read, as a line of text or an element of the JSON array, so memory does not grow with it.
+   */
+  rows?: RowStream<never>
+}
+
+export interface RowStream<T> {
+  items: Iterable<T>
+  line(row: T): string
+  /** Printed (as text) when there are no rows. */
+  empty: string
+}
+
+/** An Output that streams `items` (typed here, stored untyped). */
+export function streamRows<T>(rows: RowStream<T>): Output {
+  return { rows: rows as unknown as RowStream<never> }
 }
 
 /** Flags every command takes: [cac raw name, description]. */

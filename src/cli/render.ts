@@ -1,6 +1,6 @@
 /** Results and errors to text or JSON. The only place that decides how output looks. */
 import { ZoiError, errnoCode } from '../errors.ts'
-import type { Output } from './command-spec.ts'
+import type { Output, RowStream } from './command-spec.ts'
 
 export interface Sink {
   stdout(text: string): void
@@ -38,11 +38,40 @@ function writeFd(fd: 1 | 2, text: string): void {
 }
 
 export function renderOutput(out: Output, json: boolean, sink: Sink): void {
+  if (out.rows) return renderRows(out.rows, json, sink)
   if (json) {
     sink.stdout(JSON.stringify(out.json ?? null, null, 2) + '\n')
     return
   }
   if (out.text) sink.stdout(out.text.endsWith('\n') ? out.text : out.text + '\n')
+}
+
+/** Output flushed in pieces of about this many characters: few writes, bounded memory. */
+const FLUSH_AT = 64 * 1024
+
+/**
+ * Streams rows as lines, or as the elements of the same pretty-printed array JSON.stringify
+ * makes. Every piece handed to the sink ends a line (one element is held back until the next
+ * tells whether it needs its comma).
+ */
+function renderRows(rows: RowStream<never>, json: boolean, sink: Sink): void {
+  let buffer = json ? '[\n' : ''
+  let held: string | undefined
+  let count = 0
+  for (const row of rows.items) {
+    if (json) {
+      if (held !== undefined) buffer += `${held},\n`
+      held = `  ${JSON.stringify(row, null, 2).replaceAll('\n', '\n  ')}`
+    } else buffer += `${rows.line(row)}\n`
+    count++
+    if (buffer.length >= FLUSH_AT) {
+      sink.stdout(buffer)
+      buffer = ''
+    }
+  }
+  if (json) buffer = count ? `${buffer}${held}\n]\n` : '[]\n'
+  else if (count === 0) buffer = `${rows.empty}\n`
+  sink.stdout(buffer)
 }
 
 /** Prints `error: …` / `hint: …` (or a JSON error object) and returns the exit code. */

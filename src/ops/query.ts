@@ -5,7 +5,7 @@ import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
 import type { PackageRow } from '../registry/index-db.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
-import { openCatalog, withCatalog } from './registries.ts'
+import { openCatalog, requireCatalog, withCatalog } from './registries.ts'
 import { indexNames, unknownPackage } from './suggest.ts'
 
 export interface PackageSummary {
@@ -40,16 +40,22 @@ export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]
   )
 }
 
-export async function listAvailable(ctx: Context): Promise<PackageSummary[]> {
-  return withCatalog(ctx, (set) =>
-    set.registries.flatMap((r) => {
-      const out: PackageSummary[] = []
-      for (const p of r.index.packageSummaries()) {
-        out.push({ name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description })
+/**
+ * Every package of every synced registry, read page by page as the caller iterates (list --all
+ * prints each as it comes, so memory does not grow with the index). A missing registry is an
+ * error now, before any row; the catalog closes when the iteration ends or is abandoned.
+ */
+export function listAvailable(ctx: Context): Iterable<PackageSummary> {
+  const set = requireCatalog(ctx)
+  return (function* () {
+    try {
+      for (const r of set.registries) {
+        for (const p of r.index.packageSummaries()) yield { name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description }
       }
-      return out
-    }),
-  )
+    } finally {
+      set.close()
+    }
+  })()
 }
 
 export interface PackageDetails extends PackageSummary {

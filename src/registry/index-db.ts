@@ -304,8 +304,9 @@ export class IndexDb {
       const q = tokens.map((t) => `"${t}"*`).join(' AND ')
       for (const r of this.db.query('SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH ? ORDER BY rank LIMIT ?').all(q, limit) as { id: number }[]) ids.add(r.id)
     }
-    // Names only: read from the packages_list index, not the wide rows.
-    for (const r of this.db.query('SELECT id FROM packages INDEXED BY packages_list WHERE instr(lower(name), ?) > 0 LIMIT ?').all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
+    // Names only: the planner reads them from the packages_list index when the index has it (an
+    // index written before that index existed still answers, from the table).
+    for (const r of this.db.query('SELECT id FROM packages WHERE instr(lower(name), ?) > 0 LIMIT ?').all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
     return [...ids]
   }
 

@@ -1,10 +1,13 @@
 /** Read-only queries over the index and the installed db; none of them uses the network. */
 import type { PackageDetails, PackageSummary } from '../../ops/query.ts'
-import { flagBool, needArgs, type CommandSpec } from '../command-spec.ts'
+import { flagBool, needArgs, streamRows, type CommandSpec } from '../command-spec.ts'
+
+function summaryLine(p: PackageSummary): string {
+  return `${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.description ? `\n    ${p.description}` : ''}`
+}
 
 function summaryLines(rows: PackageSummary[]): string {
-  if (rows.length === 0) return ''
-  return rows.map((p) => `${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.description ? `\n    ${p.description}` : ''}`).join('\n')
+  return rows.map(summaryLine).join('\n')
 }
 
 export const list: CommandSpec = {
@@ -19,8 +22,7 @@ export const list: CommandSpec = {
     const { listAvailable } = await import('../../ops/query.ts')
     const { listInstalled } = await import('../../ops/installed.ts')
     if (flagBool(flags, 'all')) {
-      const rows = await listAvailable(ctx)
-      return { text: summaryLines(rows) || 'No packages in the synced registries.', json: rows }
+      return streamRows({ items: listAvailable(ctx), line: summaryLine, empty: 'No packages in the synced registries.' })
     }
     const outdated = flagBool(flags, 'outdated')
     const rows = await listInstalled(ctx, { outdated })

@@ -144,6 +144,14 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(c.count()).toBe(1)
   })
 
+  test('an index written before packages_list existed still answers search and list --all (was exit 1: no such index)', () => {
+    const old = IndexDb.open(':memory:')
+    old.applyChanges([{ path: 'core/vim/vim.pkg.lua', blob: 'v', pkg: pkg('vim') }], [])
+    old.db.run('DROP INDEX packages_list')
+    expect(old.search('vim').map((p) => p.name)).toEqual(['vim'])
+    expect([...old.packageSummaries()].map((p) => p.name)).toEqual(['vim'])
+  })
+
   test('packageSummaries pages past its page size without losing or repeating a row (same name in two repos at the edges)', () => {
     const big = IndexDb.open(':memory:')
     const changes = []
