@@ -1,5 +1,5 @@
 /**
- * `zoi key add|ls|rm|export|trust`: the OpenPGP keyring (SPEC §10) and the trust anchors in the
+ * `zoi key add|ls|rm|export|trust|untrust`: the OpenPGP keyring (SPEC §10) and the trust anchors in the
  * config. Adding a key never trusts it; only `key trust` (or editing the config) makes an anchor.
  */
 import { readFile, rm } from 'node:fs/promises'
@@ -89,14 +89,46 @@ export async function keyTrust(ctx: Context, id: string, registry?: string): Pro
   if (hits.length === 0) throw new ZoiError('NOT_FOUND', `no key '${id}' in the keyring`, { hint: "add it first with 'zoi key add <file.asc>'" })
   if (new Set(hits.map((k) => k.fingerprint)).size > 1) throw new ZoiError('USAGE', `'${id}' names several keys: give a fingerprint`)
   const fingerprint = hits[0]!.fingerprint
+  const label = await editAuthorities(ctx, registry, (anchors) => [...new Set([...anchors, fingerprint])])
+  return { fingerprint, registry: label }
+}
+
+/**
+ * `zoi key untrust <key>`: the registry no longer requires signatures by that key. The key may
+ * already be gone from the keyring (then name it by fingerprint or key id); the last anchor
+ * removed means the registry's commits are accepted unsigned again, and the result says so.
+ */
+export async function keyUntrust(ctx: Context, id: string, registry?: string): Promise<{ removed: string[]; registry: string; remaining: number }> {
+  const inRing = new Set((await loadKeyring(ctx.layout.pgpDirs)).filter((k) => matchesKey(id, k)).map((k) => k.fingerprint))
+  let removed: string[] = []
+  let remaining = 0
+  const label = await editAuthorities(ctx, registry, (anchors, name) => {
+    removed = anchors.filter((f) => inRing.has(f.toUpperCase()) || matchesKey(id, { name: '', fingerprint: f.toUpperCase() }))
+    if (removed.length === 0) {
+      throw new ZoiError('NOT_FOUND', `registry '${name}' does not require key '${id}'`, { hint: "'zoi key ls' shows which registries trust each key" })
+    }
+    const kept = anchors.filter((f) => !removed.includes(f))
+    remaining = kept.length
+    return kept
+  })
+  return { removed, registry: label, remaining }
+}
+
+/** Rewrites the authorities of one registry in the config zoi writes; returns its printable name. */
+async function editAuthorities(ctx: Context, registry: string | undefined, edit: (anchors: string[], name: string) => string[]): Promise<string> {
   const matches = (r: RegistryRef) => registry === undefined || r.handle === registry.toLowerCase() || r.url === registry
-  const add = (r: RegistryRef): RegistryRef => ({ ...r, authorities: [...new Set([...(r.authorities ?? []), fingerprint])] })
+  const nameOf = (r: RegistryRef) => r.handle || redactUrl(r.url)
+  const apply = (r: RegistryRef): RegistryRef => {
+    const { authorities, ...rest } = r
+    const next = edit(authorities ?? [], nameOf(r))
+    return next.length ? { ...rest, authorities: next } : rest
+  }
   let label = ''
   await updateConfigFile(ctx.layout.configWriteFile, (cur) => {
     const def = cur.default_registry ?? ctx.config.default_registry
     if (matches(def)) {
-      label = def.handle || redactUrl(def.url)
-      return { default_registry: add(def) }
+      label = nameOf(def)
+      return { default_registry: apply(def) }
     }
     const list = cur.added_registries ?? []
     const hit = list.find(matches)
@@ -106,8 +138,8 @@ export async function keyTrust(ctx: Context, id: string, registry?: string): Pro
         ? `registry '${registry}' comes from a config file zoi does not write`
         : `no registry '${registry}'`, { hint: known ? `edit its authorities in ${ctx.layout.configFiles.join(' or ')}` : "see 'zoi sync list'" })
     }
-    label = hit.handle || redactUrl(hit.url)
-    return { added_registries: list.map((r) => (r === hit ? add(r) : r)) }
+    label = nameOf(hit)
+    return { added_registries: list.map((r) => (r === hit ? apply(r) : r)) }
   })
-  return { fingerprint, registry: label }
+  return label
 }

@@ -181,6 +181,30 @@ describe.skipIf(!HAS_GPG)('OpenPGP trust (needs gnupg)', () => {
     expect(refused.stderr).toContain('enforcement is on')
   })
 
+  test('key untrust: a key the registry does not require is exit 3; removing the last anchor accepts unsigned commits again, even after key rm', async () => {
+    const other = makeTempDir()
+    const z = (...a: string[]) => runZoi(a, { home: other })
+    expect((await z('key', 'add', alice.publicFile, '--name', 'alice')).exitCode).toBe(0)
+    expect((await z('key', 'add', mallory.publicFile, '--name', 'mallory')).exitCode).toBe(0)
+    expect((await z('sync', 'set', repo)).exitCode).toBe(0)
+    expect((await z('key', 'trust', 'alice')).exitCode).toBe(0)
+    git(repo, ['commit', '-q', '--allow-empty', '--no-gpg-sign', '-m', 'unsigned again'])
+    expect((await z('sync')).exitCode).toBe(6)
+
+    const notRequired = await z('key', 'untrust', 'mallory')
+    expect(notRequired.exitCode, formatResult(notRequired)).toBe(3)
+    expect(notRequired.stderr).toContain("does not require key 'mallory'")
+
+    expect((await z('key', 'rm', 'alice')).exitCode).toBe(0)
+    const untrust = await z('key', 'untrust', alice.fingerprint)
+    expect(untrust.exitCode, formatResult(untrust)).toBe(0)
+    expect(untrust.stdout).toContain(alice.fingerprint)
+    expect(untrust.stdout).toContain('no longer requires signed commits')
+    expect(readFileSync(join(other, '.zoi/pkgs/config.yaml'), 'utf8')).not.toContain('authorities')
+    const sync = await z('sync')
+    expect(sync.exitCode, formatResult(sync)).toBe(0)
+  })
+
   async function runCommandIn(cmd: string[]) {
     const proc = Bun.spawn(cmd, { cwd: home, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' }, stdout: 'pipe', stderr: 'pipe' })
     const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])

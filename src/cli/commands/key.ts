@@ -3,16 +3,16 @@ import { flagString, needArgs, requireAction, type CommandSpec } from '../comman
 
 export const key: CommandSpec = {
   usage: 'key [action] [...args]',
-  description: 'Manage OpenPGP keys: key add <file.asc | url>, key ls, key rm <name | fingerprint>, key export <name>, key trust <key>',
+  description: 'Manage OpenPGP keys: key add <file.asc | url>, key ls, key rm <name | fingerprint>, key export <name>, key trust <key>, key untrust <key>',
   options: [
     { flag: '--name <name>', description: 'With add: the keyring name (default: the file name)' },
-    { flag: '--registry <handle>', description: 'With trust: the registry whose authorities get the key (default: the default registry)' },
+    { flag: '--registry <handle>', description: 'With trust/untrust: the registry whose authorities get or lose the key (default: the default registry)' },
   ],
-  examples: ['zoi key add ./corp-release.asc --name corp', 'zoi key ls', 'zoi key trust corp --registry corp', 'zoi key export corp > corp.asc'],
+  examples: ['zoi key add ./corp-release.asc --name corp', 'zoi key ls', 'zoi key trust corp --registry corp', 'zoi key untrust corp --registry corp', 'zoi key export corp > corp.asc'],
   async run(ctx, args, flags) {
-    const { keyAdd, keyExport, keyList, keyRemove, keyTrust } = await import('../../ops/keys.ts')
+    const { keyAdd, keyExport, keyList, keyRemove, keyTrust, keyUntrust } = await import('../../ops/keys.ts')
     const [action, ...rest] = args
-    switch (requireAction('key', action, ['add', 'ls', 'list', 'rm', 'remove', 'export', 'trust'])) {
+    switch (requireAction('key', action, ['add', 'ls', 'list', 'rm', 'remove', 'export', 'trust', 'untrust'])) {
       case 'add': {
         const [source] = needArgs('key add <file.asc | url>', rest)
         const k = await keyAdd(ctx, source!, flagString(flags, 'name'))
@@ -33,6 +33,12 @@ export const key: CommandSpec = {
         const [id] = needArgs('key trust <name | fingerprint>', rest)
         const t = await keyTrust(ctx, id!, flagString(flags, 'registry'))
         return { text: `Registry '${t.registry}' now requires signatures by ${t.fingerprint}`, json: t }
+      }
+      case 'untrust': {
+        const [id] = needArgs('key untrust <name | fingerprint>', rest)
+        const u = await keyUntrust(ctx, id!, flagString(flags, 'registry'))
+        const after = u.remaining ? `it still requires ${u.remaining} other key${u.remaining === 1 ? '' : 's'}` : 'it no longer requires signed commits'
+        return { text: `Registry '${u.registry}' no longer requires ${u.removed.join(', ')}; ${after}`, json: u }
       }
       default: {
         needArgs('key ls', rest, 0)
