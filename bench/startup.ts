@@ -16,11 +16,15 @@ export async function helloBinary(): Promise<string> {
   return outfile
 }
 
-export async function benchStartup(): Promise<Row[]> {
+export async function benchStartup(work: string): Promise<Row[]> {
   step('startup')
   const hello = await helloBinary()
+  const home = join(work, 'startup-home')
+  mkdirSync(home, { recursive: true })
   return [
     await compare('`zoi --version` vs a hello-world binary of the same Bun', '≤ 1.3×', 1.3, { cmd: [ZOI, '--version'] }, { cmd: [hello] }, 30, 3, true),
     await compare('`zoi --help` vs the same hello-world binary', '', undefined, { cmd: [ZOI, '--help'] }, { cmd: [hello] }, 15, 1, true),
+    // What every command pays before its own work: config, layout, the installed database.
+    await compare('`zoi list` (nothing installed) vs the same hello-world binary', '', undefined, { cmd: [ZOI, 'list'], env: { HOME: home } }, { cmd: [hello] }, 15, 1, true),
   ]
 }
