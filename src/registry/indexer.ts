@@ -14,9 +14,17 @@ import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
 const crypto = (): typeof import('node:crypto') => require('node:crypto')
 
 export interface IndexSource {
-  /** path → blob oid of every `.lua` file and repo.yaml at the synced commit. */
+  /**
+   * path → blob oid of every `.lua` file and repo.yaml at the synced commit, or, with
+   * `folders`, of every `.lua` file in those folders only.
+   */
   blobs: Map<string, string>
   readBlob(oid: string): Promise<Uint8Array>
+  /**
+   * The folders that may differ from what the index holds (from a diff of the indexed commit
+   * and the synced one): definitions elsewhere are known unchanged and are not even listed.
+   */
+  folders?: Set<string>
 }
 
 export interface IndexOptions {
@@ -43,7 +51,7 @@ export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
   const definitions = [...source.blobs.keys()].filter((p) => p.endsWith('.pkg.lua')).sort()
   const luaByDir = groupLuaByDir(source.blobs)
   const keys = definitionKeys(definitions, source.blobs, luaByDir, target)
-  const stored = db.definitionBlobs()
+  const stored = source.folders ? db.definitionBlobsIn(source.folders) : db.definitionBlobs()
   const changed = definitions.filter((p) => stored.get(p) !== keys.get(p))
   const removed = [...stored.keys()].filter((p) => !keys.has(p))
 

@@ -1,0 +1,287 @@
+/**
+ * A read-only git object store for the hot paths of sync (tree walks, blob reads, size checks):
+ * pack files are memory-mapped and found through their v2 `.idx`, loose objects read as files,
+ * and everything is inflated by Bun's native zlib. isomorphic-git reads the same objects through
+ * pako (pure JS) plus a stat of `.git` per call, which made walking a 50k-definition tree and
+ * reading its blobs cost more than the fetch itself. Objects are immutable, so one store may be
+ * used for a whole sync; open a new one after the repository's packs changed.
+ */
+import { readdirSync, readFileSync, openSync, readSync, closeSync } from 'node:fs'
+import { join } from 'node:path'
+import { errnoCode } from '../errors.ts'
+
+// node:zlib only for the partial inflate of a loose object's header (Bun.inflateSync needs a whole stream).
+const zlib = (): typeof import('node:zlib') => require('node:zlib')
+
+export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag'
+
+export interface GitObject {
+  type: ObjectType
+  data: Uint8Array
+}
+
+export interface TreeEntry {
+  mode: string
+  name: string
+  oid: string
+  type: 'tree' | 'blob' | 'commit'
+}
+
+const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' }
+const ZLIB = { windowBits: 15 } as const
+
+interface Pack {
+  idx: Buffer
+  count: number
+  file: string
+  data?: Uint8Array
+}
+
+const latin1 = new TextDecoder('latin1')
+const bigTrees = new Map<string, TreeEntry[]>()
+const utf8 = new TextDecoder()
+
+export class ObjectStore {
+  private readonly packs: Pack[] = []
+
+  constructor(readonly gitdir: string) {
+    const dir = join(gitdir, 'objects', 'pack')
+    let names: string[] = []
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.idx')).sort()
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e
+    }
+    for (const name of names) {
+      const idx = readFileSync(join(dir, name))
+      // Version 2 only (what git and isomorphic-git write): magic ff744f63, version 2.
+      if (idx.length < 8 + 256 * 4 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue
+      this.packs.push({ idx, count: idx.readUInt32BE(8 + 255 * 4), file: join(dir, name.replace(/\.idx$/, '.pack')) })
+    }
+  }
+
+  /** The object, or undefined when the repository lacks it. */
+  read(oid: string): GitObject | undefined {
+    const loose = this.readLoose(oid)
+    if (loose) return loose
+    const id = Buffer.from(oid, 'hex')
+    for (const p of this.packs) {
+      const offset = findOffset(p, id)
+      if (offset !== undefined) return this.readPacked(p, offset)
+    }
+    return undefined
+  }
+
+  /** The object, or a thrown error naming it. */
+  get(oid: string, type?: ObjectType): GitObject {
+    const o = this.read(oid)
+    if (!o) throw Object.assign(new Error(`git object ${oid} is missing from ${this.gitdir}`), { code: 'NotFoundError' })
+    if (type && o.type !== type) throw new Error(`git object ${oid} is a ${o.type}, expected a ${type}`)
+    return o
+  }
+
+  /** The tree of a commit. */
+  commitTree(oid: string): string {
+    const text = latin1.decode(this.get(oid, 'commit').data.subarray(0, 64))
+    const m = /^tree ([0-9a-f]{40})/.exec(text)
+    if (!m) throw new Error(`git commit ${oid} has no tree`)
+    return m[1]!
+  }
+
+  /** The entries of a tree. Large ones are kept (by id, so valid in any repository): a sync diffs the same big folder tree several times. */
+  tree(oid: string): TreeEntry[] {
+    const cached = bigTrees.get(oid)
+    if (cached) return cached
+    const entries = parseTree(this.get(oid, 'tree').data)
+    if (entries.length >= 256) {
+      if (bigTrees.size >= 16) bigTrees.delete(bigTrees.keys().next().value!)
+      bigTrees.set(oid, entries)
+    }
+    return entries
+  }
+
+  /**
+   * The content size of an object from its header only (never its content, which may be huge);
+   * undefined when the repository lacks it.
+   */
+  size(oid: string): number | undefined {
+    const head = readHead(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), 512)
+    if (head) {
+      const header = zlib().inflateSync(head, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
+      const m = /^[a-z]+ (\d+)\0/.exec(latin1.decode(header.subarray(0, 64)))
+      if (m) return Number(m[1])
+    }
+    const id = Buffer.from(oid, 'hex')
+    for (const p of this.packs) {
+      const offset = findOffset(p, id)
+      if (offset === undefined) continue
+      const data = packData(p)
+      const h = objectHeader(data, offset)
+      if (h.type >= 1 && h.type <= 4) return h.size
+      // A delta starts with the base size and the result size: the second is the object's size.
+      const delta = zlib().inflateSync(data.subarray(h.start, h.start + 64), { finishFlush: zlib().constants.Z_SYNC_FLUSH })
+      return deltaVarint(delta, deltaVarint(delta, 0).next).value
+    }
+    return undefined
+  }
+
+  private readLoose(oid: string): GitObject | undefined {
+    let raw: Buffer
+    try {
+      raw = readFileSync(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)))
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined
+      throw e
+    }
+    const all = Bun.inflateSync(raw as Uint8Array<ArrayBuffer>, ZLIB)
+    const nul = all.indexOf(0)
+    const [type] = latin1.decode(all.subarray(0, nul)).split(' ')
+    return { type: type as ObjectType, data: all.subarray(nul + 1) }
+  }
+
+  private readPacked(p: Pack, offset: number): GitObject {
+    const data = packData(p)
+    const h = objectHeader(data, offset)
+    if (h.type >= 1 && h.type <= 4) return { type: TYPES[h.type]!, data: inflate(data, h.start, h.size) }
+    let base: GitObject
+    if (h.type === 6) base = this.readPacked(p, h.baseOffset!)
+    else {
+      const baseOid = Buffer.from(data.subarray(h.start - 20, h.start)).toString('hex')
+      base = this.get(baseOid)
+    }
+    return { type: base.type, data: applyDelta(base.data, inflate(data, h.start, h.size)) }
+  }
+}
+
+function packData(p: Pack): Uint8Array {
+  // Memory-mapped: packs are immutable (named by content), so the mapping never sees a rewrite.
+  p.data ??= Bun.mmap(p.file, { shared: false })
+  return p.data
+}
+
+function readHead(file: string, length: number): Buffer | undefined {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined
+    throw e
+  }
+  try {
+    const buf = Buffer.alloc(length)
+    return buf.subarray(0, readSync(fd, buf, 0, length, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Inflates a zlib stream of known output size starting at `start` (input bounded by deflate's worst case). */
+function inflate(data: Uint8Array, start: number, size: number): Uint8Array {
+  const bound = size + 5 * Math.ceil(size / 16383 + 1) + 16
+  const out = Bun.inflateSync(data.subarray(start, start + bound) as Uint8Array<ArrayBuffer>, ZLIB)
+  if (out.length !== size) throw new Error(`corrupt pack object: ${out.length} bytes instead of ${size}`)
+  return out
+}
+
+/** A packed object's header: type, size and where its zlib data starts (plus a delta's base offset). */
+function objectHeader(data: Uint8Array, offset: number): { type: number; size: number; start: number; baseOffset?: number } {
+  let pos = offset
+  let byte = data[pos++]!
+  const type = (byte >> 4) & 7
+  let size = byte & 0x0f
+  let shift = 4
+  while (byte & 0x80) {
+    byte = data[pos++]!
+    size += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  }
+  if (type === 6) {
+    byte = data[pos++]!
+    let back = byte & 0x7f
+    while (byte & 0x80) {
+      byte = data[pos++]!
+      back = (back + 1) * 128 + (byte & 0x7f)
+    }
+    return { type, size, start: pos, baseOffset: offset - back }
+  }
+  if (type === 7) pos += 20
+  return { type, size, start: pos }
+}
+
+/** The pack offset of `oid` in one index, by binary search over its sorted ids. */
+function findOffset(p: Pack, oid: Buffer): number | undefined {
+  const first = oid[0]! === 0 ? 0 : p.idx.readUInt32BE(8 + (oid[0]! - 1) * 4)
+  let lo = first
+  let hi = p.idx.readUInt32BE(8 + oid[0]! * 4) - 1
+  const names = 8 + 256 * 4
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const cmp = p.idx.compare(oid, 0, 20, names + mid * 20, names + mid * 20 + 20)
+    if (cmp === 0) {
+      const offsets = names + p.count * 24
+      const off = p.idx.readUInt32BE(offsets + mid * 4)
+      if (!(off & 0x80000000)) return off
+      return Number(p.idx.readBigUInt64BE(offsets + p.count * 4 + (off & 0x7fffffff) * 8))
+    }
+    if (cmp > 0) hi = mid - 1
+    else lo = mid + 1
+  }
+  return undefined
+}
+
+/** Git's little-endian base-128 varint (delta headers), from `pos`. */
+function deltaVarint(buf: Uint8Array, pos: number): { value: number; next: number } {
+  let value = 0
+  let shift = 0
+  let byte: number
+  do {
+    byte = buf[pos++]!
+    value += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  } while (byte & 0x80 && pos < buf.length)
+  return { value, next: pos }
+}
+
+function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
+  const src = deltaVarint(delta, 0)
+  const dst = deltaVarint(delta, src.next)
+  if (src.value !== base.length) throw new Error('corrupt pack delta: base size mismatch')
+  const out = new Uint8Array(dst.value)
+  let pos = dst.next
+  let at = 0
+  while (pos < delta.length) {
+    const op = delta[pos++]!
+    if (op & 0x80) {
+      let off = 0
+      let len = 0
+      for (let i = 0; i < 4; i++) if (op & (1 << i)) off += delta[pos++]! * 2 ** (8 * i)
+      for (let i = 0; i < 3; i++) if (op & (16 << i)) len += delta[pos++]! << (8 * i)
+      if (len === 0) len = 0x10000
+      out.set(base.subarray(off, off + len), at)
+      at += len
+    } else if (op > 0) {
+      out.set(delta.subarray(pos, pos + op), at)
+      pos += op
+      at += op
+    } else throw new Error('corrupt pack delta: opcode 0')
+  }
+  if (at !== out.length) throw new Error('corrupt pack delta: result size mismatch')
+  return out
+}
+
+/** Git's tree encoding: `<mode> <name>\0<20-byte id>` per entry. */
+export function parseTree(data: Uint8Array): TreeEntry[] {
+  const out: TreeEntry[] = []
+  let pos = 0
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos)
+    const nul = data.indexOf(0, space)
+    const mode = latin1.decode(data.subarray(pos, space))
+    const name = utf8.decode(data.subarray(space + 1, nul))
+    const oid = Buffer.from(data.buffer, data.byteOffset + nul + 1, 20).toString('hex')
+    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
+    out.push({ mode: mode.padStart(6, '0'), name, oid, type })
+    pos = nul + 21
+  }
+  return out
+}
