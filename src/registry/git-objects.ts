@@ -62,14 +62,13 @@ export class ObjectStore {
 
   /** The object, or undefined when the repository lacks it. */
   read(oid: string): GitObject | undefined {
-    const loose = this.readLoose(oid)
-    if (loose) return loose
+    // Packs first: a fetched registry is one pack, and a failed open of a loose path per object costs more than the lookup.
     const id = Buffer.from(oid, 'hex')
     for (const p of this.packs) {
       const offset = findOffset(p, id)
       if (offset !== undefined) return this.readPacked(p, offset)
     }
-    return undefined
+    return this.readLoose(oid)
   }
 
   /** The object, or a thrown error naming it. */
@@ -105,12 +104,6 @@ export class ObjectStore {
    * undefined when the repository lacks it.
    */
   size(oid: string): number | undefined {
-    const head = readHead(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), 512)
-    if (head) {
-      const header = zlib().inflateSync(head, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
-      const m = /^[a-z]+ (\d+)\0/.exec(latin1.decode(header.subarray(0, 64)))
-      if (m) return Number(m[1])
-    }
     const id = Buffer.from(oid, 'hex')
     for (const p of this.packs) {
       const offset = findOffset(p, id)
@@ -122,7 +115,11 @@ export class ObjectStore {
       const delta = zlib().inflateSync(data.subarray(h.start, h.start + 64), { finishFlush: zlib().constants.Z_SYNC_FLUSH })
       return deltaVarint(delta, deltaVarint(delta, 0).next).value
     }
-    return undefined
+    const head = readHead(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), 512)
+    if (!head) return undefined
+    const header = zlib().inflateSync(head, { finishFlush: zlib().constants.Z_SYNC_FLUSH })
+    const m = /^[a-z]+ (\d+)\0/.exec(latin1.decode(header.subarray(0, 64)))
+    return m ? Number(m[1]) : undefined
   }
 
   private readLoose(oid: string): GitObject | undefined {

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
 import { readGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
 import { ObjectStore } from './git-objects.ts'
+import { errnoCode } from '../errors.ts'
 import { git } from './git-lib.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
 import { diffTrees, listTree, type TreeFile } from './git-tree.ts'
@@ -62,34 +63,43 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
 
 /**
  * Writes every file of HEAD's tree and the index; `prune` also removes files and folders that
- * are not in the tree (what an interrupted update may have left).
+ * are not in the tree (what an interrupted update may have left). Without `prune`, `dir` is a
+ * new clone with no files yet.
  */
 export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<void> {
   const gitdir = join(dir, '.git')
   const store = new ObjectStore(gitdir)
   const files = listTree(store, store.commitTree(await git.resolveRef({ fs, gitdir, ref: 'HEAD' })))
   if (prune) pruneOthers(dir, new Set(files.map((f) => f.path)))
-  writeFiles(store, dir, files, onProgress)
+  writeFiles(store, dir, files, onProgress, !prune)
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
 }
 
-function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgress: ProgressFn): void {
-  const made = new Set<string>()
+function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgress: ProgressFn, fresh = false): void {
+  const made = new Set<string>(['.'])
+  // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
+  const ensureDir = (path: string): void => {
+    if (made.has(path)) return
+    ensureDir(dirname(path))
+    try {
+      mkdirSync(join(dir, path))
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e
+    }
+    made.add(path)
+  }
   let done = 0
   for (const f of files) {
     checkSafePath(f.path)
     const target = join(dir, f.path)
-    const parent = dirname(f.path)
-    if (!made.has(parent)) {
-      mkdirSync(join(dir, parent), { recursive: true })
-      made.add(parent)
-    }
+    ensureDir(dirname(f.path))
     if (f.type === 'commit') {
       mkdirSync(target, { recursive: true }) // a submodule: git leaves an empty folder
       continue
     }
     const data = store.get(f.oid, 'blob').data
-    rmSync(target, { force: true, recursive: true }) // a symlink or folder of the old tree in the way
+    // A symlink of the old tree would be written through, a folder would refuse the write: remove first.
+    if (!fresh) rmSync(target, { force: true, recursive: true })
     if (f.mode === '120000') symlinkSync(new TextDecoder().decode(data), target)
     else {
       writeFileSync(target, data)
