@@ -105,7 +105,7 @@ function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgre
       writeFileSync(target, data)
       if (f.mode === '100755') chmodSync(target, 0o755)
     }
-    if (++done % 1000 === 0) onProgress?.({ phase: 'Checking out files', loaded: done, total: files.length })
+    if (++done % 100 === 0 || done === files.length) onProgress?.({ phase: 'Checking out files', loaded: done, total: files.length })
   }
 }
 
