@@ -32,29 +32,49 @@ export function listTree(store: ObjectStore, tree: string, prefix = '', out: Tre
   return out
 }
 
-/** What changed from tree `a` (undefined: nothing) to tree `b`. */
+/**
+ * What changed from tree `a` (undefined: nothing) to tree `b`. Both entry lists are in git's
+ * order, so they are merged in one pass (no map of a 50k-entry folder per comparison). Should
+ * the order ever disagree (exotic non-ASCII names), an entry shows as removed and changed:
+ * callers apply removals first, so the outcome is still right.
+ */
 export function diffTrees(store: ObjectStore, a: string | undefined, b: string, prefix = '', out: TreeDiff = { changed: [], removed: [], trees: new Map() }): TreeDiff {
   if (a === b) return out
   out.trees.set(prefix === '' ? '.' : prefix.slice(0, -1), b)
-  const before = new Map(a === undefined ? [] : store.tree(a).map((e) => [e.name, e]))
-  for (const y of store.tree(b)) {
-    const x = before.get(y.name)
-    before.delete(y.name)
-    if (x && x.oid === y.oid && x.mode === y.mode) continue
-    const path = prefix + y.name
-    if (y.type === 'tree') {
-      if (x && x.type !== 'tree') out.removed.push(path)
-      diffTrees(store, x?.type === 'tree' ? x.oid : undefined, y.oid, path + '/', out)
-    } else {
-      if (x?.type === 'tree') removeAll(store, x.oid, path + '/', out)
-      out.changed.push({ path, oid: y.oid, mode: y.mode, type: y.type })
+  const before = a === undefined ? [] : store.tree(a)
+  const after = store.tree(b)
+  let i = 0
+  let j = 0
+  while (i < before.length || j < after.length) {
+    const x = before[i]
+    const y = after[j]
+    const order = !x ? 1 : !y ? -1 : compareEntries(x, y)
+    if (order < 0) {
+      i++
+      if (x!.type === 'tree') removeAll(store, x!.oid, prefix + x!.name + '/', out)
+      else out.removed.push(prefix + x!.name)
+      continue
+    }
+    j++
+    if (order === 0) i++
+    if (order === 0 && x!.oid === y!.oid && x!.mode === y!.mode) continue
+    const old = order === 0 ? x : undefined
+    const path = prefix + y!.name
+    if (y!.type === 'tree') diffTrees(store, old?.type === 'tree' ? old.oid : undefined, y!.oid, path + '/', out)
+    else {
+      if (old?.type === 'tree') removeAll(store, old.oid, path + '/', out)
+      out.changed.push({ path, oid: y!.oid, mode: y!.mode, type: y!.type })
     }
   }
-  for (const x of before.values()) {
-    if (x.type === 'tree') removeAll(store, x.oid, prefix + x.name + '/', out)
-    else out.removed.push(prefix + x.name)
-  }
   return out
+}
+
+/** Git's tree order: by name, a folder's name compared as `name/`. */
+function compareEntries(x: TreeEntry, y: TreeEntry): number {
+  if (x.name === y.name) return x.type === y.type || (x.type !== 'tree' && y.type !== 'tree') ? 0 : x.type === 'tree' ? 1 : -1
+  const kx = x.type === 'tree' ? x.name + '/' : x.name
+  const ky = y.type === 'tree' ? y.name + '/' : y.name
+  return kx < ky ? -1 : kx > ky ? 1 : 0
 }
 
 function removeAll(store: ObjectStore, tree: string, prefix: string, out: TreeDiff): void {
