@@ -266,18 +266,26 @@ function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
   return out
 }
 
-/** Git's tree encoding: `<mode> <name>\0<20-byte id>` per entry. */
+/**
+ * Git's tree encoding: `<mode> <name>\0<20-byte id>` per entry. Decoded as one latin1 string
+ * (names re-decoded as UTF-8 only when they hold non-ASCII bytes): a registry folder tree has
+ * tens of thousands of entries, and a decoder call per name was most of a re-sync's diff.
+ */
 export function parseTree(data: Uint8Array): TreeEntry[] {
+  const text = latin1.decode(data)
+  const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')
   const out: TreeEntry[] = []
   let pos = 0
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos)
-    const nul = data.indexOf(0, space)
-    const mode = latin1.decode(data.subarray(pos, space))
-    const name = utf8.decode(data.subarray(space + 1, nul))
-    const oid = Buffer.from(data.buffer, data.byteOffset + nul + 1, 20).toString('hex')
+  while (pos < text.length) {
+    const space = text.indexOf(' ', pos)
+    const nul = text.indexOf('\0', space)
+    if (space < 0 || nul < 0 || nul + 21 > data.length) throw new Error('corrupt git tree')
+    const mode = text.slice(pos, space)
+    let name = text.slice(space + 1, nul)
+    if (/[^\x00-\x7f]/.test(name)) name = utf8.decode(data.subarray(space + 1, nul))
+    const oid = hex.slice(2 * nul + 2, 2 * nul + 42)
     const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
-    out.push({ mode: mode.padStart(6, '0'), name, oid, type })
+    out.push({ mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid, type })
     pos = nul + 21
   }
   return out
