@@ -152,7 +152,8 @@ export class ObjectStore {
 
 function packData(p: Pack): Uint8Array {
   // Memory-mapped: packs are immutable (named by content), so the mapping never sees a rewrite.
-  p.data ??= Bun.mmap(p.file, { shared: false })
+  // Not on Windows, where a mapped file cannot be renamed or deleted (the swap of a clone does both).
+  p.data ??= process.platform === 'win32' ? readFileSync(p.file) : Bun.mmap(p.file, { shared: false })
   return p.data
 }
 
