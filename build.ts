@@ -20,7 +20,8 @@ async function compile(outfile: string, target?: string): Promise<void> {
   const tmp = outfile.replace(/(\.exe)?$/, '.tmp$1')
   await rm(tmp, { force: true })
   const result = await Bun.build({
-    entrypoints: ['src/main.ts'],
+    // The Lua worker of a large sync's evaluation (src/lua/evaluate-jobs.ts) is started by URL: it must be an entrypoint.
+    entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts'],
     compile: target ? { target: target as Bun.Build.CompileTarget, outfile: tmp } : { outfile: tmp },
     minify: true,
     bytecode: true,

@@ -3,6 +3,7 @@
  * import only from here.
  */
 export { createEvaluator, evaluateDefinition } from './evaluator.ts'
+export { evaluateJobs, runJob, type DefinitionJob, type JobOutcome } from './evaluate-jobs.ts'
 export type { EvaluateInput, Evaluator, EvaluatorOptions, TargetPlatform } from './evaluator.ts'
 export type { PackageSpec, Person } from './package-spec.ts'
 export type { DependencyGroup, DependencyOption, RawDependencies } from './dependencies.ts'

@@ -14,8 +14,8 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type RepoYaml } from '../registry/index.ts'
-import { headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
+import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type IndexSource, type RepoYaml } from '../registry/index.ts'
+import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
 
@@ -138,7 +138,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
       ? { packages: index.packageCount(), evaluated: 0, removed: 0, errors: index.definitionErrors() }
       : await indexRegistry({
           db: index,
-          source: { blobs: await listDefinitionBlobs(dir), readBlob: (oid) => readBlob(dir, oid) },
+          source: await indexSource(dir, index, head, platform),
           target: hostPlatform(),
           meta: { head, platform },
           report: ctx.report,
@@ -150,6 +150,22 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
   } finally {
     index.close()
   }
+}
+
+/**
+ * What the indexer reads. When the index describes an earlier commit of this clone for this
+ * platform, only the folders that changed since then (a diff of the two trees); otherwise every
+ * definition. The base is the index's own commit, not the clone's previous HEAD: an index left
+ * behind (a sync interrupted after the swap, a restored backup) still catches up exactly.
+ */
+async function indexSource(dir: string, index: IndexDb, head: string, platform: string): Promise<IndexSource> {
+  const readBlobOf = (oid: string) => readBlob(dir, oid)
+  const base = index.getMeta('head')
+  if (base && index.getMeta('platform') === platform) {
+    const diff = await diffDefinitionBlobs(dir, base, head).catch(() => undefined) // base gone (force-push, shallow): full
+    if (diff) return { blobs: diff.blobs, folders: diff.folders, readBlob: readBlobOf }
+  }
+  return { blobs: await listDefinitionBlobs(dir), readBlob: readBlobOf }
 }
 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */

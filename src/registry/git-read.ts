@@ -3,11 +3,13 @@
  * path → blob id, and blob bytes. The indexer compares blob ids with the ones it stored and
  * re-evaluates only the definitions that changed.
  */
-import { resolve } from 'node:path'
+import { join, posix, resolve } from 'node:path'
 import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { toZoiError } from './git-errors.ts'
+import { ObjectStore } from './git-objects.ts'
 import { gitFs as fs } from './git-swap.ts'
+import { diffTrees, listTree } from './git-tree.ts'
 
 /** The commit id HEAD of the clone in `dir` points at. */
 export async function headCommit(dir: string): Promise<string> {
@@ -31,58 +33,78 @@ export async function headCommitTime(dir: string): Promise<Date> {
  * blob ids with the ones it stored and re-evaluate just the changed definitions.
  */
 export async function listDefinitionBlobs(dir: string, ref = 'HEAD'): Promise<Map<string, string>> {
-  const cache = cacheFor(dir)
   try {
     const oid = await git.resolveRef({ fs, dir, ref })
-    const { commit } = await git.readCommit({ fs, dir, oid, cache })
+    const store = storeFor(dir)
     const found = new Map<string, string>()
-    await collectDefinitions(dir, commit.tree, '', found, cache)
-    // Subtrees are read concurrently; sort so callers see a stable order.
+    for (const f of listTree(store, store.commitTree(oid))) if (f.type === 'blob' && isDefinitionPath(f.path)) found.set(f.path, f.oid)
     return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   } catch (e) {
     throw toZoiError(e, dir, false)
   }
 }
 
-async function collectDefinitions(dir: string, tree: string, prefix: string, out: Map<string, string>, cache: object): Promise<void> {
-  const { tree: entries } = await git.readTree({ fs, dir, oid: tree, cache })
-  const subtrees: Promise<void>[] = []
-  for (const entry of entries) {
-    const path = prefix + entry.path
-    if (entry.type === 'tree') subtrees.push(collectDefinitions(dir, entry.oid, path + '/', out, cache))
-    else if (entry.type === 'blob' && (path.endsWith('.lua') || path === 'repo.yaml')) out.set(path, entry.oid)
+/** The files the indexer reads: `*.lua` anywhere and the root `repo.yaml`. */
+export function isDefinitionPath(path: string): boolean {
+  return path.endsWith('.lua') || path === 'repo.yaml'
+}
+
+/**
+ * What changed in the definition files between commits `from` and `to`, walking only the
+ * subtrees whose id differs: the `.lua` files of every folder that holds a changed, added or
+ * removed one (all of that folder's, since INCLUDE makes them one unit) and the removed paths.
+ */
+export async function diffDefinitionBlobs(dir: string, from: string, to: string): Promise<{ blobs: Map<string, string>; removed: string[]; folders: Set<string> }> {
+  try {
+    const store = storeFor(dir)
+    const toTree = store.commitTree(to)
+    const diff = diffTrees(store, store.commitTree(from), toTree)
+    const folders = new Set<string>()
+    for (const p of [...diff.changed.map((f) => f.path), ...diff.removed]) if (isDefinitionPath(p)) folders.add(posix.dirname(p))
+    const blobs = new Map<string, string>()
+    for (const folder of folders) {
+      // A folder whose tree changed was entered by the diff; one not entered no longer exists.
+      const tree = diff.trees.get(folder)
+      if (!tree) continue
+      for (const e of store.tree(tree)) {
+        const path = folder === '.' ? e.name : `${folder}/${e.name}`
+        if (e.type === 'blob' && isDefinitionPath(path)) blobs.set(path, e.oid)
+      }
+    }
+    return { blobs, removed: diff.removed.filter(isDefinitionPath), folders }
+  } catch (e) {
+    throw toZoiError(e, dir, false)
   }
-  await Promise.all(subtrees)
 }
 
 /** The bytes of blob `oid` in the clone at `dir`. */
 export async function readBlob(dir: string, oid: string): Promise<Uint8Array> {
   try {
-    return (await git.readBlob({ fs, dir, oid, cache: cacheFor(dir) })).blob
+    return storeFor(dir).get(oid, 'blob').data
   } catch (e) {
     throw toZoiError(e, dir, false)
   }
 }
 
 /**
- * isomorphic-git re-parses a pack's index on every read unless given a cache object; the
- * indexer reads thousands of blobs, so each clone keeps one. Pack files are named by content,
- * so an entry can never describe the wrong bytes; a swap drops the entry anyway to free memory.
+ * One object store per clone (its pack indexes parsed once); the indexer reads thousands of
+ * blobs. Packs are named by content, so an entry can never describe the wrong bytes; a swap
+ * drops the entry anyway, since the new repository may hold packs the old store does not know.
  */
-const caches = new Map<string, object>()
+const stores = new Map<string, ObjectStore>()
 
 /** Called after a sync swapped a clone, so its old pack data is not kept alive. */
 export function forgetCache(dir: string): void {
-  caches.delete(resolve(dir))
+  stores.delete(resolve(dir))
 }
 
-function cacheFor(dir: string): object {
+function storeFor(dir: string): ObjectStore {
   const key = resolve(dir)
-  let cache = caches.get(key)
-  if (!cache) {
-    if (caches.size >= 4) caches.delete(caches.keys().next().value!)
-    cache = {}
-    caches.set(key, cache)
+  let store = stores.get(key)
+  if (!store) {
+    if (stores.size >= 4) stores.delete(stores.keys().next().value!)
+    store = new ObjectStore(join(key, '.git'))
+    stores.set(key, store)
   }
-  return cache
+  return store
 }

@@ -5,10 +5,9 @@
  * repository replaces the previous clone, so a refused sync keeps the old clone and index.
  */
 import { join } from 'node:path'
-import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
-import { forgetPackIndexes, objectSize } from './git-object-size.ts'
-import { gitFs as fs } from './git-swap.ts'
+import { ObjectStore } from './git-objects.ts'
+import { diffTrees } from './git-tree.ts'
 
 /** Per `.lua` file and repo.yaml. */
 export const MAX_DEFINITION_BYTES = 1024 * 1024
@@ -32,28 +31,16 @@ export function tooLarge(where: string, path: string, size: number): ZoiError {
  * skipped, so an update costs a walk of what changed only.
  */
 export async function checkBlobSizes(dir: string, oid: string, where: string, baseOid?: string): Promise<void> {
-  const gitdir = join(dir, '.git')
-  const cache = {}
-  const treeOf = async (commit: string) => (await git.readCommit({ fs, dir, oid: commit, cache })).commit.tree
-  const entriesOf = async (tree: string | undefined) => (tree ? (await git.readTree({ fs, dir, oid: tree, cache })).tree : [])
-  const walk = async (tree: string, old: string | undefined, prefix: string): Promise<void> => {
-    if (tree === old) return
-    const before = new Map((await entriesOf(old)).map((e) => [e.path, e]))
-    for (const entry of await entriesOf(tree)) {
-      const path = prefix + entry.path
-      const prev = before.get(entry.path)
-      if (prev?.oid === entry.oid) continue
-      if (entry.type === 'tree') await walk(entry.oid, prev?.type === 'tree' ? prev.oid : undefined, path + '/')
-      else if (entry.type === 'blob') {
-        const size = await objectSize(gitdir, entry.oid)
-        if (size !== undefined && size > limitFor(path)) throw tooLarge(where, path, size)
-      }
-    }
-  }
+  const store = new ObjectStore(join(dir, '.git'))
+  let base: string | undefined
   try {
-    const base = baseOid ? await treeOf(baseOid).catch(() => undefined) : undefined
-    await walk(await treeOf(oid), base, '')
-  } finally {
-    forgetPackIndexes(gitdir)
+    base = baseOid ? store.commitTree(baseOid) : undefined
+  } catch {
+    base = undefined
+  }
+  for (const f of diffTrees(store, base, store.commitTree(oid)).changed) {
+    if (f.type !== 'blob') continue
+    const size = store.size(f.oid)
+    if (size !== undefined && size > limitFor(f.path)) throw tooLarge(where, f.path, size)
   }
 }

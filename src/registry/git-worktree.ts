@@ -1,19 +1,25 @@
 /**
  * The working tree of a registry clone follows its `.git`. After an update swaps in the new
- * `.git`, only the paths that differ between the old and new commit are checked out, so a
+ * `.git`, only the paths that differ between the old and new commit are written, so a
  * one-file upstream change costs one file write, not a walk of the whole tree. A marker in
  * `.git` says a checkout is pending until it finished: an interrupted one is redone in full.
+ *
+ * zoi writes the files itself from the object store (git-objects.ts) and keeps `.git/index`
+ * in step (git-index-file.ts): isomorphic-git's checkout stats and compares every path of the
+ * tree even when asked for a few, which was most of a re-sync.
  */
-import { readdir, rm, rmdir, writeFile } from 'node:fs/promises'
+import { chmodSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
+import { readGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
+import { ObjectStore } from './git-objects.ts'
+import { errnoCode } from '../errors.ts'
 import { git } from './git-lib.ts'
-import type { Report } from '../progress.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
+import { diffTrees, listTree, type TreeFile } from './git-tree.ts'
 
 const PENDING = 'ZOI_CHECKOUT_PENDING'
-/** Past this many changed paths a full checkout is cheaper than isomorphic-git's path filter. */
-const MAX_TARGETED = 500
 
 type ProgressFn = ProgressCallback | undefined
 
@@ -30,74 +36,117 @@ export async function finishPendingCheckout(dir: string, onProgress: ProgressFn)
 
 /** Brings the working tree (and index) from commit `from` to HEAD, which is `to`. */
 export async function updateWorktree(dir: string, from: string, to: string, onProgress: ProgressFn): Promise<void> {
-  const diff = { changed: [] as string[], removed: [] as string[] }
-  const cache = {}
-  const treeOf = async (oid: string) => (await git.readCommit({ fs, dir, oid, cache })).commit.tree
-  await diffTrees(dir, await treeOf(from).catch(() => undefined), await treeOf(to), '', diff, cache)
-  const paths = [...diff.changed, ...diff.removed]
-  if (paths.length > MAX_TARGETED) {
+  const gitdir = join(dir, '.git')
+  const store = new ObjectStore(gitdir)
+  const index = readGitIndex(gitdir)
+  let old: string | undefined
+  try {
+    old = store.commitTree(from)
+  } catch {
+    old = undefined
+  }
+  if (old === undefined || index === undefined) {
     await checkoutAll(dir, onProgress)
-  } else if (paths.length > 0) {
-    const branch = await currentBranch(dir)
-    await git.checkout({ fs, dir, ref: branch, filepaths: paths, force: true, onProgress, cache })
-    await pruneEmptyParents(dir, diff.removed)
+  } else {
+    const diff = diffTrees(store, old, store.commitTree(to))
+    for (const path of diff.removed) {
+      rmSync(join(dir, path), { force: true })
+      index.delete(path)
+    }
+    pruneEmptyParents(dir, diff.removed)
+    writeFiles(store, dir, diff.changed, onProgress)
+    for (const f of diff.changed) index.set(f.path, { oid: f.oid, mode: f.mode })
+    writeGitIndex(gitdir, index)
   }
-  await rm(join(dir, '.git', PENDING), { force: true })
-}
-
-/** A forced checkout of the whole tree at HEAD's branch; `prune` also removes emptied folders. */
-export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<void> {
-  await git.checkout({ fs, dir, ref: await currentBranch(dir), force: true, onProgress, cache: {} })
-  if (prune) await pruneEmptyDirs(dir)
-}
-
-async function currentBranch(dir: string): Promise<string> {
-  return (await git.currentBranch({ fs, dir })) ?? 'HEAD'
-}
-
-/** Files (blobs, symlinks) that are new or different in `b`, and those only in `a`. Equal subtrees are skipped. */
-async function diffTrees(
-  dir: string, a: string | undefined, b: string | undefined, prefix: string,
-  out: { changed: string[]; removed: string[] }, cache: object,
-): Promise<void> {
-  if (a === b) return
-  const read = async (oid?: string) => (oid ? (await git.readTree({ fs, dir, oid, cache })).tree : [])
-  const before = new Map((await read(a)).map((e) => [e.path, e]))
-  const after = new Map((await read(b)).map((e) => [e.path, e]))
-  for (const name of new Set([...before.keys(), ...after.keys()])) {
-    const x = before.get(name)
-    const y = after.get(name)
-    if (x && y && x.oid === y.oid && x.mode === y.mode) continue
-    const path = prefix + name
-    const xTree = x?.type === 'tree' ? x.oid : undefined
-    const yTree = y?.type === 'tree' ? y.oid : undefined
-    if (xTree || yTree) await diffTrees(dir, xTree, yTree, path + '/', out, cache)
-    if (y?.type === 'blob') out.changed.push(path)
-    else if (x?.type === 'blob') out.removed.push(path)
-  }
+  await rm(join(gitdir, PENDING), { force: true })
 }
 
 /**
- * isomorphic-git deletes a removed package's files but not its folders (git would): remove the
- * folders that became empty, from each removed file upwards.
+ * Writes every file of HEAD's tree and the index; `prune` also removes files and folders that
+ * are not in the tree (what an interrupted update may have left). Without `prune`, `dir` is a
+ * new clone with no files yet.
  */
-async function pruneEmptyParents(root: string, removed: string[]): Promise<void> {
-  for (const path of removed) {
-    for (let d = dirname(path); d !== '.' && d !== ''; d = dirname(d)) {
-      if (!(await rmdir(join(root, d)).then(() => true, () => false))) break
+export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<void> {
+  const gitdir = join(dir, '.git')
+  const store = new ObjectStore(gitdir)
+  const files = listTree(store, store.commitTree(await git.resolveRef({ fs, gitdir, ref: 'HEAD' })))
+  if (prune) pruneOthers(dir, new Set(files.map((f) => f.path)))
+  writeFiles(store, dir, files, onProgress, !prune)
+  writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
+}
+
+function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgress: ProgressFn, fresh = false): void {
+  const made = new Set<string>(['.'])
+  // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
+  const ensureDir = (path: string): void => {
+    if (made.has(path)) return
+    ensureDir(dirname(path))
+    try {
+      mkdirSync(join(dir, path))
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e
+    }
+    made.add(path)
+  }
+  let done = 0
+  for (const f of files) {
+    checkSafePath(f.path)
+    const target = join(dir, f.path)
+    ensureDir(dirname(f.path))
+    if (f.type === 'commit') {
+      mkdirSync(target, { recursive: true }) // a submodule: git leaves an empty folder
+      continue
+    }
+    const data = store.get(f.oid, 'blob').data
+    // A symlink of the old tree would be written through, a folder would refuse the write: remove first.
+    if (!fresh) rmSync(target, { force: true, recursive: true })
+    if (f.mode === '120000') symlinkSync(new TextDecoder().decode(data), target)
+    else {
+      writeFileSync(target, data)
+      if (f.mode === '100755') chmodSync(target, 0o755)
+    }
+    if (++done % 100 === 0 || done === files.length) onProgress?.({ phase: 'Checking out files', loaded: done, total: files.length })
+  }
+}
+
+/** A hostile tree must not write outside the clone or into its `.git` (git refuses these names too). */
+function checkSafePath(path: string): void {
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git' || part.includes('\\') || part.includes('\0')) {
+      throw Object.assign(new Error(`unsafe path in tree: ${JSON.stringify(path)}`), { code: 'UnsafeFilepathError' })
     }
   }
 }
 
-/** Removes every empty folder under `root` (except `.git`); returns whether `dir` ended empty. */
-async function pruneEmptyDirs(root: string, dir = root): Promise<boolean> {
-  let kept = 0
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const isGit = dir === root && entry.name === '.git'
-    if (entry.isDirectory() && !isGit && (await pruneEmptyDirs(root, join(dir, entry.name)))) continue
-    kept++
+/** Removes the folders that became empty, from each removed file upwards (git does too). */
+function pruneEmptyParents(root: string, removed: string[]): void {
+  for (const path of removed) {
+    for (let d = dirname(path); d !== '.' && d !== ''; d = dirname(d)) {
+      try {
+        rmdirSync(join(root, d))
+      } catch {
+        break
+      }
+    }
   }
-  if (kept > 0 || dir === root) return false
-  await rmdir(dir)
+}
+
+/** Deletes every file under `root` (except `.git`) that is not in `keep`, and folders left empty. */
+function pruneOthers(root: string, keep: Set<string>, prefix = ''): boolean {
+  let kept = 0
+  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
+    const path = prefix + entry.name
+    if (prefix === '' && entry.name === '.git') {
+      kept++
+    } else if (entry.isDirectory() && !keep.has(path)) {
+      if (!pruneOthers(root, keep, path + '/')) kept++
+    } else if (keep.has(path)) {
+      kept++
+    } else {
+      unlinkSync(join(root, path))
+    }
+  }
+  if (kept > 0 || prefix === '') return false
+  rmdirSync(join(root, prefix))
   return true
 }

@@ -23,7 +23,7 @@ import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
 import { checkoutAll, finishPendingCheckout, markCheckoutPending, updateWorktree } from './git-worktree.ts'
 
-export { headCommit, listDefinitionBlobs, readBlob } from './git-read.ts'
+export { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob } from './git-read.ts'
 
 export interface SyncOptions {
   /** `http(s)://…`, `file://…` or a directory path. */

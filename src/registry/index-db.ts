@@ -214,6 +214,19 @@ export class IndexDb {
     return new Map(rows.map((r) => [r.path, r.blob]))
   }
 
+  /** definitionBlobs() of the definitions directly in `folders` (not in their subfolders). */
+  definitionBlobsIn(folders: Iterable<string>): Map<string, string> {
+    // A range over the primary key: every path under `f/` sorts between `f/` and `f0` ('0' follows '/').
+    const q = this.db.query('SELECT path, blob FROM definitions WHERE path >= ? AND path < ?')
+    const out = new Map<string, string>()
+    for (const f of folders) {
+      const prefix = f === '.' ? '' : `${f}/`
+      const rows = (f === '.' ? this.db.query('SELECT path, blob FROM definitions').all() : q.all(prefix, `${f}0`)) as { path: string; blob: string }[]
+      for (const r of rows) if (!r.path.slice(prefix.length).includes('/')) out.set(r.path, r.blob)
+    }
+    return out
+  }
+
   definitionErrors(): { path: string; error: string }[] {
     return this.db.query('SELECT path, error FROM definitions WHERE error IS NOT NULL ORDER BY path').all() as { path: string; error: string }[]
   }

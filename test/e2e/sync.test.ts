@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
-import { commitChanges, makeBareClone, makeGitRepo } from '../support/make-git-repo.ts'
+import { commitChanges, makeBareClone, makeGitRepo, runGit } from '../support/make-git-repo.ts'
 import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
 
 const def = (name: string, version: string, extra = '') =>
@@ -70,6 +70,33 @@ describe('sync over HTTP', () => {
     const off = await zoi(home, 'sync', '--offline', '--json')
     expect(off.exitCode, formatResult(off)).toBe(0)
     expect(JSON.parse(off.stdout)[0]).toMatchObject({ fetched: false, packages: 3 })
+  })
+
+  test('a re-sync after a removal, a rename and an INCLUDE change indexes what a fresh sync does', async () => {
+    const { url, dir } = await serve({
+      ...REGISTRY,
+      'core/gamma/gamma.pkg.lua': 'INCLUDE("v.lua")\n' + def('gamma', 'V').replace('"V"', 'V'),
+      'core/gamma/v.lua': 'V = "1.0.0"\n',
+      'extra/delta/delta.pkg.lua': def('delta', '1.0.0'),
+    })
+    const home = makeTempDir()
+    expect((await zoi(home, 'sync', 'set', url)).exitCode).toBe(0)
+    expect((await zoi(home, 'sync')).exitCode).toBe(0)
+    await runGit(dir, ['mv', 'extra/delta', 'core/delta'])
+    await commitChanges(dir, { 'core/gamma/v.lua': 'V = "2.0.0"\n' }, ['core/beta/beta.pkg.lua'])
+    const again = await zoi(home, 'sync', '--json')
+    expect(again.exitCode, formatResult(again)).toBe(0)
+    expect(JSON.parse(again.stdout)[0]).toMatchObject({ changed: true, packages: 3, evaluated: 2 })
+    const fresh = makeTempDir()
+    expect((await zoi(fresh, 'sync', 'set', url)).exitCode).toBe(0)
+    expect((await zoi(fresh, 'sync')).exitCode).toBe(0)
+    const listed = (h: string) => zoi(h, 'list', '--all').then((r) => r.stdout)
+    expect(await listed(home)).toBe(await listed(fresh))
+    expect(await listed(home)).toContain('gamma')
+    expect(await listed(home)).not.toContain('beta')
+    expect((await zoi(home, 'show', 'gamma')).stdout).toContain('2.0.0')
+    expect((await zoi(home, 'show', 'delta', '--json')).stdout).toContain('core/delta/delta.pkg.lua')
+    expect(await runGit(join(home, '.zoi/pkgs/db/testreg'), ['status', '--porcelain'])).toBe('')
   })
 
   test('offline on a machine that never synced: exit 5 naming the registry', async () => {

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createNet } from '../../../src/platform/net.ts'
 import { headCommit, syncClone } from '../../../src/registry/git.ts'
-import { objectSize } from '../../../src/registry/git-object-size.ts'
+import { ObjectStore } from '../../../src/registry/git-objects.ts'
 import { MAX_DEFINITION_BYTES } from '../../../src/registry/git-size-limits.ts'
 import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
 
@@ -15,11 +15,13 @@ const REGISTRY = { 'repo.yaml': 'name: Local\n', 'core/hello/hello.pkg.lua': 'me
 /** Text that compresses well but is over the definition limit. */
 const huge = (fill: string) => `-- ${fill.repeat(MAX_DEFINITION_BYTES / fill.length + 10)}\n`
 
-describe('objectSize reads sizes from headers only', () => {
+describe('ObjectStore.size reads sizes from headers only', () => {
   test('loose objects, packed objects and packed deltas give their content size', async () => {
     const repo = await makeGitRepo({ 'a.txt': 'x'.repeat(3000), 'b.txt': 'hello\n' })
     const blob = async (p: string) => (await runGit(repo, ['rev-parse', `HEAD:${p}`])).trim()
     const gitdir = join(repo, '.git')
+    // A new store after gc: a store knows the packs that existed when it was opened.
+    const objectSize = async (dir: string, oid: string) => new ObjectStore(dir).size(oid)
     expect(await objectSize(gitdir, await blob('a.txt'))).toBe(3000)
     // A second version of a.txt differs in one byte: after gc one of them is a delta.
     await commitChanges(repo, { 'a.txt': 'x'.repeat(2999) + 'y' + 'z'.repeat(100_000) })
@@ -28,6 +30,10 @@ describe('objectSize reads sizes from headers only', () => {
     expect(await objectSize(gitdir, await runGit(repo, ['rev-parse', 'HEAD~1:a.txt']))).toBe(3000)
     expect(await objectSize(gitdir, await blob('b.txt'))).toBe(6)
     expect(await objectSize(gitdir, '0'.repeat(40))).toBeUndefined()
+    // And the content read through the same store matches, delta or not.
+    const store = new ObjectStore(gitdir)
+    expect(store.get(await blob('a.txt')).data.length).toBe(103_000)
+    expect(new TextDecoder().decode(store.get(await runGit(repo, ['rev-parse', 'HEAD~1:a.txt'])).data)).toBe('x'.repeat(3000))
   })
 })
 

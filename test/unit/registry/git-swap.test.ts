@@ -111,3 +111,22 @@ describe('the working tree after an update', () => {
     expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
   })
 })
+
+describe('zoi checks the files out itself', () => {
+  test('removed, renamed and executable files match git (status clean, emptied folders gone)', async () => {
+    const { upstream, dir } = await clonedRegistry()
+    await commitChanges(upstream, { 'core/b/b.pkg.lua': 'return 2\n', 'core/b/tool.sh': '#!/bin/sh\n', 'extra/x/x.pkg.lua': 'return 3\n' })
+    await runGit(upstream, ['update-index', '--chmod=+x', 'core/b/tool.sh'])
+    await runGit(upstream, ['commit', '-q', '--no-gpg-sign', '-m', 'exec'])
+    await syncClone({ url: upstream, dir, net: offline })
+    expect((await stat(join(dir, 'core/b/tool.sh'))).mode & 0o111).not.toBe(0)
+    await runGit(upstream, ['mv', 'extra/x', 'core/x'])
+    await runGit(upstream, ['rm', '-q', 'core/a/a.pkg.lua'])
+    await runGit(upstream, ['commit', '-q', '--no-gpg-sign', '-m', 'move'])
+    await syncClone({ url: upstream, dir, net: offline })
+    expect(existsSync(join(dir, 'extra'))).toBe(false)
+    expect(existsSync(join(dir, 'core/a'))).toBe(false)
+    expect(await readFile(join(dir, 'core/x/x.pkg.lua'), 'utf8')).toBe('return 3\n')
+    expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
+  })
+})

@@ -1,0 +1,110 @@
+/**
+ * The pack format pieces the object store needs (git's pack-format.txt): finding an object's
+ * offset through a version-2 `.idx`, reading a packed object's header, inflating its zlib data
+ * (Bun's native zlib) and applying a delta to its base.
+ */
+
+/** A pack file and its parsed index (the pack itself is loaded on first read). */
+export interface Pack {
+  idx: Buffer
+  count: number
+  file: string
+  data?: Uint8Array
+}
+
+const ZLIB = { windowBits: 15 } as const
+
+/** Inflates a zlib stream of known output size starting at `start` (input bounded by deflate's worst case). */
+export function inflate(data: Uint8Array, start: number, size: number): Uint8Array {
+  const bound = size + 5 * Math.ceil(size / 16383 + 1) + 16
+  const out = Bun.inflateSync(data.subarray(start, start + bound) as Uint8Array<ArrayBuffer>, ZLIB)
+  if (out.length !== size) throw new Error(`corrupt pack object: ${out.length} bytes instead of ${size}`)
+  return out
+}
+
+/** A packed object's header: type, size and where its zlib data starts (plus a delta's base offset). */
+export function objectHeader(data: Uint8Array, offset: number): { type: number; size: number; start: number; baseOffset?: number } {
+  let pos = offset
+  let byte = data[pos++]!
+  const type = (byte >> 4) & 7
+  let size = byte & 0x0f
+  let shift = 4
+  while (byte & 0x80) {
+    byte = data[pos++]!
+    size += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  }
+  if (type === 6) {
+    byte = data[pos++]!
+    let back = byte & 0x7f
+    while (byte & 0x80) {
+      byte = data[pos++]!
+      back = (back + 1) * 128 + (byte & 0x7f)
+    }
+    return { type, size, start: pos, baseOffset: offset - back }
+  }
+  if (type === 7) pos += 20
+  return { type, size, start: pos }
+}
+
+/** The pack offset of `oid` in one index, by binary search over its sorted ids. */
+export function findOffset(p: Pack, oid: Buffer): number | undefined {
+  const first = oid[0]! === 0 ? 0 : p.idx.readUInt32BE(8 + (oid[0]! - 1) * 4)
+  let lo = first
+  let hi = p.idx.readUInt32BE(8 + oid[0]! * 4) - 1
+  const names = 8 + 256 * 4
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const cmp = p.idx.compare(oid, 0, 20, names + mid * 20, names + mid * 20 + 20)
+    if (cmp === 0) {
+      const offsets = names + p.count * 24
+      const off = p.idx.readUInt32BE(offsets + mid * 4)
+      if (!(off & 0x80000000)) return off
+      return Number(p.idx.readBigUInt64BE(offsets + p.count * 4 + (off & 0x7fffffff) * 8))
+    }
+    if (cmp > 0) hi = mid - 1
+    else lo = mid + 1
+  }
+  return undefined
+}
+
+/** Git's little-endian base-128 varint (delta headers), from `pos`. */
+export function deltaVarint(buf: Uint8Array, pos: number): { value: number; next: number } {
+  let value = 0
+  let shift = 0
+  let byte: number
+  do {
+    byte = buf[pos++]!
+    value += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  } while (byte & 0x80 && pos < buf.length)
+  return { value, next: pos }
+}
+
+/** The object a delta describes, from its base. */
+export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
+  const src = deltaVarint(delta, 0)
+  const dst = deltaVarint(delta, src.next)
+  if (src.value !== base.length) throw new Error('corrupt pack delta: base size mismatch')
+  const out = new Uint8Array(dst.value)
+  let pos = dst.next
+  let at = 0
+  while (pos < delta.length) {
+    const op = delta[pos++]!
+    if (op & 0x80) {
+      let off = 0
+      let len = 0
+      for (let i = 0; i < 4; i++) if (op & (1 << i)) off += delta[pos++]! * 2 ** (8 * i)
+      for (let i = 0; i < 3; i++) if (op & (16 << i)) len += delta[pos++]! << (8 * i)
+      if (len === 0) len = 0x10000
+      out.set(base.subarray(off, off + len), at)
+      at += len
+    } else if (op > 0) {
+      out.set(delta.subarray(pos, pos + op), at)
+      pos += op
+      at += op
+    } else throw new Error('corrupt pack delta: opcode 0')
+  }
+  if (at !== out.length) throw new Error('corrupt pack delta: result size mismatch')
+  return out
+}
