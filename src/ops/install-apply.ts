@@ -8,8 +8,7 @@ import { listArchive } from '../archive/index.ts'
 import { fetchArchives } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { isZoiError } from '../errors.ts'
-import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type InstallRecord, type SpaceNeed } from '../store/index.ts'
-import { recordInstalledFiles } from './history.ts'
+import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type ExtractedArchive, type InstallRecord, type SpaceNeed } from '../store/index.ts'
 import type { PlannedInstall } from './install.ts'
 import type { PreparedStep } from './install-prepare.ts'
 import { LOCAL_HANDLE } from './local-archive.ts'
@@ -34,10 +33,10 @@ export async function applyPlan(
   const settled = await Promise.allSettled(extractions)
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) {
-    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value, { recursive: true, force: true })
+    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value.stage, { recursive: true, force: true })
     throw await withSpaceNeeded(failed.reason, ctx, needs, fetched.map((f) => f.path))
   }
-  const staged = settled.map((s) => (s as PromiseFulfilledResult<string>).value)
+  const staged = settled.map((s) => (s as PromiseFulfilledResult<ExtractedArchive>).value)
   const installs = prepared.map((p, i) => {
     const pkg = p.step.pkg
     const got = fetched[i]!
@@ -66,7 +65,6 @@ export async function applyPlan(
   })
   try {
     const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
-    for (const row of installed) recordInstalledFiles(ctx, row)
     return installed.map((r) => ({ name: r.name, version: r.version }))
   } catch (e) {
     throw await withSpaceNeeded(e, ctx, needs, fetched.map((f) => f.path))
@@ -89,13 +87,13 @@ async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNe
 }
 
 /** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, archives: readonly { path: string; planned: PlannedInstall }[]): Promise<string>[] {
+function startExtractions(ctx: Context, archives: readonly { path: string; planned: PlannedInstall }[]): Promise<ExtractedArchive>[] {
   const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
   return archives.map(({ path, planned }, i) => {
     const slot = i % 2
     const item = `${planned.name} ${planned.version}`
     const onProgress = (loaded: number) => ctx.report({ kind: 'advance', phase: 'extract', loaded, total: planned.installSize, item, unit: 'bytes' })
-    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path, onProgress))
+    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path, { onProgress }))
     // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
     // surfaces when the set awaits it, never as an unhandled rejection.
     slots[slot] = job.then(() => undefined, () => undefined)
