@@ -110,6 +110,7 @@ export async function extractArchive(archivePath: string, destDir: string, optio
       throw new ZoiError(
         'INTEGRITY',
         `checksum mismatch for ${archivePath}:\nexpected ${expected.algorithm} ${expected.hex}${expected.source ? ` (from ${expected.source})` : ''}\nactual   ${expected.algorithm} ${digest}`,
+        { data: { actual: digest } },
       )
     }
     return { entries, bytes, ...(digest ? { digest } : {}), ...(fileHashes ? { fileHashes } : {}) }
