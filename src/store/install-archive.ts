@@ -4,6 +4,7 @@
  * manifest, and plan every target into the set's steps with conflicts checked. Nothing in the
  * root changes here. The caller holds the root lock and has verified the archive's hash.
  */
+import { lstatSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { extractArchive, type ExpectedHash } from '../archive/index.ts'
@@ -120,19 +121,21 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
 
   const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid, record.name, set)
   const previous = planner.previous
+  const walked = walkTree(staged.versionDir)
   const hashes = await carryStoreBackups({
     backup: record.backup,
-    staged: walkTree(staged.versionDir),
+    staged: walked,
     oldVersionDir: previous ? join(packageDir(layout, record), previous.version) : null,
     oldFiles: planner.oldFiles,
     oldPrefix: previous ? `${packageDirName(record)}/${previous.version}` : '',
     report,
   })
-  const storeEntries = walkTree(staged.versionDir)
+  // The tree is walked once (a stat per entry): again only when backup files were carried over.
+  const storeEntries = hashes.size > 0 ? walkTree(staged.versionDir) : walked
   const outside = [...staged.usrroot, ...staged.usrhome].filter((e) => e.type === 'file')
   record.installedSize = [...storeEntries, ...outside].reduce((sum, e) => sum + e.size, 0)
   // Written while still staged, so the version folder appears in the store complete.
-  await writeStoreManifest(staged.versionDir, {
+  const written = await writeStoreManifest(staged.versionDir, {
     record,
     scope: layout.scope,
     installedFiles: placeholders(staged, [
@@ -141,8 +144,7 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
     ]),
     definition: staged.definition ? { path: staged.definition, name: definitionFile } : null,
   })
-
-  const entries = walkTree(staged.versionDir)
+  const entries = [...storeEntries, ...written.map((name) => stagedFile(staged.versionDir, name))]
   const storeCheck: CheckOf = (e) => fileCheck(e, staged.storeSources.map((s) => s + e.rel), fileHashes)
   const outsideCheck: CheckOf = (e) => fileCheck(e, [relative(join(stage, 'archive'), e.src).split(sep).join('/')], fileHashes)
   const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes, storeCheck)
@@ -153,6 +155,12 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
   planner.throwConflicts(record.name)
   const after = await planCleanup(planner, pkgDir, record.version)
   return { record, files: planner.files, after, links, checks: planner.checks }
+}
+
+function stagedFile(dir: string, name: string): StagedEntry {
+  const src = join(dir, name)
+  const st = lstatSync(src)
+  return { rel: name, type: 'file', src, size: st.size, mode: st.mode & 0o7777 }
 }
 
 /** A regular file's snapshot from the hash taken while extracting it (at one of `origins`). */
