@@ -9,7 +9,8 @@
  * in ONE db transaction, with the changeset's txid (the commit point) → delete what replaced or
  * removed versions leave → delete the journal. A failure before the commit undoes the whole
  * journal; a crash is rolled back or forward as a whole by `recoverInterrupted`.
- * The caller holds the root lock, ran recovery, and verified the archives' hashes.
+ * The caller holds the root lock, ran recovery, and verified the archives' hashes (install does
+ * that while extracting: `extractForInstall({ expect })`, one read per archive).
  */
 import { rm } from 'node:fs/promises'
 import { describeError } from '../errors.ts'

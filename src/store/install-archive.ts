@@ -2,7 +2,8 @@
  * One archive of an install changeset (changeset.ts), up to its journal: extract it into
  * staging on the store's filesystem (nothing visible yet), gather the version folder, write its
  * manifest, and plan every target into the set's steps with conflicts checked. Nothing in the
- * root changes here. The caller holds the root lock and has verified the archive's hash.
+ * root changes here. The caller holds the root lock and has verified the archive's hash, or
+ * extracted it with `extractForInstall({ expect })`, which checks it in the same read.
  */
 import { lstatSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
