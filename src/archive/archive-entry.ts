@@ -1,9 +1,9 @@
 /**
- * What one tar entry means to zoi, and the translation from tar-stream's header to it.
+ * What one tar entry means to zoi, and the translation from a tar header to it.
  * Only four kinds exist for zoi; devices, fifos and unknown kinds are refused here, because a
  * package never needs them and creating them would hand the archive a way into the host.
  */
-import type { Header } from 'tar-stream'
+import type { TarHeader } from './tar-parse.ts'
 import { ZoiError } from '../errors.ts'
 import type { RawEntry } from './safe-path.ts'
 
@@ -22,16 +22,15 @@ export interface ArchiveEntry {
 }
 
 /** Turn a tar header into a RawEntry (not yet path-checked). Throws UNSAFE_PATH for devices. */
-export function toRawEntry(header: Header, subject: string): RawEntry {
+export function toRawEntry(header: TarHeader, subject: string): RawEntry {
   const type = entryType(header, subject)
   const raw: RawEntry = { path: header.name, type, mode: (header.mode ?? 0) & 0o7777, size: header.size ?? 0 }
   if (type === 'symlink' || type === 'hardlink') raw.linkTarget = header.linkname ?? ''
   return raw
 }
 
-function entryType(header: Header, subject: string): EntryType {
-  // tar-stream reports unknown type flags as null even though its typings do not say so.
-  const type = header.type as Header['type'] | null
+function entryType(header: TarHeader, subject: string): EntryType {
+  const type = header.type
   switch (type) {
     case 'file':
     case 'contiguous-file':

@@ -32,6 +32,11 @@ export interface ExtractOptions {
    * in `destDir` and the error is INTEGRITY. `source` names where the expected value came from.
    */
   expect?: ExpectedHash & { source?: string }
+  /**
+   * Also take the sha256 of every regular file (and hard link) as it is written, so nothing
+   * needs to read the files back to record what was installed (`zoi check`).
+   */
+  fileHashes?: boolean
 }
 
 export interface ExtractResult {
@@ -40,6 +45,8 @@ export interface ExtractResult {
   bytes: number
   /** Lower-case hex digest of the archive file when `hash` or `expect` asked for one. */
   digest?: string
+  /** With `fileHashes`: entry path → lower-case hex sha256 of its content. */
+  fileHashes?: Map<string, string>
 }
 
 /**
@@ -54,6 +61,7 @@ export async function extractArchive(archivePath: string, destDir: string, optio
   let bytes = 0
   const algorithm = options.expect?.algorithm ?? options.hash
   const hash = algorithm ? crypto().createHash(algorithm) : undefined
+  const fileHashes = options.fileHashes ? new Map<string, string>() : undefined
   // The bits open() would drop: a file whose mode survives the umask needs no fchmod afterwards.
   const umask = process.umask()
   try {
@@ -70,12 +78,15 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           // 'wx' = O_CREAT|O_EXCL: fails on anything already there, including a (dangling) symlink.
           // Created with its final mode (the fd stays writable whatever the mode says).
           const fd = openSync(target, 'wx', entry.mode & 0o777)
+          const content = fileHashes && crypto().createHash('sha256')
           try {
             for await (const chunk of data) {
               writeAll(fd, chunk)
+              content?.update(chunk)
               bytes += chunk.length
               options.onProgress?.(bytes)
             }
+            if (content) fileHashes!.set(entry.path, content.digest('hex'))
             if ((entry.mode & umask) !== 0 || (entry.mode & 0o7000) !== 0) fchmodSync(fd, entry.mode)
           } finally {
             closeSync(fd)
@@ -87,6 +98,7 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           break
         case 'hardlink':
           linkSync(join(destDir, entry.linkTarget as string), target)
+          if (fileHashes?.has(entry.linkTarget as string)) fileHashes.set(entry.path, fileHashes.get(entry.linkTarget as string)!)
           break
       }
     }
@@ -98,9 +110,10 @@ export async function extractArchive(archivePath: string, destDir: string, optio
       throw new ZoiError(
         'INTEGRITY',
         `checksum mismatch for ${archivePath}:\nexpected ${expected.algorithm} ${expected.hex}${expected.source ? ` (from ${expected.source})` : ''}\nactual   ${expected.algorithm} ${digest}`,
+        { data: { actual: digest } },
       )
     }
-    return { entries, bytes, ...(digest ? { digest } : {}) }
+    return { entries, bytes, ...(digest ? { digest } : {}), ...(fileHashes ? { fileHashes } : {}) }
   } catch (e) {
     await rm(destDir, { recursive: true, force: true })
     throw toExtractError(e, archivePath)

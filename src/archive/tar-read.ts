@@ -1,14 +1,16 @@
 /**
- * Reading `.pkg.tar.zst` archives as a stream of checked entries: zstd → tar-stream → EntryGuard.
+ * Reading `.pkg.tar.zst` archives as a stream of checked entries: zstd → tar headers
+ * (tar-parse.ts) → EntryGuard.
  * Nothing is buffered beyond a chunk or two, so listing, reading one member or extracting a
  * gigabyte archive all run in bounded memory. Every entry is path-checked before it is yielded,
  * so even `list` refuses a hostile archive.
  */
-import type { Extract } from 'tar-stream'
 import { createReadStream } from 'node:fs'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { toRawEntry, type ArchiveEntry } from './archive-entry.ts'
+import { ByteReader } from './byte-reader.ts'
 import { EntryGuard, normalizeEntryPath } from './safe-path.ts'
+import { decodeHeader, decodeLongName, decodePax, MAX_META_HEADER, type TarHeader } from './tar-parse.ts'
 import { decodeZstdFile } from './zstd.ts'
 
 export interface TarItem {
@@ -33,24 +35,36 @@ const DEFAULT_MEMBER_LIMIT = 64 * 1024 * 1024
  */
 export async function* readTarEntries(archivePath: string, options: ReadOptions = {}): AsyncGenerator<TarItem> {
   const subject = archivePath
-  const { extract: tarExtract } = await import('tar-stream') // loaded on first use, not at start-up
-  const extract = tarExtract()
   const source = options.compression === 'none' ? readPlainFile(archivePath, subject, options.onInput) : decodeZstdFile(archivePath, subject, options.onInput)
-  const feeding = feed(source, extract)
+  const reader = new ByteReader(source)
   const guard = new EntryGuard(subject)
+  const meta = new MetaHeaders()
   try {
-    for await (const stream of extract) {
-      const entry = guard.admit(toRawEntry(stream.header, subject))
-      if (entry !== null) yield { entry, data: readContent(stream as AsyncIterable<Uint8Array>, subject) }
-      // Drain what the consumer did not read: tar-stream moves on only once an entry is consumed.
-      for await (const _ of stream);
+    for (;;) {
+      const block = await reader.take(512)
+      if (block === null) break
+      const header = decodeHeader(block)
+      if (header === null) continue
+      if (meta.wants(header)) {
+        if (header.size > MAX_META_HEADER) throw new Error('Header exceeds max size')
+        meta.read(header, (await reader.take(header.size)) ?? new Uint8Array(0))
+        await reader.skip(padding(header.size))
+        continue
+      }
+      meta.apply(header)
+      if (!(header.size >= 0)) throw new Error('Invalid header')
+      const entry = guard.admit(toRawEntry(header, subject))
+      // As tar-stream did: a folder's size field carries no content.
+      const size = header.type === 'directory' ? 0 : header.size
+      const left = { bytes: size }
+      if (entry !== null) yield { entry, data: readContent(reader, left, subject) }
+      // What the consumer did not read is passed over.
+      await reader.skip(left.bytes + padding(size))
     }
-    await feeding
   } catch (e) {
     throw toTarError(e, subject)
   } finally {
-    extract.destroy()
-    await feeding
+    await source.return(undefined)
   }
 }
 
@@ -90,12 +104,52 @@ export async function readArchiveMember(
   return undefined
 }
 
-/** An entry's chunks, with tar-stream's errors (raised while the consumer reads) converted. */
-async function* readContent(stream: AsyncIterable<Uint8Array>, subject: string): AsyncGenerator<Uint8Array> {
+/** An entry's content as views of the decoded chunks; `left` tells the reader what was not read. */
+async function* readContent(reader: ByteReader, left: { bytes: number }, subject: string): AsyncGenerator<Uint8Array> {
   try {
-    yield* stream
+    while (left.bytes > 0) {
+      const piece = await reader.piece(left.bytes)
+      left.bytes -= piece.length
+      yield piece
+    }
   } catch (e) {
     throw toTarError(e, subject)
+  }
+}
+
+/** Content is padded to whole 512-byte blocks. */
+function padding(size: number): number {
+  return (512 - (size % 512)) % 512
+}
+
+/** GNU long names and pax records, applied to the next real header (tar-stream's rules). */
+class MetaHeaders {
+  #longPath: string | null = null
+  #longLink: string | null = null
+  #pax: Record<string, string> | null = null
+  #paxGlobal: Record<string, string> | null = null
+
+  wants(h: TarHeader): boolean {
+    return h.type === 'gnu-long-path' || h.type === 'gnu-long-link-path' || h.type === 'pax-header' || h.type === 'pax-global-header'
+  }
+
+  read(h: TarHeader, body: Uint8Array): void {
+    if (h.type === 'gnu-long-path') this.#longPath = decodeLongName(body)
+    else if (h.type === 'gnu-long-link-path') this.#longLink = decodeLongName(body)
+    else if (h.type === 'pax-global-header') this.#paxGlobal = decodePax(body)
+    else this.#pax = { ...this.#paxGlobal, ...decodePax(body) }
+  }
+
+  apply(h: TarHeader): void {
+    if (this.#longPath !== null) h.name = this.#longPath
+    if (this.#longLink !== null) h.linkname = this.#longLink
+    this.#longPath = this.#longLink = null
+    const pax = this.#pax
+    if (pax === null) return
+    if (pax.path) h.name = pax.path
+    if (pax.linkpath) h.linkname = pax.linkpath
+    if (pax.size) h.size = Number.parseInt(pax.size, 10)
+    this.#pax = null
   }
 }
 
@@ -117,34 +171,4 @@ async function* readPlainFile(path: string, subject: string, onInput?: (chunk: B
 function toTarError(e: unknown, subject: string): ZoiError {
   if (isZoiError(e)) return e
   return new ZoiError('INTEGRITY', `${subject}: corrupt tar data (${describeError(e)})`, { cause: e })
-}
-
-/**
- * Write the decoded chunks into tar-stream, honouring its backpressure. Never rejects: a source
- * error destroys `extract` with that error, which is how the entry loop above learns about it.
- */
-async function feed(source: AsyncGenerator<Uint8Array>, extract: Extract): Promise<void> {
-  try {
-    for await (const chunk of source) {
-      if (extract.destroying) break
-      if (!extract.write(chunk)) await drained(extract)
-    }
-    if (!extract.destroying) extract.end(null)
-  } catch (e) {
-    extract.destroy(e as Error)
-  } finally {
-    await source.return(undefined)
-  }
-}
-
-function drained(extract: Extract): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      extract.off('drain', done)
-      extract.off('close', done)
-      resolve()
-    }
-    extract.on('drain', done)
-    extract.on('close', done)
-  })
 }

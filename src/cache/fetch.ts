@@ -9,7 +9,7 @@ import type { Report } from '../progress.ts'
 import { downloadArchive, type DownloadSource } from './download.ts'
 import { locateArchive, type LocatedArchive } from './locate.ts'
 import { checkSignature, type SignaturePolicy } from './signature.ts'
-import { indexHash, pickHash, verifyArchive, type IndexFacts, type KnownHash } from './verify.ts'
+import { indexHash, pickHash, verifyArchive, type IndexFacts, type KnownHash, type PendingHash } from './verify.ts'
 
 export interface FetchItem {
   fileName: string
@@ -30,6 +30,11 @@ export interface FetchOptions {
   report: Report
   /** Downloads and verifications running at once. */
   concurrency?: number
+  /**
+   * Archives found on this machine are checked but not hashed: their `pending` checksum is
+   * taken by the caller's own read (install hashes while extracting, reading each archive once).
+   */
+  deferHash?: boolean
 }
 
 export interface FetchedArchive {
@@ -39,8 +44,10 @@ export interface FetchedArchive {
   /** The candidate URL (redacted) when downloaded. */
   url?: string
   bytes: number
-  /** The checksum it matched; undefined when none was known and none was required. */
+  /** The checksum it matched (with `pending`: must match); undefined when none was known and none was required. */
   hash?: KnownHash
+  /** With `deferHash`: the checksum the caller's read must find; not checked yet. */
+  pending?: PendingHash
   /** From a `.files` sidecar beside the archive, when there is one. */
   files?: string[]
   /** Where the verified signature was found, when one was required. */
@@ -101,8 +108,9 @@ async function obtainVerified(item: FetchItem, found: LocatedArchive | undefined
     // Never delete from a pkg-dir: it is the user's folder, possibly read-only media.
     removeIfBad: found.source === 'cache',
     report: options.report,
+    deferHash: options.deferHash,
   })
-  return { fileName: item.fileName, path: found.path, source: found.source, bytes: v.bytes, hash: v.hash, files: found.sidecars.files }
+  return { fileName: item.fileName, path: found.path, source: found.source, bytes: v.bytes, hash: v.hash, pending: v.pending, files: found.sidecars.files }
 }
 
 /** The SPEC §8 message, naming every missing archive and what to copy where. */

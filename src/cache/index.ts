@@ -8,6 +8,6 @@ export { addToCache, clearCache, listCache, type AddedArchive, type CachedArchiv
 export type { DownloadSource } from './download.ts'
 export { fetchArchives, type FetchedArchive, type FetchItem, type FetchOptions } from './fetch.ts'
 export { locateArchive, type ArchiveOrigin, type LocateOptions, type LocatedArchive, type Sidecars } from './locate.ts'
-export { indexHash, verifyArchive, type HashOrigin, type IndexFacts, type KnownHash, type Verification, type VerifyOptions } from './verify.ts'
+export { indexHash, verifyArchive, type HashOrigin, type IndexFacts, type KnownHash, type PendingHash, type Verification, type VerifyOptions } from './verify.ts'
 export { isOciUrl, parseOciTarget } from './oci.ts'
 export { checkSignature, signatureName, type SignaturePolicy } from './signature.ts'

@@ -36,12 +36,25 @@ export interface VerifyOptions {
   /** How messages name the file; default its path (a download names its URL instead). */
   subject?: string
   report: Report
+  /**
+   * Check everything but the checksum, which the caller takes in its own read of the archive
+   * (install hashes while extracting: one read instead of two); see `Verification.pending`.
+   */
+  deferHash?: boolean
 }
 
 export interface Verification {
   bytes: number
-  /** The checksum the archive matched; undefined when none was known (and none was required). */
+  /** The checksum the archive matched (or, with `pending`, must match); undefined when none was known (and none was required). */
   hash?: KnownHash
+  /** With `deferHash`: the checksum is not checked yet; `hash` is what the caller's read must find. */
+  pending?: PendingHash
+}
+
+export interface PendingHash {
+  hash: KnownHash
+  /** The caller's read found `actual`: the same INTEGRITY error (and bad-copy removal) as a failed verification. */
+  mismatch(actual: string): Promise<never>
 }
 
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd]
@@ -97,14 +110,15 @@ export async function verifyArchive(path: string, options: VerifyOptions): Promi
     options.report({ kind: 'warn', text: `no checksum known for ${fileName}; using it unverified`, code: 'UNVERIFIED' })
     return { bytes }
   }
-  const actual = await hashFile(path, expected.algorithm)
-  if (actual !== expected.hex) {
-    return fail(
+  const mismatch = (actual: string) =>
+    fail(
       `checksum mismatch for ${fileName} (${subject}):\n` +
         `expected ${expected.algorithm} ${expected.hex} (from ${expected.source})\n` +
         `actual   ${expected.algorithm} ${actual}`,
     )
-  }
+  if (options.deferHash) return { bytes, hash: expected, pending: { hash: expected, mismatch } }
+  const actual = await hashFile(path, expected.algorithm)
+  if (actual !== expected.hex) return mismatch(actual)
   return { bytes, hash: expected }
 }
 

@@ -4,12 +4,11 @@
  * is NO_SPACE with the space needed.
  */
 import { rm } from 'node:fs/promises'
-import { listArchive } from '../archive/index.ts'
-import { fetchArchives } from '../cache/index.ts'
+import { hashFile, listArchive } from '../archive/index.ts'
+import { fetchArchives, type FetchedArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { isZoiError } from '../errors.ts'
-import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type InstallRecord, type SpaceNeed } from '../store/index.ts'
-import { recordInstalledFiles } from './history.ts'
+import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type ExtractedArchive, type InstallRecord, type SpaceNeed } from '../store/index.ts'
 import type { PlannedInstall } from './install.ts'
 import type { PreparedStep } from './install-prepare.ts'
 import { LOCAL_HANDLE } from './local-archive.ts'
@@ -26,18 +25,19 @@ export async function applyPlan(
 ): Promise<{ name: string; version: string }[]> {
   // An archive built here from a definition of a verified registry commit needs no signature.
   const items = prepared.map((p) => (p.planned.source ? { ...p.item, signature: undefined } : p.item))
-  const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report })
+  // Archives already here are hashed while they are extracted (one read each), not before.
+  const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report, deferHash: true })
   const needs = prepared.map((p) => ({ name: p.step.pkg.name, bytes: p.planned.installSize }))
   await requireFreeSpace(ctx.layout, needs)
   // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's pool).
-  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ path: fetched[i]!.path, planned: p.planned })))
+  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ archive: fetched[i]!, planned: p.planned })))
   const settled = await Promise.allSettled(extractions)
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) {
-    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value, { recursive: true, force: true })
+    for (const s of settled) if (s.status === 'fulfilled') await rm(s.value.stage, { recursive: true, force: true })
     throw await withSpaceNeeded(failed.reason, ctx, needs, fetched.map((f) => f.path))
   }
-  const staged = settled.map((s) => (s as PromiseFulfilledResult<string>).value)
+  const staged = settled.map((s) => (s as PromiseFulfilledResult<ExtractedArchive>).value)
   const installs = prepared.map((p, i) => {
     const pkg = p.step.pkg
     const got = fetched[i]!
@@ -66,7 +66,6 @@ export async function applyPlan(
   })
   try {
     const { installed } = await applyChangeset({ layout: ctx.layout, installs, report: ctx.report })
-    for (const row of installed) recordInstalledFiles(ctx, row)
     return installed.map((r) => ({ name: r.name, version: r.version }))
   } catch (e) {
     throw await withSpaceNeeded(e, ctx, needs, fetched.map((f) => f.path))
@@ -89,13 +88,25 @@ async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNe
 }
 
 /** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, archives: readonly { path: string; planned: PlannedInstall }[]): Promise<string>[] {
+function startExtractions(ctx: Context, archives: readonly { archive: FetchedArchive; planned: PlannedInstall }[]): Promise<ExtractedArchive>[] {
   const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
-  return archives.map(({ path, planned }, i) => {
+  return archives.map(({ archive, planned }, i) => {
     const slot = i % 2
     const item = `${planned.name} ${planned.version}`
     const onProgress = (loaded: number) => ctx.report({ kind: 'advance', phase: 'extract', loaded, total: planned.installSize, item, unit: 'bytes' })
-    const job = slots[slot]!.then(() => extractForInstall(ctx.layout, path, onProgress))
+    const pending = archive.pending
+    const job = slots[slot]!.then(() =>
+      extractForInstall(ctx.layout, archive.path, { onProgress, expect: pending?.hash }).catch(async (e: unknown) => {
+        if (!pending) throw e
+        // The checksum is known only once the whole archive was read; an archive that failed
+        // earlier (corrupt, hostile) is hashed now, so a bad copy gets the error (and removal
+        // from the cache) that a separate verification would have given it.
+        const given = isZoiError(e) ? e.data?.actual : undefined
+        const actual = typeof given === 'string' ? given : await hashFile(archive.path, pending.hash.algorithm).catch(() => pending.hash.hex)
+        if (actual !== pending.hash.hex) return pending.mismatch(actual)
+        throw e
+      }),
+    )
     // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
     // surfaces when the set awaits it, never as an unhandled rejection.
     slots[slot] = job.then(() => undefined, () => undefined)

@@ -9,20 +9,29 @@
  * in ONE db transaction, with the changeset's txid (the commit point) → delete what replaced or
  * removed versions leave → delete the journal. A failure before the commit undoes the whole
  * journal; a crash is rolled back or forward as a whole by `recoverInterrupted`.
- * The caller holds the root lock, ran recovery, and verified the archives' hashes.
+ * The caller holds the root lock, ran recovery, and verified the archives' hashes (install does
+ * that while extracting: `extractForInstall({ expect })`, one read per archive).
  */
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
-import { extractArchive } from '../archive/index.ts'
+import { describeError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
-import { makeStagingDir } from '../platform/fs.ts'
 import { silent, type Report } from '../progress.ts'
-import { completeRecord, planInstall, toInstallError, type FaultPoint, type InstallArchiveOptions, type InstallRecord, type PlannedPackage } from './install-archive.ts'
+import { recordFileChecks } from './file-checks.ts'
+import {
+  completeRecord,
+  extractForInstall,
+  planInstall,
+  toInstallError,
+  type ExtractedArchive,
+  type FaultPoint,
+  type InstallArchiveOptions,
+  type InstallRecord,
+  type PlannedPackage,
+} from './install-archive.ts'
 import { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
 import { newTxid, removeJournal, SimulatedCrash, writeJournal, type Journal } from './journal.ts'
 import { doStep, rollBack, rollForward } from './journal-steps.ts'
-import { STAGE_PREFIX } from './recover.ts'
 import { formatKey } from './store-paths.ts'
 import { SetPlan } from './target-planner.ts'
 import { planRemovals, type RemovalRequest, type UninstallOptions, type UninstallResult } from './uninstall.ts'
@@ -30,8 +39,8 @@ import { planRemovals, type RemovalRequest, type UninstallOptions, type Uninstal
 export interface ChangesetInstall {
   archivePath: string
   record: InstallRecord
-  /** A staging folder from `extractForInstall`; the changeset takes it over and removes it. */
-  staged?: string
+  /** The archive extracted by `extractForInstall`; the changeset takes its staging folder over and removes it. */
+  staged?: ExtractedArchive
 }
 
 export interface ChangesetOptions {
@@ -72,13 +81,12 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
     for (const [i, item] of installs.entries()) {
       // Row txids stay unique (one row each); the changeset's own txid marks the commit.
       const record = completeRecord(item.record, `${txid}.${i}`)
-      let stage = stages[i] ?? null
-      if (stage === null) {
-        stage = stages[i] = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
+      let extracted = stages[i] ?? null
+      if (extracted === null) {
         report({ kind: 'phase', phase: 'extract', text: `extracting ${record.name} ${record.version}` })
-        await extractArchive(item.archivePath, join(stage, 'archive'))
+        extracted = stages[i] = await extractForInstall(layout, item.archivePath)
       }
-      planned.push(await planInstall(layout, db, set, record, stage, item.record.definitionFile, report))
+      planned.push(await planInstall(layout, db, set, record, extracted, item.record.definitionFile, report))
     }
     const subjects = [...planned.map((p) => `${formatKey(p.record)}@${p.record.version}`), ...removals.map((r) => `${formatKey(r.pkg)}@${r.pkg.version}`)]
     subject = subjects.join(', ')
@@ -113,6 +121,7 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
       if (e instanceof SimulatedCrash) throw e
       report({ kind: 'warn', text: `${subject}: committed; removing old files failed (${String(e)}), the next zoi run finishes it` })
     }
+    recordChecks(db, layout, installed, planned, report)
     for (const r of removals) for (const file of r.result.saved) report({ kind: 'info', text: `kept your changes as ${file}` })
     return { installed, removed: removals.map((r) => r.result) }
   } catch (e) {
@@ -121,7 +130,21 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
   } finally {
     db.close()
     // After a (simulated) crash the staging folders stay, as they would: recovery removes them.
-    if (!crashed) for (const stage of stages) if (stage !== null) await rm(stage, { recursive: true, force: true })
+    if (!crashed) for (const extracted of stages) if (extracted !== null) await rm(extracted.stage, { recursive: true, force: true })
+  }
+}
+
+/**
+ * What each installed file looks like now, for `zoi check`: from the hashes taken while
+ * extracting, so no file is read back. Informational: a failure is a warning, never a failed install.
+ */
+function recordChecks(db: InstalledDb, layout: Layout, installed: readonly InstalledRow[], planned: readonly PlannedPackage[], report: Report): void {
+  for (const [i, row] of installed.entries()) {
+    try {
+      recordFileChecks(db, layout, row, planned[i]?.checks)
+    } catch (e) {
+      report({ kind: 'warn', text: `could not record file hashes of ${row.name} for 'zoi check': ${describeError(e)}` })
+    }
   }
 }
 

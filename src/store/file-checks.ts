@@ -40,7 +40,8 @@ export interface PackageCheck {
   findings: FileFinding[]
 }
 
-interface Snapshot {
+/** What one installed file or link looked like right after its install. */
+export interface Snapshot {
   type: 'file' | 'link'
   sha256: string | null
   mode: number | null
@@ -52,16 +53,28 @@ function snapshot(abs: string, st: Stats): Snapshot {
   return { type: 'file', sha256: crypto().createHash('sha256').update(readFileSync(abs)).digest('hex'), mode: st.mode & 0o7777, target: null }
 }
 
-/** Records every file and link of `row` as it is now (call right after the install commits). */
-export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow): void {
+/** `kind\0path`: how `known` snapshots are keyed. */
+export function checkKey(kind: string, path: string): string {
+  return `${kind}\0${path}`
+}
+
+/**
+ * Records every file and link of `row` as it is now (call right after the install commits).
+ * `known` holds snapshots taken while the archive was extracted (keyed by `checkKey`): those
+ * files are not read back; the rest (links, `backup` files) are read from disk.
+ */
+export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow, known?: ReadonlyMap<string, Snapshot>): void {
   db.db.exec(SCHEMA)
   const insert = db.db.query('INSERT OR REPLACE INTO file_checks(txid, kind, path, type, sha256, mode, target) VALUES (?, ?, ?, ?, ?, ?, ?)')
   db.db.transaction(() => {
     for (const f of db.filesOf(row, layout)) {
       if (f.type === 'dir' || !f.absolute) continue
-      const st = lstatSync(f.absolute, { throwIfNoEntry: false })
-      if (!st) continue
-      const s = snapshot(f.absolute, st)
+      let s = known?.get(checkKey(f.kind, f.path))
+      if (!s) {
+        const st = lstatSync(f.absolute, { throwIfNoEntry: false })
+        if (!st) continue
+        s = snapshot(f.absolute, st)
+      }
       insert.run(row.txid, f.kind, f.path, s.type, s.sha256, s.mode, s.target)
     }
   })()

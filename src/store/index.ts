@@ -9,7 +9,7 @@
  */
 export { InstalledDb, type Owner } from './installed-db.ts'
 export type { InstalledRow, InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
-export { extractForInstall, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
+export { extractForInstall, type ExtractedArchive, type FaultPoint, type InstallArchiveOptions, type InstallRecord } from './install-archive.ts'
 export { applyChangeset, installArchive, uninstallPackage, type ChangesetInstall, type ChangesetOptions, type ChangesetResult } from './changeset.ts'
 export { noSpaceError, requireFreeSpace, type SpaceNeed } from './free-space.ts'
 export { SimulatedCrash } from './journal.ts'

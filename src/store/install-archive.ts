@@ -2,23 +2,26 @@
  * One archive of an install changeset (changeset.ts), up to its journal: extract it into
  * staging on the store's filesystem (nothing visible yet), gather the version folder, write its
  * manifest, and plan every target into the set's steps with conflicts checked. Nothing in the
- * root changes here. The caller holds the root lock and has verified the archive's hash.
+ * root changes here. The caller holds the root lock and has verified the archive's hash, or
+ * extracted it with `extractForInstall({ expect })`, which checks it in the same read.
  */
+import { lstatSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
-import { extractArchive } from '../archive/index.ts'
+import { join, relative, sep } from 'node:path'
+import { extractArchive, type ExpectedHash } from '../archive/index.ts'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import { makeStagingDir } from '../platform/fs.ts'
 import type { Report } from '../progress.ts'
 import { carryStoreBackups } from './backup-files.ts'
+import type { Snapshot } from './file-checks.ts'
 import { noSpaceError } from './free-space.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstallReason, OwnedFile, PackageRecord } from './installed-schema.ts'
 import type { AfterStep } from './journal.ts'
-import { planCleanup, planLinks, planOutside, planVersionFolder } from './plan-install.ts'
+import { planCleanup, planLinks, planOutside, planVersionFolder, type CheckOf } from './plan-install.ts'
 import { STAGE_PREFIX } from './recover.ts'
-import { stageArchive, walkTree, type StagedArchive } from './staged-archive.ts'
+import { stageArchive, walkTree, type StagedArchive, type StagedEntry } from './staged-archive.ts'
 import { stageZpa } from './staged-zpa.ts'
 import { writeStoreManifest } from './store-manifest.ts'
 import { formatKey, packageDir, packageDirName } from './store-paths.ts'
@@ -57,24 +60,38 @@ export interface InstallArchiveOptions {
   record: InstallRecord
   report?: Report
   /**
-   * A staging folder from `extractForInstall` for this archive (extracted ahead of time, e.g.
-   * in parallel with other installs); this install takes it over and removes it.
+   * This archive extracted by `extractForInstall` ahead of time (e.g. in parallel with other
+   * installs); this install takes its staging folder over and removes it.
    */
-  staged?: string
+  staged?: ExtractedArchive
   /** Tests only. */
   faultAt?: FaultPoint
 }
 
+/** An archive extracted into a staging folder of the root, ready to be planned and committed. */
+export interface ExtractedArchive {
+  /** The staging folder; the archive's content is in `<stage>/archive`. */
+  stage: string
+  /** sha256 of every regular file, by archive path, taken as it was written. */
+  fileHashes: Map<string, string>
+}
+
 /**
  * Extracts an archive into a fresh staging folder of the root (same filesystem as the store),
- * ready for `installArchive({ staged })`. Nothing in the root changes; a crash leaves only a
- * staging folder, which `recoverInterrupted` removes. On failure the folder is removed.
+ * ready for `installArchive({ staged })`, in ONE read of the archive: with `expect`, the
+ * archive's checksum is taken while it is decoded, and a mismatch (known only at the end)
+ * leaves nothing behind, the staging folder included (INTEGRITY). Nothing in the root changes;
+ * a crash leaves only a staging folder, which `recoverInterrupted` removes.
  */
-export async function extractForInstall(layout: Layout, archivePath: string, onProgress?: (bytes: number) => void): Promise<string> {
+export async function extractForInstall(
+  layout: Layout,
+  archivePath: string,
+  options: { onProgress?: (bytes: number) => void; expect?: ExpectedHash & { source?: string } } = {},
+): Promise<ExtractedArchive> {
   const stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
   try {
-    await extractArchive(archivePath, join(stage, 'archive'), { onProgress })
-    return stage
+    const { fileHashes } = await extractArchive(archivePath, join(stage, 'archive'), { ...options, fileHashes: true })
+    return { stage, fileHashes: fileHashes! }
   } catch (e) {
     await rm(stage, { recursive: true, force: true })
     throw e
@@ -88,33 +105,38 @@ export interface PlannedPackage {
   after: AfterStep[]
   /** Index in the set's steps where this package's links begin (its moves come before). */
   links: number
+  /** Snapshots of its files known from the extraction (file-checks.ts), by `checkKey`. */
+  checks: ReadonlyMap<string, Snapshot>
 }
 
 /**
  * Plan one package of a set into the shared steps: nothing in the root has changed when this
- * returns or throws. `stage` holds the extracted archive (`<stage>/archive`).
+ * returns or throws.
  */
-export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan, record: PackageRecord, stage: string, definitionName: string | undefined, report: Report): Promise<PlannedPackage> {
+export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan, record: PackageRecord, extracted: ExtractedArchive, definitionName: string | undefined, report: Report): Promise<PlannedPackage> {
+  const { stage, fileHashes } = extracted
   const definitionFile = definitionName ?? `${record.name}.pkg.lua`
-  stageZpa(join(stage, 'archive'), layout.scope, `${formatKey(record)}@${record.version}`, report)
+  stageZpa(join(stage, 'archive'), layout.scope, `${formatKey(record)}@${record.version}`, report, fileHashes)
   const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
   refuseSystemFilesInUserScope(layout, record, staged)
 
   const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid, record.name, set)
   const previous = planner.previous
+  const walked = walkTree(staged.versionDir)
   const hashes = await carryStoreBackups({
     backup: record.backup,
-    staged: walkTree(staged.versionDir),
+    staged: walked,
     oldVersionDir: previous ? join(packageDir(layout, record), previous.version) : null,
     oldFiles: planner.oldFiles,
     oldPrefix: previous ? `${packageDirName(record)}/${previous.version}` : '',
     report,
   })
-  const storeEntries = walkTree(staged.versionDir)
+  // The tree is walked once (a stat per entry): again only when backup files were carried over.
+  const storeEntries = hashes.size > 0 ? walkTree(staged.versionDir) : walked
   const outside = [...staged.usrroot, ...staged.usrhome].filter((e) => e.type === 'file')
   record.installedSize = [...storeEntries, ...outside].reduce((sum, e) => sum + e.size, 0)
   // Written while still staged, so the version folder appears in the store complete.
-  await writeStoreManifest(staged.versionDir, {
+  const written = await writeStoreManifest(staged.versionDir, {
     record,
     scope: layout.scope,
     installedFiles: placeholders(staged, [
@@ -123,16 +145,33 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
     ]),
     definition: staged.definition ? { path: staged.definition, name: definitionFile } : null,
   })
-
-  const entries = walkTree(staged.versionDir)
-  const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes)
-  await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report)
-  await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report)
+  const entries = [...storeEntries, ...written.map((name) => stagedFile(staged.versionDir, name))]
+  const storeCheck: CheckOf = (e) => fileCheck(e, staged.storeSources.map((s) => s + e.rel), fileHashes)
+  const outsideCheck: CheckOf = (e) => fileCheck(e, [relative(join(stage, 'archive'), e.src).split(sep).join('/')], fileHashes)
+  const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes, storeCheck)
+  await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report, outsideCheck)
+  await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report, outsideCheck)
   const links = planner.steps.length
   planLinks(planner, pkgDir, record.version, record.bins, entries, report)
   planner.throwConflicts(record.name)
   const after = await planCleanup(planner, pkgDir, record.version)
-  return { record, files: planner.files, after, links }
+  return { record, files: planner.files, after, links, checks: planner.checks }
+}
+
+function stagedFile(dir: string, name: string): StagedEntry {
+  const src = join(dir, name)
+  const st = lstatSync(src)
+  return { rel: name, type: 'file', src, size: st.size, mode: st.mode & 0o7777 }
+}
+
+/** A regular file's snapshot from the hash taken while extracting it (at one of `origins`). */
+function fileCheck(e: StagedEntry, origins: readonly string[], fileHashes: ReadonlyMap<string, string>): Snapshot | undefined {
+  if (e.type !== 'file') return undefined
+  for (const origin of origins) {
+    const sha256 = fileHashes.get(origin)
+    if (sha256 !== undefined) return { type: 'file', sha256, mode: e.mode, target: null }
+  }
+  return undefined
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/

@@ -9,6 +9,7 @@ import { hashFile } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
 import type { Report } from '../progress.ts'
 import { contentHash, decideBackup, isBackupFile } from './backup-files.ts'
+import type { Snapshot } from './file-checks.ts'
 import type { AfterStep } from './journal.ts'
 import { removalSteps } from './removal-steps.ts'
 import type { StagedEntry } from './staged-archive.ts'
@@ -16,20 +17,42 @@ import { entryPath, isInside, kindBase, packageDirName, resolvedPath, type Packa
 import type { TargetPlanner } from './target-planner.ts'
 
 /** Plan the move of the staged version folder to `<store>/<id32>-<name>/<version>`; returns the package folder. */
-export function planVersionFolder(planner: TargetPlanner, key: PackageKey, version: string, staged: string, entries: readonly StagedEntry[], hashes: ReadonlyMap<string, string>): string {
+export function planVersionFolder(
+  planner: TargetPlanner,
+  key: PackageKey,
+  version: string,
+  staged: string,
+  entries: readonly StagedEntry[],
+  hashes: ReadonlyMap<string, string>,
+  checkOf: CheckOf,
+): string {
   const pkgDir = join(resolvedPath(planner.layout.storeDir), packageDirName(key))
   planner.ensureFolder(pkgDir)
   const target = join(pkgDir, version)
   // The store is zoi's own: a version folder already there (a reinstall, or debris) is replaced.
   planner.place(target, staged, existsSync(target) ? 'replace' : 'create')
   for (const e of entries) {
-    if (e.type !== 'dir') planner.record(join(target, ...e.rel.split('/')), e.type, hashes.get(e.rel) ?? null)
+    if (e.type === 'dir') continue
+    // A backup file may hold the user's carried-over content: it is read back after the commit.
+    const hash = hashes.get(e.rel) ?? null
+    planner.record(join(target, ...e.rel.split('/')), e.type, hash, hash === null ? checkOf(e) : undefined)
   }
   return pkgDir
 }
 
 /** Plan `usrroot` (or `usrhome`) entries into `base`, honouring `backup` on a reinstall or upgrade. */
-export async function planOutside(planner: TargetPlanner, kind: 'usrroot' | 'usrhome', base: string, entries: readonly StagedEntry[], backup: readonly string[], report: Report): Promise<void> {
+/** The snapshot of a staged entry known from its extraction, if any. */
+export type CheckOf = (e: StagedEntry) => Snapshot | undefined
+
+export async function planOutside(
+  planner: TargetPlanner,
+  kind: 'usrroot' | 'usrhome',
+  base: string,
+  entries: readonly StagedEntry[],
+  backup: readonly string[],
+  report: Report,
+  checkOf: CheckOf,
+): Promise<void> {
   const layout = planner.layout
   const privateDirs = [layout.storeDir, layout.dbDir, layout.tmpDir].map(resolvedPath)
   const realBase = kindBase(kind, layout)
@@ -67,7 +90,7 @@ export async function planOutside(planner: TargetPlanner, kind: 'usrroot' | 'usr
       }
     }
     planner.place(abs, e.src, placement)
-    planner.record(abs, e.type, hash)
+    planner.record(abs, e.type, hash, hash === null ? checkOf(e) : undefined)
   }
 }
 

@@ -25,6 +25,8 @@ export interface StagedArchive {
   usrhome: StagedEntry[]
   /** The definition at the archive root, when present. */
   definition: string | null
+  /** Where the version folder's content was in the archive: `data/[<sub>/]pkgstore/` of each part taken. */
+  storeSources: string[]
 }
 
 const KINDS = ['pkgstore', 'usrroot', 'usrhome'] as const
@@ -42,10 +44,14 @@ export function stageArchive(extracted: string, versionDir: string, subs: readon
   const parts = ['', ...(subs.length === 0 ? present : subs.filter((s) => present.includes(s)))]
   mkdirSync(versionDir)
   const outside = { usrroot: new Map<string, StagedEntry>(), usrhome: new Map<string, StagedEntry>() }
+  const storeSources: string[] = []
   for (const part of parts) {
     const base = part === '' ? data : join(data, part)
     const store = join(base, 'pkgstore')
-    if (isFolder(store)) mergeInto(store, versionDir, '')
+    if (isFolder(store)) {
+      mergeInto(store, versionDir, '')
+      storeSources.push(part === '' ? 'data/pkgstore/' : `data/${part}/pkgstore/`)
+    }
     for (const kind of ['usrroot', 'usrhome'] as const) {
       for (const entry of walkTree(join(base, kind))) {
         const seen = outside[kind].get(entry.rel)
@@ -62,6 +68,7 @@ export function stageArchive(extracted: string, versionDir: string, subs: readon
     usrroot: [...outside.usrroot.values()].sort(byPath),
     usrhome: [...outside.usrhome.values()].sort(byPath),
     definition: isFile(definition) ? definition : null,
+    storeSources,
   }
 }
 

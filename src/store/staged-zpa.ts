@@ -19,7 +19,7 @@ export const ZPA_MANIFEST = 'manifest.json'
  * If `extracted` holds a `.zpa` (a `manifest.json` at its root), write its `data/` tree for
  * `scope`; a `.pkg.tar.zst` is left as it is. Nothing outside `extracted` is touched.
  */
-export function stageZpa(extracted: string, scope: Scope, subject: string, report: Report): void {
+export function stageZpa(extracted: string, scope: Scope, subject: string, report: Report, fileHashes?: Map<string, string>): void {
   const manifestPath = join(extracted, ZPA_MANIFEST)
   if (!existsSync(manifestPath)) return
   // Both layouts at once would let one hide content from the other's checks.
@@ -39,7 +39,12 @@ export function stageZpa(extracted: string, scope: Scope, subject: string, repor
   const uses = countPoolUses(chosen.map(([, m]) => m))
   for (const [sub, m] of chosen) {
     const base = sub === '' ? join(extracted, 'data') : join(extracted, 'data', sub)
-    for (const root of ZPA_ROOTS) placeRoot(extracted, join(base, root), only(m, root), uses, `${subject} (\${${root}}${sub ? ` of '${sub}'` : ''})`)
+    for (const root of ZPA_ROOTS) {
+      const at = `data/${sub === '' ? '' : `${sub}/`}${root}/`
+      // The content hashes taken while extracting follow each pool file to where it is placed.
+      const placed = fileHashes && ((pool: string, rel: string) => void (fileHashes.has(`pool/${pool}`) && fileHashes.set(at + rel, fileHashes.get(`pool/${pool}`)!)))
+      placeRoot(extracted, join(base, root), only(m, root), uses, `${subject} (\${${root}}${sub ? ` of '${sub}'` : ''})`, placed)
+    }
   }
 }
 
@@ -55,7 +60,7 @@ function only(m: ZpaScope, root: ZpaRoot): ZpaScope {
   return { files, symlinks, dirs }
 }
 
-function placeRoot(extracted: string, dest: string, m: ZpaScope, uses: Map<string, number>, subject: string): void {
+function placeRoot(extracted: string, dest: string, m: ZpaScope, uses: Map<string, number>, subject: string, placed?: (pool: string, rel: string) => void): void {
   if (m.files.length + m.symlinks.length + m.dirs.length === 0) return
   // The same checks as tar entries, in install order: dirs, files, then links.
   const guard = new EntryGuard(subject)
@@ -82,6 +87,7 @@ function placeRoot(extracted: string, dest: string, m: ZpaScope, uses: Map<strin
     if (left === 0) renameSync(pool, target)
     else copyFileSync(pool, target, constants.COPYFILE_EXCL)
     chmodSync(target, f.mode)
+    placed?.(f.pool, f.dest.rel)
   }
   for (const l of m.symlinks) {
     parent(l.link.rel)

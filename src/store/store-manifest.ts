@@ -20,8 +20,8 @@ export interface ManifestInput {
   definition: { path: string; name: string } | null
 }
 
-/** Write the manifest and the definition copy into the (still staged) version folder. */
-export async function writeStoreManifest(versionDir: string, input: ManifestInput): Promise<void> {
+/** Write the manifest and the definition copy into the (still staged) version folder; returns the names written. */
+export async function writeStoreManifest(versionDir: string, input: ManifestInput): Promise<string[]> {
   const { record: r } = input
   const reserved = [MANIFEST_FILE, ...(input.definition ? [input.definition.name] : [])]
   for (const name of reserved) {
@@ -53,4 +53,5 @@ export async function writeStoreManifest(versionDir: string, input: ManifestInpu
   }
   await writeFile(join(versionDir, MANIFEST_FILE), (await import('yaml')).stringify(manifest))
   if (input.definition) await copyFile(input.definition.path, join(versionDir, input.definition.name))
+  return reserved
 }

@@ -10,6 +10,7 @@ import { ZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow, OwnedFile } from './installed-schema.ts'
+import { checkKey, type Snapshot } from './file-checks.ts'
 import { asidePath, type Step } from './journal.ts'
 import { formatKey, isInside, locate, resolvedPath, type Location } from './store-paths.ts'
 
@@ -40,6 +41,8 @@ export class TargetPlanner {
   readonly steps: Step[]
   readonly files: OwnedFile[] = []
   readonly conflicts: Conflict[] = []
+  /** Snapshots of recorded files known without reading them (`checkKey` → snapshot). */
+  readonly checks = new Map<string, Snapshot>()
   /** Rows of the version being replaced, by `kind/path`. */
   readonly oldFiles: ReadonlyMap<string, OwnedFile>
   private readonly claimed: Map<string, string>
@@ -138,9 +141,10 @@ export class TargetPlanner {
     this.steps.push({ op: 'link', path: abs, target, old })
   }
 
-  record(abs: string, type: 'file' | 'link', hash: string | null = null): void {
+  record(abs: string, type: 'file' | 'link', hash: string | null = null, check?: Snapshot): void {
     const at = this.locationOf(abs)
     this.files.push({ kind: at.kind, path: at.path, type, created: false, hash })
+    if (check) this.checks.set(checkKey(at.kind, at.path), check)
   }
 
   /** CONFLICT (exit 4) naming the first file and its owner, when any was found. */

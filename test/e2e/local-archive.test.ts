@@ -30,7 +30,13 @@ test('package install verifies a .hash lying beside the archive', async () => {
   writeFileSync(hashFile, readFileSync(hashFile, 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')))
   const r = await zoi('package', 'install', 'out/libgreet-1.2.0-linux-amd64.pkg.tar.zst')
   expect(r.exitCode, formatResult(r)).toBe(6)
+  expect(r.stderr).toContain('checksum mismatch for libgreet-1.2.0-linux-amd64.pkg.tar.zst')
   expect((await zoi('list', '--json')).stdout.trim()).toBe('[]')
+  // Regression (one read per archive): the mismatch is known only once the archive was fully
+  // extracted into staging, and that extraction is gone again.
+  const tmp = join(home, '.zoi/pkgs/tmp')
+  expect(existsSync(tmp) ? readdirSync(tmp).filter((n) => n.startsWith('stage-')) : []).toEqual([])
+  expect(existsSync(join(home, '.zoi/pkgs/store')) ? readdirSync(join(home, '.zoi/pkgs/store')) : []).toEqual([])
   // The pkg-dir copy is never deleted for a mismatch; only cache files are.
   expect(existsSync(join(home, 'out/libgreet-1.2.0-linux-amd64.pkg.tar.zst'))).toBe(true)
 })

@@ -87,6 +87,13 @@ test('a .zpa from an independent writer (./ root, GNU headers, a pool name not m
 
   const again = await runZoi(['package', 'install', file], { home })
   expect(again.exitCode, formatResult(again)).toBe(0)
+  // The hashes taken while extracting followed each pool file to where it was placed.
+  const clean = await runZoi(['check', 'zhi'], { home })
+  expect(clean.exitCode, formatResult(clean)).toBe(0)
+  writeFileSync(join(home, '.config/zhi/rc'), 'greeting=2\n')
+  const changed = await runZoi(['check', 'zhi'], { home })
+  expect(changed.exitCode).toBe(6)
+  expect(changed.stdout).toContain(`changed: ${join(home, '.config/zhi/rc')}`)
   const out = join(home, 'x')
   const ex = await runZoi(['package', 'extract', file, out], { home })
   expect(ex.exitCode, formatResult(ex)).toBe(0)

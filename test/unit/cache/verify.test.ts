@@ -47,6 +47,18 @@ describe('checksums', () => {
     expect([a.path, `${a.path}.hash`, `${a.path}.size`, `${a.path}.files`].some(existsSync)).toBe(false)
   })
 
+  test('deferHash: nothing is hashed here; the caller\'s mismatch gets the same error and removal', async () => {
+    const a = await fresh(true)
+    const wrong = '12'.repeat(64)
+    const v = await verifyArchive(a.path, opts({ hash: indexHash(a.fileName, { sha512: wrong }), removeIfBad: true, deferHash: true }))
+    expect(v.pending?.hash).toMatchObject({ algorithm: 'sha512', hex: wrong })
+    expect(existsSync(a.path)).toBe(true)
+    const e = await rejection(v.pending!.mismatch(a.sha512))
+    expect(e).toMatchObject({ code: 'INTEGRITY' })
+    expect(e.message).toContain(`actual   sha512 ${a.sha512}`)
+    expect(existsSync(a.path)).toBe(false)
+  })
+
   test('a mismatch in a pkg-dir is never deleted', async () => {
     const a = await fresh()
     const e = await rejection(verifyArchive(a.path, opts({ hash: indexHash(a.fileName, { sha512: '34'.repeat(64) }) })))
