@@ -7,7 +7,7 @@
  * through links, no links out of the tree) before it touches the disk. The tree is unpacked into
  * a fresh folder next to the destination and merged in only when complete.
  */
-import { chmodSync, copyFileSync, createReadStream, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs'
+import { chmodSync, copyFileSync, createReadStream, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Transform } from 'node:stream'
 import type { Header } from 'tar-stream'

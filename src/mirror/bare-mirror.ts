@@ -5,7 +5,7 @@
  * is kept in `refs/zoi/upstream` (never advertised), so the served branch can be the upstream
  * tip itself or the base-url commit on top of it, and a re-run knows what it mirrored last.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { git } from '../registry/git-lib.ts'
 import { ZoiError } from '../errors.ts'

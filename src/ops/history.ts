@@ -1,15 +1,13 @@
 /**
- * The transaction history of a root (`zoi history`) and the per-file records `zoi check` uses,
- * both written right after a change commits. Recording is best effort by design: the packages
+ * The transaction history of a root (`zoi history`), written right after a change commits (the
+ * per-file records `zoi check` uses are written by the changeset itself). Recording is best effort by design: the packages
  * are installed by then, and a full disk must not turn a finished install into a failure.
  */
 import { existsSync } from 'node:fs'
 import type { Context } from '../context.ts'
 import type { Layout } from '../platform/layout.ts'
-import { recordFileChecks } from '../store/file-checks.ts'
 import { appendHistory, readHistory, type HistoryChange, type HistoryEntry } from '../store/history.ts'
 import { InstalledDb } from '../store/installed-db.ts'
-import type { InstalledRow } from '../store/installed-schema.ts'
 import type { PlannedInstall } from './install.ts'
 
 function withDb<T>(layout: Layout, fn: (db: InstalledDb) => T): T | undefined {
@@ -19,14 +17,6 @@ function withDb<T>(layout: Layout, fn: (db: InstalledDb) => T): T | undefined {
     return fn(db)
   } finally {
     db.close()
-  }
-}
-
-export function recordInstalledFiles(ctx: Context, row: InstalledRow): void {
-  try {
-    withDb(ctx.layout, (db) => recordFileChecks(db, ctx.layout, row))
-  } catch (e) {
-    ctx.report({ kind: 'warn', text: `could not record file hashes of ${row.name} for 'zoi check': ${e instanceof Error ? e.message : e}` })
   }
 }
 

@@ -86,7 +86,6 @@ export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
 
 /** Returns the new head; returns `base.head` without touching `dir` when nothing changed. */
 async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
-  const onProgress = progressTo(opts.report)
   const where = `'${redactUrl(opts.url)}'`
   switch (source.kind) {
     case 'http': {

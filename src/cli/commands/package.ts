@@ -1,7 +1,7 @@
 /** `zoi package build|install`: make and install archives (SPEC §5). */
 import { resolve } from 'node:path'
 import { ZoiError } from '../../errors.ts'
-import { flagList, flagString, needArgs, requireAction, type CommandSpec, type Flags } from '../command-spec.ts'
+import { flagList, flagString, needArgs, requireAction, type CommandSpec } from '../command-spec.ts'
 import { signingPassphrase as passphrase } from '../prompt.ts'
 
 export const pkg: CommandSpec = {
