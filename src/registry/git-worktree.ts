@@ -8,7 +8,7 @@
  * in step (git-index-file.ts): isomorphic-git's checkout stats and compares every path of the
  * tree even when asked for a few, which was most of a re-sync.
  */
-import { chmodSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
@@ -78,6 +78,9 @@ export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = t
 function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgress: ProgressFn, fresh = false): void {
   const made = new Set<string>(['.'])
   // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
+  // What is already there must be a real folder: a hostile tree can name `a` twice, as a
+  // symlink out of the clone and as a folder holding `a/b`, and `a/b` would be written through
+  // the link (git's fsck refuses such trees; nothing here relies on that).
   const ensureDir = (path: string): void => {
     if (made.has(path)) return
     ensureDir(dirname(path))
@@ -85,6 +88,7 @@ function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgre
       mkdirSync(join(dir, path))
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e
+      if (!lstatSync(join(dir, path)).isDirectory()) throw unsafePath(path)
     }
     made.add(path)
   }
@@ -99,7 +103,8 @@ function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgre
     }
     const data = store.get(f.oid, 'blob').data
     // A symlink of the old tree would be written through, a folder would refuse the write: remove first.
-    if (!fresh) rmSync(target, { force: true, recursive: true })
+    if (!fresh || made.has(f.path)) rmSync(target, { force: true, recursive: true })
+    made.delete(f.path) // no longer a folder, if it was one
     if (f.mode === '120000') symlinkSync(new TextDecoder().decode(data), target)
     else {
       writeFileSync(target, data)
@@ -112,10 +117,12 @@ function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgre
 /** A hostile tree must not write outside the clone or into its `.git` (git refuses these names too). */
 function checkSafePath(path: string): void {
   for (const part of path.split('/')) {
-    if (part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git' || part.includes('\\') || part.includes('\0')) {
-      throw Object.assign(new Error(`unsafe path in tree: ${JSON.stringify(path)}`), { code: 'UnsafeFilepathError' })
-    }
+    if (part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git' || part.includes('\\') || part.includes('\0')) throw unsafePath(path)
   }
+}
+
+function unsafePath(path: string): Error {
+  return Object.assign(new Error(`unsafe path in tree: ${JSON.stringify(path)}`), { code: 'UnsafeFilepathError' })
 }
 
 /** Removes the folders that became empty, from each removed file upwards (git does too). */

@@ -130,3 +130,42 @@ describe('zoi checks the files out itself', () => {
     expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
   })
 })
+
+/**
+ * Commits a tree naming `a` twice — a symlink out of the clone and a folder holding `a/x.lua` —
+ * made by hand (git's own tools refuse to write it) on top of `upstream`'s HEAD.
+ */
+async function hostileCommit(upstream: string, outside: string): Promise<string> {
+  const hash = async (args: string[], input: Uint8Array | string) => {
+    const proc = Bun.spawn(['git', 'hash-object', '-w', ...args, '--stdin'], { cwd: upstream, stdin: typeof input === 'string' ? new TextEncoder().encode(input) : input, stdout: 'pipe' })
+    return (await new Response(proc.stdout).text()).trim()
+  }
+  const entry = (mode: string, name: string, oid: string) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])
+  const link = await hash([], outside)
+  const lua = await hash([], 'return "pwned"\n')
+  const inner = await hash(['-t', 'tree', '--literally'], entry('100644', 'x.lua', lua))
+  const yaml = await hash([], 'name: Swap\n')
+  const root = await hash(['-t', 'tree', '--literally'], Buffer.concat([entry('120000', 'a', link), entry('40000', 'a', inner), entry('100644', 'repo.yaml', yaml)]))
+  const parent = await runGit(upstream, ['rev-parse', 'HEAD'])
+  const commit = await runGit(upstream, ['commit-tree', root, '-p', parent.trim(), '-m', 'hostile'])
+  await runGit(upstream, ['update-ref', 'refs/heads/main', commit.trim()])
+  return commit.trim()
+}
+
+describe('a tree that names a path twice cannot write outside the clone', () => {
+  test('a symlink `a` out of the clone and a file `a/x.lua` in one tree: unsafe path, nothing written outside (fresh clone and update)', async () => {
+    const outside = await makeTempDir('zoi-outside-')
+    const upstream = await makeGitRepo({ 'repo.yaml': 'name: Swap\n', 'core/a/a.pkg.lua': 'return 1\n' })
+    const dir = join(await makeTempDir(), 'db', 'swap')
+    await syncClone({ url: upstream, dir, net: offline })
+    await hostileCommit(upstream, outside)
+    const update = await syncClone({ url: upstream, dir, net: offline }).then(() => undefined, (e: unknown) => e)
+    expect(existsSync(join(outside, 'x.lua'))).toBe(false)
+    const fresh = await syncClone({ url: upstream, dir: join(await makeTempDir(), 'db', 'fresh'), net: offline }).then(() => undefined, (e: unknown) => e)
+    expect(existsSync(join(outside, 'x.lua'))).toBe(false)
+    for (const e of [update, fresh]) {
+      expect((e as { code?: string }).code).toBe('UNSAFE_PATH')
+      expect((e as Error).message).toContain('unsafe path')
+    }
+  })
+})
