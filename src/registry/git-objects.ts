@@ -55,12 +55,12 @@ export class ObjectStore {
   }
 
   /** The object, or undefined when the repository lacks it. */
-  read(oid: string): GitObject | undefined {
+  read(oid: string, depth = 0): GitObject | undefined {
     // Packs first: a fetched registry is one pack, and a failed open of a loose path per object costs more than the lookup.
     const id = Buffer.from(oid, 'hex')
     for (const p of this.packs) {
       const offset = findOffset(p, id)
-      if (offset !== undefined) return this.readPacked(p, offset)
+      if (offset !== undefined) return this.readPacked(p, offset, depth)
     }
     return this.readLoose(oid)
   }
@@ -130,19 +130,26 @@ export class ObjectStore {
     return { type: type as ObjectType, data: all.subarray(nul + 1) }
   }
 
-  private readPacked(p: Pack, offset: number): GitObject {
+  private readPacked(p: Pack, offset: number, depth: number): GitObject {
+    // Git stops delta chains at 50 by default and never writes a cycle; a hostile pack could
+    // (ref-deltas naming each other), which must end in an error, not a stack overflow.
+    if (depth > MAX_DELTA_DEPTH) throw new Error(`corrupt pack ${p.file}: a delta chain longer than ${MAX_DELTA_DEPTH}`)
     const data = packData(p)
     const h = objectHeader(data, offset)
     if (h.type >= 1 && h.type <= 4) return { type: TYPES[h.type]!, data: inflate(data, h.start, h.size) }
     let base: GitObject
-    if (h.type === 6) base = this.readPacked(p, h.baseOffset!)
+    if (h.type === 6) base = this.readPacked(p, h.baseOffset!, depth + 1)
     else {
       const baseOid = Buffer.from(data.subarray(h.start - 20, h.start)).toString('hex')
-      base = this.get(baseOid)
+      const found = this.read(baseOid, depth + 1)
+      if (!found) throw Object.assign(new Error(`git object ${baseOid} (a delta base) is missing from ${this.gitdir}`), { code: 'NotFoundError' })
+      base = found
     }
     return { type: base.type, data: applyDelta(base.data, inflate(data, h.start, h.size)) }
   }
 }
+
+const MAX_DELTA_DEPTH = 4096
 
 function packData(p: Pack): Uint8Array {
   // Memory-mapped: packs are immutable (named by content), so the mapping never sees a rewrite.
