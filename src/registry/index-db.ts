@@ -317,9 +317,10 @@ export class IndexDb {
       const q = tokens.map((t) => `"${t}"*`).join(' AND ')
       for (const r of this.db.query('SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH ? ORDER BY rank LIMIT ?').all(q, limit) as { id: number }[]) ids.add(r.id)
     }
-    // Names only: the planner reads them from the packages_list index when the index has it (an
-    // index written before that index existed still answers, from the table).
-    for (const r of this.db.query('SELECT id FROM packages WHERE instr(lower(name), ?) > 0 LIMIT ?').all(term.toLowerCase(), limit) as { id: number }[]) ids.add(r.id)
+    // A substring of the name, read from a names index, not the wide rows. LIKE folds ASCII case
+    // as lower() does and is twice as fast as instr(lower(name), …); its wildcards are escaped.
+    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`
+    for (const r of this.db.query("SELECT id FROM packages WHERE name LIKE ? ESCAPE '\\' LIMIT ?").all(pattern, limit) as { id: number }[]) ids.add(r.id)
     return [...ids]
   }
 

@@ -58,6 +58,17 @@ describe('definitions and packages', () => {
     expect(db.packageCount()).toBe(3)
   })
 
+  test('search: the name substring match is case-blind and takes % _ \\ literally', () => {
+    const db = IndexDb.open(':memory:')
+    db.applyChanges(['lib_foo', 'libxfoo', 'Vim-Tiny', '100%sure', 'back\\slash'].map((n, i) => ({ path: `${i}`, blob: `${i}`, pkg: pkg(n) })), [])
+    const names = (term: string) => db.search(term).map((p) => p.name)
+    expect(names('b_f')).toEqual(['lib_foo'])
+    expect(names('IM-t')).toEqual(['Vim-Tiny'])
+    expect(names('0%s')).toEqual(['100%sure'])
+    expect(names('k\\s')).toEqual(['back\\slash'])
+    expect(names('%')).toEqual(['100%sure'])
+  })
+
   test('providers of a virtual name', () => {
     const db = IndexDb.open(':memory:')
     db.applyChanges([{ path: '1', blob: '1', pkg: pkg('openssl', { provides: ['ssl'] }) }, { path: '2', blob: '1', pkg: pkg('libressl', { provides: ['ssl'] }) }], [])
