@@ -16,9 +16,7 @@ import type { ArchiveEntry } from './archive-entry.ts'
 import type { HashAlgorithm } from './hash-file.ts'
 import type { ExpectedHash } from './sidecars.ts'
 import { readTarEntries } from './tar-read.ts'
-
-// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface ExtractOptions {
   /** Called as content is written, with the total bytes of file content written so far. */

@@ -4,9 +4,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
-
-// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export type HashAlgorithm = 'sha512' | 'sha256'
 

@@ -8,10 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import type { ZstdCompress } from 'node:zlib'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { ZstdFrameError, ZstdFrameWalker } from './zstd-frames.ts'
-
-// node:stream and node:zlib are loaded on first use: static imports would cost every command's start-up (even --version).
-const stream = (): typeof import('node:stream') => require('node:stream')
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
+import { stream, zlib } from '../platform/node-lazy.ts'
 
 const READ_CHUNK = 1 << 20
 /** Writes to the compressor are batched to about this size (one threadpool job each). */

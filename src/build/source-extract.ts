@@ -15,10 +15,7 @@ import { EntryGuard, type ArchiveEntry, type RawEntry } from '../archive/index.t
 import { describeError, isZoiError, ZoiError } from '../errors.ts'
 import { readHead } from '../platform/fs.ts'
 import { readZipMembers } from './zip-entries.ts'
-
-// node:zlib and node:stream are loaded on first use: static imports would cost every command's start-up (even --version).
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
-const stream = (): typeof import('node:stream') => require('node:stream')
+import { stream, zlib } from '../platform/node-lazy.ts'
 
 type Format = 'gzip' | 'zstd' | 'tar' | 'zip' | 'xz' | 'bzip2' | '7z' | 'plain'
 

@@ -6,9 +6,7 @@
  */
 import { describeError, ZoiError } from '../errors.ts'
 import type { RawEntry } from '../archive/index.ts'
-
-// node:zlib is loaded on first use: a static import would cost every command's start-up (even --version).
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
+import { zlib } from '../platform/node-lazy.ts'
 
 export interface ZipMember {
   raw: RawEntry

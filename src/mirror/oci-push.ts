@@ -12,9 +12,7 @@ import { OCI_MEDIA, OciSession, ociReference, parseOciTarget, readManifest, SHA5
 import { ZoiError } from '../errors.ts'
 import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface PushResult {
   target: string

@@ -5,10 +5,7 @@
  */
 import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
-
-// node:zlib and node:crypto are loaded on first use: static imports would cost every command's start-up (even --version).
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto, zlib } from '../platform/node-lazy.ts'
 
 const TYPE_CODES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const
 

@@ -10,9 +10,7 @@ import { encodeAdvertisement, listAdvertisedRefs } from './ref-advertisement.ts'
 import { resolveInside } from './request-path.ts'
 import { textResponse } from './static-files.ts'
 import { MAX_REQUEST_BYTES, answerUploadPack, parseUploadRequest } from './upload-pack.ts'
-
-/** node:zlib loads Node's stream machinery: only when an object is inflated. */
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
+import { zlib } from '../platform/node-lazy.ts'
 
 const NO_CACHE = { 'cache-control': 'no-cache' }
 

@@ -35,9 +35,7 @@ import { planForPlatform, type PlatformPlan, type RegistryAtCommit } from './bun
 import { requireCatalog } from './registries.ts'
 import { sourceFetch } from './source.ts'
 import { readIndex } from '../sources/index.ts'
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface BundleCreateOptions {
   requests: string[]

@@ -11,9 +11,7 @@ import { BUNDLE_JSON, parseManifest, type BundleManifest } from '../bundle/manif
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir } from '../platform/fs.ts'
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface OpenedManifest {
   path: string

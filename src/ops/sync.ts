@@ -18,9 +18,7 @@ import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type IndexSour
 import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
-
-// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface SyncOptions {
   force?: boolean

@@ -18,12 +18,7 @@ import { ZoiError, isZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { gitFs as fs } from './git-swap.ts'
-
-/** node:zlib loads Node's stream machinery: only when an object is inflated. */
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto, zlib } from '../platform/node-lazy.ts'
 
 export interface DumbFetch {
   net: Net

@@ -10,9 +10,8 @@ import { readdirSync, readFileSync, openSync, readSync, closeSync } from 'node:f
 import { join } from 'node:path'
 import { errnoCode } from '../errors.ts'
 import { applyDelta, deltaVarint, findOffset, inflate, objectHeader, type Pack } from './git-pack.ts'
-
-// node:zlib only for the partial inflate of a loose object's header (Bun.inflateSync needs a whole stream).
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
+// node:zlib only for the partial inflate of an object's header (Bun.inflateSync needs a whole stream).
+import { zlib } from '../platform/node-lazy.ts'
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag'
 

@@ -8,10 +8,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { exists } from './git-swap.ts'
 import { limitFor, tooLarge } from './git-size-limits.ts'
-
-// node:zlib and node:crypto are loaded on first use: static imports would cost every command's start-up (even --version).
-const zlib = (): typeof import('node:zlib') => require('node:zlib')
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto, zlib } from '../platform/node-lazy.ts'
 
 /** Stores (or just hashes) one object and returns its id. */
 export type ObjectSink = (type: 'blob' | 'tree', content: Uint8Array) => Promise<string>

@@ -10,9 +10,7 @@ import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { evaluateJobs, runJob, type DefinitionJob, type DependencyGroup, type Evaluator, type JobOutcome, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
 import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
-
-// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export interface IndexSource {
   /**

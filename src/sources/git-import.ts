@@ -14,9 +14,7 @@ import { gitRepoPath, peel } from './git-cache.ts'
 import type { SourceCache } from './source-cache.ts'
 import { notePackage, updateIndex } from './source-index.ts'
 import { urlKey } from './source-mirrors.ts'
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 const BUNDLE_V2 = '# v2 git bundle\n'
 

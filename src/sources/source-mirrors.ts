@@ -4,9 +4,7 @@
  * of the URL>`; a git source is the bare repository `<m>/sources/git/<sha256 of the URL>.git`.
  * The source cache uses the same names, so a mirror is a copy of (part of) a cache.
  */
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 export function urlKey(url: string): string {
   return crypto().createHash('sha256').update(url).digest('hex')

@@ -8,9 +8,7 @@ import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
-
-/** node:crypto loads Node's stream machinery: only when a hash is taken. */
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS file_checks (

@@ -7,9 +7,7 @@
 import { realpathSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { Layout } from '../platform/layout.ts'
-
-// node:crypto is loaded on first use: a static import would cost every command's start-up (even --version).
-const crypto = (): typeof import('node:crypto') => require('node:crypto')
+import { crypto } from '../platform/node-lazy.ts'
 
 /** The base a recorded path is relative to: the store, the bin folder, `/` of the root, or home. */
 export type FileKind = 'pkgstore' | 'bin' | 'usrroot' | 'usrhome'
