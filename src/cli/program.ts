@@ -17,10 +17,7 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
   const argv = rewriteHelpCommand(given)
   const json = argv.includes('--json')
   const verbose = argv.includes('-v') || argv.includes('--verbose')
-  if (asksOnlyVersion(argv)) {
-    renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
-    return 0
-  }
+  if (asksOnlyVersion(argv)) return printVersion(json, sink)
   try {
     // The parser and the command table load only now: `zoi --version` needs neither.
     const [{ cac }, { COMMANDS }, { flagName, GLOBAL_OPTIONS }, { tidyHelp }, { createReporter }, { checkFlags, unknownCommand }] = await Promise.all([
@@ -47,8 +44,7 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
     checkFlags(cli, cli.matchedCommand, argv.slice(2))
     if (!cli.matchedCommand) {
       if (opts.version) {
-        renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
-        return 0
+        return printVersion(json, sink)
       }
       cli.outputHelp()
       return 0
@@ -85,6 +81,11 @@ export async function runCli(given: string[], sink: Sink = processSink, argv0 = 
       return out.exitCode ?? 0
     })
   }
+}
+
+function printVersion(json: boolean, sink: Sink): number {
+  renderOutput({ text: `zoi ${VERSION}`, json: { version: VERSION } }, json, sink)
+  return 0
 }
 
 /**
@@ -140,7 +141,7 @@ function dashedSwitchesLast(argv: string[], specs: readonly CommandSpec[]): stri
  * (for --help, a bare `zoi` and unknown words). Registering all of them costs start-up time for
  * nothing when the command is known; `zoi --version` needs none.
  */
-function commandsFor(argv: string[], COMMANDS: readonly CommandSpec[]): readonly CommandSpec[] {
+function commandsFor(argv: string[], all: readonly CommandSpec[]): readonly CommandSpec[] {
   const args = argv.slice(2)
   let word: string | undefined
   for (let i = 0; i < args.length && word === undefined; i++) {
@@ -149,9 +150,9 @@ function commandsFor(argv: string[], COMMANDS: readonly CommandSpec[]): readonly
     if (a === '--root' || a === '--pkg-dir') i++ // their value is not the command
     else if (!a.startsWith('-')) word = a
   }
-  if (word === undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? [] : COMMANDS
-  const named = COMMANDS.filter((c) => c.usage.split(' ')[0] === word || c.aliases?.includes(word!))
-  return named.length > 0 ? named : COMMANDS
+  if (word === undefined) return args.includes('--version') && !args.includes('--help') && !args.includes('-h') ? [] : all
+  const named = all.filter((c) => c.usage.split(' ')[0] === word || c.aliases?.includes(word!))
+  return named.length > 0 ? named : all
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
-import type { PackageRow } from '../registry/index-db.ts'
+import type { PackageRow, PackageSummaryRow } from '../registry/index-db.ts'
 import { compareVersions, parseSource } from '../resolve/index.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, requireCatalog, withCatalog } from './registries.ts'
@@ -16,13 +16,14 @@ export interface PackageSummary {
   description: string
 }
 
-function summarize(handle: string, p: PackageRow): PackageSummary {
-  return { name: p.name, registry: handle, repo: p.repo, version: defaultVersionOf(p) ?? '', description: p.description }
+/** A package as search, list --all and show print it; `version` is the one `install <name>` picks. */
+function summaryOf(handle: string, p: PackageSummaryRow): PackageSummary {
+  return { name: p.name, registry: handle, repo: p.repo, version: p.version ?? '', description: p.description }
 }
 
 export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
   if (!term.trim()) throw new ZoiError('USAGE', 'search needs a term')
-  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.search(term).map((p) => ({ name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description }))))
+  return withCatalog(ctx, (set) => set.registries.flatMap((r) => r.index.search(term).map((p) => summaryOf(r.handle, p))))
 }
 
 export interface FileHit {
@@ -50,7 +51,7 @@ export function listAvailable(ctx: Context): Iterable<PackageSummary> {
   return (function* () {
     try {
       for (const r of set.registries) {
-        for (const p of r.index.packageSummaries()) yield { name: p.name, registry: r.handle, repo: p.repo, version: p.version ?? '', description: p.description }
+        for (const p of r.index.packageSummaries()) yield summaryOf(r.handle, p)
       }
     } finally {
       set.close()
@@ -94,7 +95,7 @@ export async function showPackage(ctx: Context, source: string): Promise<Package
       throw unknownPackage(source, `not found in ${set.registries.map((r) => `'${r.handle}'`).join(', ')}`, indexNames(set), `try 'zoi search ${spec.name}'`)
     }
     return found.map(({ registry, pkg }) => ({
-      ...summarize(registry.handle, pkg),
+      ...summaryOf(registry.handle, { ...pkg, version: defaultVersionOf(pkg) }),
       ...askedVersion(registry.handle, pkg, spec),
       path: pkg.path,
       license: pkg.license,
