@@ -6,7 +6,8 @@ import { isZoiError, ZoiError } from '../errors.ts'
 import { layoutFor, type Layout } from '../platform/layout.ts'
 import { withLock } from '../platform/lock.ts'
 import { chooseDefaultVersion } from '../registry/catalog.ts'
-import { compareVersions, parseSource } from '../resolve/index.ts'
+import { parseSource } from '../resolve/source.ts'
+import { compareVersions } from '../resolve/version.ts'
 // Straight to the store's modules, not its barrel: queries (list, files, owner, why) load this
 // file and need no archive reader; the changeset is imported when something is removed.
 import type { HistoryChange } from '../store/history.ts'
@@ -47,13 +48,13 @@ async function readyScopes(ctx: Context): Promise<Layout[]> {
 }
 
 /**
- * Runs `fn` on the layout's installed db (an empty one when nothing was ever installed).
- * A read falls back to opening it read-only when it cannot be opened for writing, so `list`,
- * `show` and `files` work on a read-only HOME or root.
+ * Runs `fn` on the layout's installed db; a read where nothing was ever installed answers
+ * `absent` without opening anything. A read falls back to opening it read-only when it cannot
+ * be opened for writing, so `list`, `show` and `files` work on a read-only HOME or root.
  */
-function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, write = false): T {
-  const exists = existsSync(layout.installedDb)
-  const db = !exists ? InstalledDb.open(':memory:') : write ? InstalledDb.open(layout.installedDb) : InstalledDb.openForReading(layout.installedDb)
+function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, absent: T, write = false): T {
+  if (!write && !existsSync(layout.installedDb)) return absent
+  const db = write ? InstalledDb.open(layout.installedDb) : InstalledDb.openForReading(layout.installedDb)
   try {
     return fn(db)
   } finally {
@@ -63,14 +64,14 @@ function withInstalled<T>(layout: Layout, fn: (db: InstalledDb) => T, write = fa
 
 /** Every package installed in this layout's scope. */
 export function installedRows(layout: Layout): InstalledRow[] {
-  return withInstalled(layout, (db) => db.list())
+  return withInstalled(layout, (db) => db.list(), [])
 }
 
 /** The first scope where `name` is installed, with its row. */
 async function findInstalled(ctx: Context, given: string): Promise<{ layout: Layout; row: InstalledRow }> {
   const name = installedName(given)
   for (const layout of await readyScopes(ctx)) {
-    const row = withInstalled(layout, (db) => db.get(name))
+    const row = withInstalled(layout, (db) => db.get(name), undefined)
     if (row) return { layout, row }
   }
   const known = installedScopes(ctx).flatMap(installedRows).map((r) => r.name)
@@ -130,7 +131,7 @@ export async function filesOf(ctx: Context, name: string): Promise<string[]> {
 export async function ownerOf(ctx: Context, path: string): Promise<{ path: string; name: string; version: string }> {
   const abs = resolve(path)
   const owner = (await readyScopes(ctx))
-    .map((layout) => withInstalled(layout, (db) => db.ownerOf(abs, layout)))
+    .map((layout) => withInstalled(layout, (db) => db.ownerOf(abs, layout), undefined))
     .find((o) => o !== undefined)
   if (!owner) throw new ZoiError('NOT_FOUND', `no installed package owns ${abs}`)
   return { path: abs, name: owner.pkg.name, version: owner.pkg.version }
@@ -138,7 +139,7 @@ export async function ownerOf(ctx: Context, path: string): Promise<{ path: strin
 
 export async function whyInstalled(ctx: Context, name: string): Promise<{ name: string; reason: string; requiredBy: string[] }> {
   const { layout, row } = await findInstalled(ctx, name)
-  return { name: row.name, reason: row.reason, requiredBy: withInstalled(layout, (db) => db.dependentsOf(row.name).map((d) => d.name)) }
+  return { name: row.name, reason: row.reason, requiredBy: withInstalled(layout, (db) => db.dependentsOf(row.name).map((d) => d.name), []) }
 }
 
 export async function pinPackage(ctx: Context, name: string, version: string | null): Promise<InstalledRow> {
@@ -146,7 +147,7 @@ export async function pinPackage(ctx: Context, name: string, version: string | n
   if (version !== null && row.version !== version) {
     throw new ZoiError('REFUSED', `'${name}' is installed at ${row.version}, not ${version}`, { hint: `install it first: zoi install ${name}@${version}` })
   }
-  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version), true))
+  return withLock(layout.lockFile, async () => withInstalled(layout, (db) => db.setPinned(name, version), row, true))
 }
 
 /**

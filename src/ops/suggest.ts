@@ -4,7 +4,7 @@
  */
 import { ZoiError } from '../errors.ts'
 import type { RegistrySet } from '../registry/index.ts'
-import { didYouMean } from '../resolve/index.ts'
+import { didYouMean } from '../resolve/similar-names.ts'
 
 /** Every package name the synced registries know. */
 export function indexNames(set: RegistrySet): string[] {

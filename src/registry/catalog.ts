@@ -6,8 +6,13 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RegistryRef } from '../config/index.ts'
-import { compareVersions, defaultVersion, repoWithin, type Catalog, type CatalogPackage, type PackageScope } from '../resolve/index.ts'
+import type { Catalog, CatalogPackage } from '../resolve/catalog.ts'
+import { repoWithin, type PackageScope } from '../resolve/package-ref.ts'
+import { defaultVersion } from '../resolve/preference.ts'
+import { compareVersions } from '../resolve/version.ts'
 import { IndexDb, type PackageRow } from './index-db.ts'
+
+export { defaultVersionOf } from './index-db.ts'
 
 export interface OpenRegistry {
   handle: string
@@ -69,18 +74,6 @@ export function openRegistries(opts: OpenOptions): RegistrySet {
 /** The version `install <name>` picks among entries: stable channel, else first channel, else newest release. */
 export function chooseDefaultVersion(candidates: readonly CatalogPackage[]): string | undefined {
   return defaultVersion([...candidates].sort((a, b) => compareVersions(b.version, a.version)))
-}
-
-/**
- * chooseDefaultVersion for a row known only by its version and channels (`list --all`), without
- * building and sorting candidates: the channel it would pick (stable, else the first by name)
- * names one of the row's own versions, so that is the answer; with no channels, the one version.
- */
-export function defaultVersionOf(p: { version?: string; channels: Record<string, string> }): string | undefined {
-  if ('stable' in p.channels) return p.channels.stable
-  const names = Object.keys(p.channels)
-  if (names.length === 0) return p.version
-  return p.channels[names.sort()[0]!]
 }
 
 /** One catalog entry per version the definition names: `version` and each channel's version. */

@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ZoiError } from '../errors.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
 
@@ -31,7 +30,7 @@ export async function classifySource(url: string): Promise<SyncSource> {
 function toLocalPath(url: string): string | undefined {
   if (/^file:/i.test(url)) {
     try {
-      return fileURLToPath(url)
+      return Bun.fileURLToPath(url)
     } catch {
       return undefined
     }

@@ -23,11 +23,12 @@ CREATE TABLE IF NOT EXISTS packages (
   description TEXT NOT NULL DEFAULT '', license TEXT, website TEXT,
   bins TEXT NOT NULL, tags TEXT NOT NULL, types TEXT NOT NULL, platforms TEXT NOT NULL,
   sub_packages TEXT NOT NULL, main_subs TEXT NOT NULL, provides TEXT NOT NULL,
-  conflicts TEXT NOT NULL, replaces TEXT NOT NULL, backup TEXT NOT NULL, spec TEXT NOT NULL
+  conflicts TEXT NOT NULL, replaces TEXT NOT NULL, backup TEXT NOT NULL, spec TEXT NOT NULL,
+  default_version TEXT
 );
 CREATE INDEX IF NOT EXISTS packages_name ON packages(name);
 -- list --all reads its columns from this index alone, in its order (no row lookups, no sort).
-CREATE INDEX IF NOT EXISTS packages_list ON packages(name, repo, version, description);
+CREATE INDEX IF NOT EXISTS packages_summary ON packages(name, repo, default_version, description);
 CREATE TABLE IF NOT EXISTS versions (
   package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
   version TEXT NOT NULL, channel TEXT NOT NULL DEFAULT '',
@@ -66,6 +67,21 @@ CREATE TRIGGER IF NOT EXISTS files_ad AFTER DELETE ON archive_files BEGIN
   INSERT INTO files_fts(files_fts, rowid, path) VALUES ('delete', old.rowid, old.path);
 END;
 `
+
+/**
+ * An index written before `default_version` existed gets the column, filled by the same rule in
+ * SQL, and the covering index that replaces `packages_list`; all or nothing.
+ */
+function addDefaultVersions(db: Database): void {
+  const columns = db.query('PRAGMA table_info(packages)').all() as { name: string }[]
+  if (columns.length === 0 || columns.some((c) => c.name === 'default_version')) return
+  db.transaction(() => {
+    db.exec('ALTER TABLE packages ADD COLUMN default_version TEXT')
+    db.exec(`UPDATE packages AS p SET default_version = ${DEFAULT_VERSION_SQL}`)
+    db.exec('DROP INDEX IF EXISTS packages_list')
+    db.exec('CREATE INDEX packages_summary ON packages(name, repo, default_version, description)')
+  })()
+}
 
 const TABLES = [...SCHEMA.matchAll(/CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!)
 
@@ -129,14 +145,26 @@ export interface DefinitionChange {
 type RawPackageRow = Record<string, unknown> & { id: number; spec: string }
 
 /**
- * The summary columns, with the version `install <name>` picks: catalog.ts's defaultVersionOf
- * written in SQL (the stable channel, else the first channel by name, else the definition's one
- * version; a unit test holds the two equal), so no channel map is built and parsed per row.
+ * The version `install <name>` picks when no version is asked for: the stable channel, else the
+ * first channel by name, else the definition's one version. (The channel the resolver picks
+ * names one of the row's own versions; a unit test holds this equal to chooseDefaultVersion.)
+ * Stored per row as `default_version` so `list --all` and `search` read it from an index.
  */
-const SUMMARY_COLUMNS = `name, repo, description, COALESCE(
+export function defaultVersionOf(p: { version?: string; channels: Record<string, string> }): string | undefined {
+  if ('stable' in p.channels) return p.channels.stable
+  const names = Object.keys(p.channels)
+  if (names.length === 0) return p.version
+  return p.channels[names.sort()[0]!]
+}
+
+/** defaultVersionOf in SQL, from the versions table: fills the column of an index written before it existed. */
+const DEFAULT_VERSION_SQL = `COALESCE(
   (SELECT version FROM versions WHERE package_id = p.id AND channel = 'stable'),
   (SELECT version FROM versions WHERE package_id = p.id AND channel != '' ORDER BY channel LIMIT 1),
-  p.version) AS version`
+  p.version)`
+
+/** What list --all and search read; an index older than `default_version` opened read-only computes it. */
+const summaryColumns = (stored: boolean) => `name, repo, description, ${stored ? 'default_version' : DEFAULT_VERSION_SQL} AS version`
 
 type RawSummaryRow = { name: string; repo: string; version: string | null; description: string }
 const toSummary = (r: RawSummaryRow): PackageSummaryRow => ({ name: r.name, repo: r.repo, version: r.version ?? undefined, description: r.description })
@@ -147,25 +175,34 @@ const SUMMARY_PAGE = 2000
 const JSON_COLUMNS = ['bins', 'tags', 'types', 'platforms', 'sub_packages', 'main_subs', 'provides', 'conflicts', 'replaces', 'backup'] as const
 
 export class IndexDb {
-  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean) {}
+  private readonly summaryColumns: string
+
+  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean, storedDefaults: boolean) {
+    this.summaryColumns = summaryColumns(storedDefaults)
+  }
 
   static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
     checkIndexFile(file)
     let db: Database | undefined
+    let storedDefaults = false
     try {
       db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       if (!options.readonly) {
         db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+        addDefaultVersions(db)
         db.exec(SCHEMA)
         db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
       }
       // A database that is not an index (no meta table, another schema) is as bad as a broken one.
       const schema = db.query("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | null
       if (schema?.value !== SCHEMA_VERSION) throw new Error(`schema ${schema?.value ?? 'missing'}, expected ${SCHEMA_VERSION}`)
-      const tables = new Set((db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name))
+      const names = db.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { type: string; name: string }[]
+      const tables = new Set(names.filter((t) => t.type === 'table').map((t) => t.name))
       const missing = TABLES.filter((t) => !tables.has(t))
       if (missing.length > 0) throw new Error(`not a registry index (no table ${missing.join(', ')})`)
+      // Written in one transaction with the column (addDefaultVersions), so the index vouches for it.
+      storedDefaults = names.some((t) => t.type === 'index' && t.name === 'packages_summary')
     } catch (e) {
       db?.close()
       throw new ZoiError('INTEGRITY', `registry index ${file} is unreadable: ${describeError(e)}`, {
@@ -173,7 +210,7 @@ export class IndexDb {
         cause: e,
       })
     }
-    return new IndexDb(db, file, !options.readonly)
+    return new IndexDb(db, file, !options.readonly, storedDefaults)
   }
 
   /**
@@ -236,8 +273,8 @@ export class IndexDb {
     const delDef = this.db.query('DELETE FROM definitions WHERE path = ?')
     const insDef = this.db.query('INSERT INTO definitions(path, blob, error) VALUES (?, ?, ?)')
     const insPkg = this.db.query(`INSERT INTO packages(path, name, repo, version, revision, description, license, website,
-      bins, tags, types, platforms, sub_packages, main_subs, provides, conflicts, replaces, backup, spec)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+      bins, tags, types, platforms, sub_packages, main_subs, provides, conflicts, replaces, backup, spec, default_version)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
     const insVer = this.db.query('INSERT OR IGNORE INTO versions(package_id, version, channel) VALUES (?, ?, ?)')
     const insDep = this.db.query('INSERT INTO dependencies(package_id, kind, grp, raw) VALUES (?, ?, ?, ?)')
     const insProv = this.db.query('INSERT INTO provides(package_id, name) VALUES (?, ?)')
@@ -252,7 +289,7 @@ export class IndexDb {
           c.path, p.name, p.repo, p.version ?? null, p.revision, p.description, p.license ?? null, p.website ?? null,
           JSON.stringify(p.bins), JSON.stringify(p.tags), JSON.stringify(p.types), JSON.stringify(p.platforms),
           JSON.stringify(p.subPackages), JSON.stringify(p.mainSubs), JSON.stringify(p.provides), JSON.stringify(p.conflicts),
-          JSON.stringify(p.replaces), JSON.stringify(p.backup), JSON.stringify(p.spec ?? null),
+          JSON.stringify(p.replaces), JSON.stringify(p.backup), JSON.stringify(p.spec ?? null), defaultVersionOf(p) ?? null,
         ) as { id: number }
         if (p.version) insVer.run(id, p.version, '')
         for (const [channel, version] of Object.entries(p.channels)) insVer.run(id, version, channel)
@@ -288,8 +325,13 @@ export class IndexDb {
    * name order from the packages_list index (keyset paging: memory stays flat in the index size;
    * bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
    */
+  /**
+   * Every package with the version `install <name>` would pick, in pages of SUMMARY_PAGE rows
+   * read in name order from the packages_summary index (keyset paging: memory stays flat in the
+   * index size; bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
+   */
   *packageSummaries(): Generator<PackageSummaryRow> {
-    const page = this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
+    const page = this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
     let after: [string, string] = ['', '']
     for (;;) {
       const rows = page.all(...after) as RawSummaryRow[]
@@ -307,7 +349,7 @@ export class IndexDb {
   search(term: string, limit = 200): PackageSummaryRow[] {
     const ids = this.searchIds(term, limit)
     if (!ids.length) return []
-    return (this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM packages p WHERE id IN (${ids.join(',')}) ORDER BY name, repo`).all() as RawSummaryRow[]).map(toSummary)
+    return (this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE id IN (${ids.join(',')}) ORDER BY name, repo`).all() as RawSummaryRow[]).map(toSummary)
   }
 
   private searchIds(term: string, limit: number): number[] {

@@ -9,7 +9,7 @@
  */
 import { copyFile, lstat, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { hashFile } from '../archive/index.ts'
+import { hashFile } from '../archive/hash-file.ts'
 import type { Report } from '../progress.ts'
 import type { OwnedFile } from './installed-schema.ts'
 import type { StagedEntry } from './staged-archive.ts'

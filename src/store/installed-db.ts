@@ -7,7 +7,6 @@
 import { Database, constants } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ZoiError, describeError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import { zoiDependencyName } from './dependency-name.ts'
@@ -50,7 +49,7 @@ export class InstalledDb {
         db.exec('PRAGMA busy_timeout = 5000;')
         db.query('PRAGMA schema_version').get() // opening is lazy: this reads the file (and the WAL)
       } catch {
-        db = new Database(`${pathToFileURL(file).href}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
+        db = new Database(`${Bun.pathToFileURL(file).href}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
       }
       return new InstalledDb(db, file)
     } catch (e) {

@@ -155,12 +155,27 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(c.count()).toBe(1)
   })
 
-  test('an index written before packages_list existed still answers search and list --all (was exit 1: no such index)', () => {
-    const old = IndexDb.open(':memory:')
-    old.applyChanges([{ path: 'core/vim/vim.pkg.lua', blob: 'v', pkg: pkg('vim') }], [])
-    old.db.run('DROP INDEX packages_list')
-    expect(old.search('vim').map((p) => p.name)).toEqual(['vim'])
-    expect([...old.packageSummaries()].map((p) => p.name)).toEqual(['vim'])
+  test('an index written before default_version existed answers read-only, and a writable open adds the column (was exit 1: no such column)', () => {
+    const file = join(makeTempDir(), 'old.db')
+    const shapes: Partial<IndexedPackage>[] = [{ version: '1.0.0', channels: {} }, { version: undefined, channels: { beta: '3.0.0-b', alpha: '1.0.0-a' } }]
+    const fresh = IndexDb.open(file)
+    fresh.applyChanges(shapes.map((shape, i) => ({ path: `core/q${i}/q${i}.pkg.lua`, blob: `q${i}`, pkg: pkg(`q${i}`, shape) })), [])
+    const want = [...fresh.packageSummaries()]
+    expect(want.map((r) => r.version)).toEqual(['1.0.0', '1.0.0-a'])
+    // Back to the schema of the previous release: no column, the older covering index.
+    fresh.db.exec('DROP INDEX packages_summary; ALTER TABLE packages DROP COLUMN default_version; CREATE INDEX packages_list ON packages(name, repo, version, description)')
+    fresh.close()
+    const readonly = IndexDb.open(file, { readonly: true })
+    expect([...readonly.packageSummaries()]).toEqual(want)
+    expect(readonly.search('q1').map((p) => p.version)).toEqual(['1.0.0-a'])
+    readonly.close()
+    const writable = IndexDb.open(file)
+    const indexes = (writable.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'packages_%'").all() as { name: string }[]).map((r) => r.name)
+    expect(indexes).toContain('packages_summary')
+    expect(indexes).not.toContain('packages_list')
+    expect(writable.db.query('SELECT name, default_version FROM packages ORDER BY name').values()).toEqual([['q0', '1.0.0'], ['q1', '1.0.0-a']])
+    expect([...writable.packageSummaries()]).toEqual(want)
+    writable.close()
   })
 
   test('packageSummaries pages past its page size without losing or repeating a row (same name in two repos at the edges)', () => {
@@ -175,7 +190,7 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(got).toEqual(want)
   })
 
-  test("packageSummaries' version (SQL) is defaultVersionOf (TypeScript) of the row's version and channels", () => {
+  test("packageSummaries' version (stored, and computed in SQL for an older index) is defaultVersionOf of the row's version and channels", () => {
     const shapes: Partial<IndexedPackage>[] = [
       { version: '1.0.0', channels: {} },
       { version: undefined, channels: { stable: '2.0.0', beta: '3.0.0-b' } },
@@ -183,12 +198,19 @@ describe('queries over many packages use a fixed number of SQL statements (was t
       { version: '5.0.0', channels: { zeta: '0.1.0' } },
       { version: '5.0.0', channels: { stable: '4.0.0' } },
     ]
-    const many = IndexDb.open(':memory:')
+    const file = join(makeTempDir(), 'many.db')
+    const many = IndexDb.open(file)
     many.applyChanges(shapes.map((shape, i) => ({ path: `core/q${i}/q${i}.pkg.lua`, blob: `q${i}`, pkg: pkg(`q${i}`, shape) })), [])
     const byName = new Map(many.allPackages().map((r) => [r.name, r]))
     const got = [...many.packageSummaries()].map((s) => [s.name, s.version])
     expect(got).toEqual([...byName.values()].map((r) => [r.name, defaultVersionOf(r)]))
     expect(got.map(([, v]) => v)).toEqual(['1.0.0', '2.0.0', '1.0.0-a', '0.1.0', '4.0.0'])
+    // The same rule in SQL (what an index older than the stored column answers with).
+    many.db.exec('DROP INDEX packages_summary; ALTER TABLE packages DROP COLUMN default_version')
+    many.close()
+    const old = IndexDb.open(file, { readonly: true })
+    expect([...old.packageSummaries()].map((s) => [s.name, s.version])).toEqual(got)
+    old.close()
     // …and both are what the resolver picks for `install <name>` from the row's candidates.
     for (const r of byName.values()) expect(defaultVersionOf(r)).toBe(chooseDefaultVersion(toCandidates('h', r)))
   })
