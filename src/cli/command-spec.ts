@@ -21,7 +21,8 @@ export interface Output {
 }
 
 export interface RowStream<T> {
-  items: Iterable<T>
+  /** The rows, a page at a time: one iteration step per page, not per row. */
+  pages: Iterable<readonly T[]>
   line(row: T): string
   /** Printed (as text) when there are no rows. */
   empty: string

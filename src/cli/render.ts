@@ -58,15 +58,17 @@ function renderRows(rows: RowStream<never>, json: boolean, sink: Sink): void {
   let buffer = json ? '[\n' : ''
   let held: string | undefined
   let count = 0
-  for (const row of rows.items) {
-    if (json) {
-      if (held !== undefined) buffer += `${held},\n`
-      held = `  ${JSON.stringify(row, null, 2).replaceAll('\n', '\n  ')}`
-    } else buffer += `${rows.line(row)}\n`
-    count++
-    if (buffer.length >= FLUSH_AT) {
-      sink.stdout(buffer)
-      buffer = ''
+  for (const page of rows.pages) {
+    for (const row of page) {
+      if (json) {
+        if (held !== undefined) buffer += `${held},\n`
+        held = `  ${JSON.stringify(row, null, 2).replaceAll('\n', '\n  ')}`
+      } else buffer += `${rows.line(row)}\n`
+      count++
+      if (buffer.length >= FLUSH_AT) {
+        sink.stdout(buffer)
+        buffer = ''
+      }
     }
   }
   if (json) buffer = count ? `${buffer}${held}\n]\n` : '[]\n'

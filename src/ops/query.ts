@@ -47,12 +47,13 @@ export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]
  * prints each as it comes, so memory does not grow with the index). A missing registry is an
  * error now, before any row; the catalog closes when the iteration ends or is abandoned.
  */
-export function listAvailable(ctx: Context): Iterable<PackageSummary> {
+/** Every package of every synced registry, a page at a time (memory stays flat in the index size). */
+export function listAvailable(ctx: Context): Iterable<PackageSummary[]> {
   const set = requireCatalog(ctx)
   return (function* () {
     try {
       for (const r of set.registries) {
-        for (const p of r.index.packageSummaries()) yield summaryOf(r.handle, p)
+        for (const page of r.index.summaryPages()) yield page.map((p) => summaryOf(r.handle, p))
       }
     } finally {
       set.close()

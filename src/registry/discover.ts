@@ -64,9 +64,8 @@ export interface ConfiguredRegistries {
  * the others are added.
  */
 export function withDiscovered(config: ConfiguredRegistries, dbDirs: readonly string[], namesNone: boolean): ConfiguredRegistries {
-  const dir = dbDirs.find((d) => registryFolders(d).length > 0)
-  if (dir === undefined) return config
-  const folders = registryFolders(dir)
+  let folders: RegistryRef[] = []
+  if (!dbDirs.some((d) => (folders = registryFolders(d)).length > 0)) return config
   const claim = (ref: RegistryRef): RegistryRef => {
     if (ref.handle) return ref
     const match = folders.find((f) => f.url === ref.url)

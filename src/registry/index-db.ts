@@ -119,7 +119,7 @@ export interface PackageRow extends IndexedPackage {
 export interface PackageSummaryRow {
   name: string
   repo: string
-  version?: string
+  version?: string | null
   description: string
 }
 
@@ -166,10 +166,8 @@ const DEFAULT_VERSION_SQL = `COALESCE(
 /** What list --all and search read; an index older than `default_version` opened read-only computes it. */
 const summaryColumns = (stored: boolean) => `name, repo, description, ${stored ? 'default_version' : DEFAULT_VERSION_SQL} AS version`
 
-type RawSummaryRow = { name: string; repo: string; version: string | null; description: string }
-const toSummary = (r: RawSummaryRow): PackageSummaryRow => ({ name: r.name, repo: r.repo, version: r.version ?? undefined, description: r.description })
 
-/** Rows per page of packageSummaries. */
+/** Rows per page of summaryPages. */
 const SUMMARY_PAGE = 2000
 
 const JSON_COLUMNS = ['bins', 'tags', 'types', 'platforms', 'sub_packages', 'main_subs', 'provides', 'conflicts', 'replaces', 'backup'] as const
@@ -321,21 +319,16 @@ export class IndexDb {
   }
 
   /**
-   * Every package with the version `install <name>` would pick, in pages of PAGE rows read by
-   * name order from the packages_list index (keyset paging: memory stays flat in the index size;
-   * bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
-   */
-  /**
    * Every package with the version `install <name>` would pick, in pages of SUMMARY_PAGE rows
    * read in name order from the packages_summary index (keyset paging: memory stays flat in the
    * index size; bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
    */
-  *packageSummaries(): Generator<PackageSummaryRow> {
+  *summaryPages(): Generator<PackageSummaryRow[]> {
     const page = this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
     let after: [string, string] = ['', '']
     for (;;) {
-      const rows = page.all(...after) as RawSummaryRow[]
-      for (const r of rows) yield toSummary(r)
+      const rows = page.all(...after) as PackageSummaryRow[]
+      if (rows.length > 0) yield rows
       if (rows.length < SUMMARY_PAGE) return
       const last = rows[rows.length - 1]!
       after = [last.name, last.repo]
@@ -349,7 +342,7 @@ export class IndexDb {
   search(term: string, limit = 200): PackageSummaryRow[] {
     const ids = this.searchIds(term, limit)
     if (!ids.length) return []
-    return (this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE id IN (${ids.join(',')}) ORDER BY name, repo`).all() as RawSummaryRow[]).map(toSummary)
+    return (this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE id IN (${ids.join(',')}) ORDER BY name, repo`).all() as PackageSummaryRow[])
   }
 
   private searchIds(term: string, limit: number): number[] {

@@ -22,7 +22,7 @@ export const list: CommandSpec = {
     const { listAvailable } = await import('../../ops/query.ts')
     const { listInstalled } = await import('../../ops/installed.ts')
     if (flagBool(flags, 'all')) {
-      return streamRows({ items: listAvailable(ctx), line: summaryLine, empty: 'No packages in the synced registries.' })
+      return streamRows({ pages: listAvailable(ctx), line: summaryLine, empty: 'No packages in the synced registries.' })
     }
     const outdated = flagBool(flags, 'outdated')
     const rows = await listInstalled(ctx, { outdated })

@@ -146,9 +146,9 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(c.count()).toBe(3)
   })
 
-  test('packageSummaries (list --all) pages every row through one statement', () => {
+  test('summaryPages (list --all) pages every row through one statement', () => {
     const c = counting()
-    const rows = [...db.packageSummaries()]
+    const rows = [...db.summaryPages()].flat()
     c.restore()
     expect(rows).toHaveLength(80)
     expect(rows[0]).toEqual({ name: 'p0', repo: 'core', version: '1.0.0', description: 'the p0 package' })
@@ -160,13 +160,13 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     const shapes: Partial<IndexedPackage>[] = [{ version: '1.0.0', channels: {} }, { version: undefined, channels: { beta: '3.0.0-b', alpha: '1.0.0-a' } }]
     const fresh = IndexDb.open(file)
     fresh.applyChanges(shapes.map((shape, i) => ({ path: `core/q${i}/q${i}.pkg.lua`, blob: `q${i}`, pkg: pkg(`q${i}`, shape) })), [])
-    const want = [...fresh.packageSummaries()]
+    const want = [...fresh.summaryPages()].flat()
     expect(want.map((r) => r.version)).toEqual(['1.0.0', '1.0.0-a'])
     // Back to the schema of the previous release: no column, the older covering index.
     fresh.db.exec('DROP INDEX packages_summary; ALTER TABLE packages DROP COLUMN default_version; CREATE INDEX packages_list ON packages(name, repo, version, description)')
     fresh.close()
     const readonly = IndexDb.open(file, { readonly: true })
-    expect([...readonly.packageSummaries()]).toEqual(want)
+    expect([...readonly.summaryPages()].flat()).toEqual(want)
     expect(readonly.search('q1').map((p) => p.version)).toEqual(['1.0.0-a'])
     readonly.close()
     const writable = IndexDb.open(file)
@@ -174,23 +174,23 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     expect(indexes).toContain('packages_summary')
     expect(indexes).not.toContain('packages_list')
     expect(writable.db.query('SELECT name, default_version FROM packages ORDER BY name').values()).toEqual([['q0', '1.0.0'], ['q1', '1.0.0-a']])
-    expect([...writable.packageSummaries()]).toEqual(want)
+    expect([...writable.summaryPages()].flat()).toEqual(want)
     writable.close()
   })
 
-  test('packageSummaries pages past its page size without losing or repeating a row (same name in two repos at the edges)', () => {
+  test('summaryPages pages past its page size without losing or repeating a row (same name in two repos at the edges)', () => {
     const big = IndexDb.open(':memory:')
     const changes = []
     for (let i = 0; i < 2600; i++) for (const repo of ['core', 'extra']) {
       changes.push({ path: `${repo}/n${i}/n${i}.pkg.lua`, blob: `${repo}${i}`, pkg: pkg(`n${String(i).padStart(4, '0')}`, { repo }) })
     }
     big.applyChanges(changes, [])
-    const got = [...big.packageSummaries()].map((r) => `${r.name}/${r.repo}`)
+    const got = [...big.summaryPages()].flat().map((r) => `${r.name}/${r.repo}`)
     const want = changes.map((c) => `${c.pkg.name}/${c.pkg.repo}`).sort()
     expect(got).toEqual(want)
   })
 
-  test("packageSummaries' version (stored, and computed in SQL for an older index) is defaultVersionOf of the row's version and channels", () => {
+  test("summaryPages' version (stored, and computed in SQL for an older index) is defaultVersionOf of the row's version and channels", () => {
     const shapes: Partial<IndexedPackage>[] = [
       { version: '1.0.0', channels: {} },
       { version: undefined, channels: { stable: '2.0.0', beta: '3.0.0-b' } },
@@ -202,14 +202,14 @@ describe('queries over many packages use a fixed number of SQL statements (was t
     const many = IndexDb.open(file)
     many.applyChanges(shapes.map((shape, i) => ({ path: `core/q${i}/q${i}.pkg.lua`, blob: `q${i}`, pkg: pkg(`q${i}`, shape) })), [])
     const byName = new Map(many.allPackages().map((r) => [r.name, r]))
-    const got = [...many.packageSummaries()].map((s) => [s.name, s.version])
+    const got = [...many.summaryPages()].flat().map((s) => [s.name, s.version])
     expect(got).toEqual([...byName.values()].map((r) => [r.name, defaultVersionOf(r)]))
     expect(got.map(([, v]) => v)).toEqual(['1.0.0', '2.0.0', '1.0.0-a', '0.1.0', '4.0.0'])
     // The same rule in SQL (what an index older than the stored column answers with).
     many.db.exec('DROP INDEX packages_summary; ALTER TABLE packages DROP COLUMN default_version')
     many.close()
     const old = IndexDb.open(file, { readonly: true })
-    expect([...old.packageSummaries()].map((s) => [s.name, s.version])).toEqual(got)
+    expect([...old.summaryPages()].flat().map((s) => [s.name, s.version])).toEqual(got)
     old.close()
     // …and both are what the resolver picks for `install <name>` from the row's candidates.
     for (const r of byName.values()) expect(defaultVersionOf(r)).toBe(chooseDefaultVersion(toCandidates('h', r)))
