@@ -8,6 +8,7 @@ import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Document, LineCounter, Node } from 'yaml'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
+import { parsePlainYaml } from '../platform/plain-yaml.ts'
 import { FIELD_KINDS, type Config, type ConfigKey, type Policy, type RegistryRef } from './schema.ts'
 
 interface Loaded {
@@ -53,16 +54,16 @@ export async function readConfigFile(file: string): Promise<Partial<Config>> {
 }
 
 /**
- * Every command reads the config, so it is read with Bun's native YAML parser first: the yaml
- * library costs milliseconds of start-up before it has parsed a line. That library (which
- * knows lines, keeps comments and limits aliases) reads any file this does not accept whole:
- * one with anchors, aliases, tags or directives, invalid YAML or a key of the wrong kind, so
- * every error still names its line.
+ * Every command reads the config, so it is read with Bun's native YAML parser first
+ * (platform/plain-yaml.ts). The yaml library (which knows lines, keeps comments and limits
+ * aliases) reads any file this does not accept whole: what parsePlainYaml declines, or a key of
+ * the wrong kind, so every error still names its line.
  */
 function quickRead(text: string): Partial<Config> | undefined {
-  if (/[&*!%]|<</.test(text)) return undefined
+  const plain = parsePlainYaml(text)
+  if (!plain) return undefined
   try {
-    const raw = Bun.YAML.parse(text) ?? {}
+    const raw = plain.value ?? {}
     if (typeof raw !== 'object' || Array.isArray(raw)) return undefined
     return validateRaw(raw as Record<string, unknown>, () => {
       throw new Error('located by the yaml library')

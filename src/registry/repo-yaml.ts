@@ -4,6 +4,7 @@
  * Also PkgLink placeholder expansion and the ordered archive candidates.
  */
 import { ZoiError, describeError } from '../errors.ts'
+import { parsePlainYaml } from '../platform/plain-yaml.ts'
 
 /** Binary archives: `main`, then `mirror`; `.zsa` source bundles: `source-main`, then `source-mirror`. */
 export const LINK_TYPES = ['main', 'mirror', 'source-main', 'source-mirror'] as const
@@ -29,13 +30,13 @@ export interface RepoYaml {
   keys: { name: string; key: string }[]
 }
 
-/** The yaml library, loaded on first use so that start-up does not pay for it. */
+/** The yaml library, loaded for what parsePlainYaml declines (start-up does not pay for it). */
 const yaml = (): typeof import('yaml') => require('yaml')
 
 export function parseRepoYaml(text: string, file = 'repo.yaml'): RepoYaml {
   let raw: unknown
   try {
-    raw = yaml().parse(text)
+    raw = (parsePlainYaml(text) ?? { value: yaml().parse(text) }).value
   } catch (e) {
     throw new ZoiError('BAD_DEFINITION', `${file}: invalid YAML: ${describeError(e)}`)
   }
