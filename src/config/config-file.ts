@@ -8,7 +8,7 @@ import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Document, LineCounter, Node } from 'yaml'
 import { ZoiError, describeError, errnoCode } from '../errors.ts'
-import { parsePlainYaml } from '../platform/plain-yaml.ts'
+import { parsePlainYaml } from './plain-yaml.ts'
 import { FIELD_KINDS, type Config, type ConfigKey, type Policy, type RegistryRef } from './schema.ts'
 
 interface Loaded {
@@ -55,7 +55,7 @@ export async function readConfigFile(file: string): Promise<Partial<Config>> {
 
 /**
  * Every command reads the config, so it is read with Bun's native YAML parser first
- * (platform/plain-yaml.ts). The yaml library (which knows lines, keeps comments and limits
+ * (config/plain-yaml.ts). The yaml library (which knows lines, keeps comments and limits
  * aliases) reads any file this does not accept whole: what parsePlainYaml declines, or a key of
  * the wrong kind, so every error still names its line.
  */

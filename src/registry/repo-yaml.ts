@@ -4,7 +4,7 @@
  * Also PkgLink placeholder expansion and the ordered archive candidates.
  */
 import { ZoiError, describeError } from '../errors.ts'
-import { parsePlainYaml } from '../platform/plain-yaml.ts'
+import { parsePlainYaml } from '../config/plain-yaml.ts'
 
 /** Binary archives: `main`, then `mirror`; `.zsa` source bundles: `source-main`, then `source-mirror`. */
 export const LINK_TYPES = ['main', 'mirror', 'source-main', 'source-mirror'] as const

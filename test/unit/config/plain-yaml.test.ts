@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import YAML from 'yaml'
-import { parsePlainYaml } from '../../../src/platform/plain-yaml.ts'
+import { parsePlainYaml } from '../../../src/config/plain-yaml.ts'
 
 test('a plain document reads as the yaml library reads it (scalars of every kind, lists, maps, block scalars)', () => {
   const texts = [
