@@ -45,8 +45,7 @@ export async function describeFiles(root: string, paths: readonly string[], know
 
 /**
  * What is wrong with the folder against the manifest. Files the manifest inherits from its base
- * are looked up in `base` (a folder holding the base bundle) when given; otherwise they must be
- * absent here and are the importer's concern (it checks the base was imported).
+ * must be absent here: they are checked in the base (given before it, or imported earlier).
  */
 export async function checkFiles(root: string, manifest: BundleManifest, onFile?: (done: number, total: number) => void): Promise<FileProblem[]> {
   const problems: FileProblem[] = []

@@ -98,9 +98,9 @@ export function requireAction(command: string, action: string | undefined, known
   return action
 }
 
-/** Exactly `count` positional arguments for an action, or a usage error showing `usage`. */
-export function needArgs(usage: string, rest: string[], count = 1): string[] {
-  if (rest.length !== count) {
+/** Exactly `count` positional arguments for an action ('some': one or more), or a usage error showing `usage`. */
+export function needArgs(usage: string, rest: string[], count: number | 'some' = 1): string[] {
+  if (count === 'some' ? rest.length === 0 : rest.length !== count) {
     throw new ZoiError('USAGE', `usage: zoi ${usage}`, { hint: `run 'zoi ${usage.split(' ')[0]} --help'` })
   }
   return rest

@@ -19,6 +19,7 @@ import { withLock } from '../platform/lock.ts'
 import { syncClone } from '../registry/git.ts'
 import { recordRegistriesInConfig } from './bundle.ts'
 import { checkManifestSignature, importBundleKeys, importBundleSources } from './bundle-extras.ts'
+import { MISSING_BASE_HINT, missingBase } from './bundle-chain.ts'
 import { openBundle, type OpenedBundle } from './bundle-open.ts'
 import { installPackages, type InstallResult } from './install.ts'
 
@@ -32,20 +33,36 @@ export interface BundleImportResult {
   signer?: string
 }
 
-export async function importBundle(ctx: Context, given: string, opts: { keys?: readonly string[] } = {}): Promise<BundleImportResult> {
-  const bundle = await openBundle(ctx, given)
+/**
+ * One bundle, or a chain oldest first (a full bundle, then increments on top of it): every
+ * bundle is checked — signature, files, each increment's base before it or imported here —
+ * before anything changes; then each is brought in, in order.
+ */
+export async function importBundle(ctx: Context, given: string | readonly string[], opts: { keys?: readonly string[] } = {}): Promise<BundleImportResult[]> {
+  const paths = typeof given === 'string' ? [given] : given
+  const chain: OpenedBundle[] = []
   try {
-    const signer = await checkOrThrow(ctx, bundle, opts.keys)
+    const signers: (string | undefined)[] = []
+    for (const path of paths) {
+      const bundle = await openBundle(ctx, path)
+      chain.push(bundle)
+      signers.push(await checkOrThrow(ctx, bundle, opts.keys, chain.slice(0, -1)))
+    }
     return await withLock(ctx.layout.lockFile, async () => {
-      const registries = await importRegistries(ctx, bundle)
-      const archives = await importArchives(ctx, bundle)
-      const sources = await importBundleSources(ctx, bundle.root)
-      const keys = await importBundleKeys(ctx, bundle.root)
-      await recordImport(ctx, bundle)
-      return { bundle: given, sha512: bundle.sha512, registries, archives, sources, keys, ...(signer ? { signer } : {}) }
+      const out: BundleImportResult[] = []
+      for (const [i, bundle] of chain.entries()) {
+        const registries = await importRegistries(ctx, bundle)
+        const archives = await importArchives(ctx, bundle)
+        const sources = await importBundleSources(ctx, bundle.root)
+        const keys = await importBundleKeys(ctx, bundle.root)
+        await recordImport(ctx, bundle)
+        const signer = signers[i]
+        out.push({ bundle: paths[i]!, sha512: bundle.sha512, registries, archives, sources, keys, ...(signer ? { signer } : {}) })
+      }
+      return out
     })
   } finally {
-    await bundle.close()
+    for (const bundle of chain) await bundle.close()
   }
 }
 
@@ -75,9 +92,10 @@ export async function installFromBundle(ctx: Context, given: string, sources: re
 
 /**
  * Quick verification: the signature (when signed, or under enforcement), every file's size and
- * SHA-512, nothing extra, and the base imported before. Returns the verified signer.
+ * SHA-512, nothing extra, and the base imported before or among `earlier` (the bundles given
+ * before this one). Returns the verified signer.
  */
-export async function checkOrThrow(ctx: Context, bundle: OpenedBundle, keys: readonly string[] = []): Promise<string | undefined> {
+export async function checkOrThrow(ctx: Context, bundle: OpenedBundle, keys: readonly string[] = [], earlier: readonly OpenedBundle[] = []): Promise<string | undefined> {
   const signature = await checkManifestSignature(ctx, bundle.root, bundle.manifest.created, keys)
   if (signature.problem) throw new ZoiError('INTEGRITY', `bundle ${bundle.path}: ${signature.problem}`, { hint: "pass the signer's public key with --key <file.asc>, or import it with 'zoi key add'" })
   if (signature.warning) ctx.report({ kind: 'warn', text: signature.warning })
@@ -87,12 +105,8 @@ export async function checkOrThrow(ctx: Context, bundle: OpenedBundle, keys: rea
       hint: 'copy the bundle again, or make a new one on the online machine',
     })
   }
-  const base = bundle.manifest.base
-  if (base && !existsSync(join(ctx.layout.bundlesDir, `${base}.json`))) {
-    throw new ZoiError('REFUSED', `bundle ${bundle.path} is an increment of bundle ${base.slice(0, 16)}…, which was never imported here`, {
-      hint: "import the base bundle first ('zoi bundle import <base>'), then this one",
-    })
-  }
+  const base = missingBase(ctx, bundle, earlier)
+  if (base) throw new ZoiError('REFUSED', `bundle ${base}`, { hint: MISSING_BASE_HINT })
   return signature.signer
 }
 

@@ -1,12 +1,11 @@
 /**
  * `zoi bundle verify`: proves, with no network, that a bundle will install on the far side —
  * before anyone carries it there. Every file against the manifest (size, SHA-512, nothing
- * missing, nothing extra, the base of an increment imported here); then, unless `--quick`, a
- * real install of the requests for this machine's platform into a throw-away HOME and root
- * with the network edge closed, and for every other platform a resolution from the bundled
- * registry whose archives must all be on board.
+ * missing, nothing extra; an increment's base given before it or imported here); then, unless
+ * `--quick`, a real install of the requests for this machine's platform into a throw-away HOME
+ * and root with the network edge closed, and for every other platform a resolution from the
+ * bundled registry whose archives must all be on board.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { checkFiles } from '../bundle/bundle-files.ts'
@@ -21,6 +20,7 @@ import { layoutFor } from '../platform/layout.ts'
 import { createNet } from '../platform/net.ts'
 import { checkManifestSignature, importBundleSources } from './bundle-extras.ts'
 import { importRegistries } from './bundle-import.ts'
+import { assembleChain, missingBase } from './bundle-chain.ts'
 import { openBundle, type OpenedBundle } from './bundle-open.ts'
 import { planForPlatform } from './bundle-plan.ts'
 import { installPackages } from './install.ts'
@@ -32,53 +32,99 @@ export interface VerifyProblem {
 }
 
 export interface BundleVerifyResult {
+  /** The last bundle given: what the chain adds up to. */
   bundle: string
   sha512: string
+  /** Files checked, over every bundle given. */
   files: number
   /** Platforms whose install was simulated or whose plan was re-resolved. */
   installed: string[]
   resolved: string[]
   problems: VerifyProblem[]
-  /** Who signed bundle.json (verified), or a warning when unsigned. */
+  /** Who signed the last bundle.json (verified), or a warning when unsigned. */
   signer?: string
   warnings: string[]
+  /** Each bundle of a chain (`verify <base> <increment>…`), oldest first. */
+  chain?: { bundle: string; sha512: string; files: number; signer?: string }[]
   exitCode: number
 }
 
-export async function verifyBundle(ctx: Context, given: string, opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
-  const bundle = await openBundle(ctx, given)
+/**
+ * One bundle, or a chain of them oldest first (a full bundle, then increments made on top of it):
+ * every bundle's signature and files, each increment's base earlier in the chain or imported
+ * here; then the test install and resolutions of what the last one adds up to. A lone increment
+ * whose base was imported here is resolved only (its base's files are not at hand to install).
+ */
+export async function verifyBundle(ctx: Context, given: string | readonly string[], opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
+  const paths = typeof given === 'string' ? [given] : given
+  const chain: OpenedBundle[] = []
   try {
+    for (const path of paths) chain.push(await openBundle(ctx, path))
     const problems: VerifyProblem[] = []
     const warnings: string[] = []
-    const signature = await checkManifestSignature(ctx, bundle.root, bundle.manifest.created, opts.keys ?? [])
-    if (signature.problem) problems.push({ kind: 'integrity', detail: signature.problem })
-    if (signature.warning) warnings.push(signature.warning)
-    ctx.report({ kind: 'phase', phase: 'verify', text: `Checking ${bundle.manifest.files.length} files`, total: bundle.manifest.files.length })
-    for (const p of await checkFiles(bundle.root, bundle.manifest, (done, total) => ctx.report({ kind: 'advance', phase: 'verify', loaded: done, total }))) {
-      problems.push({ kind: p.kind === 'missing' ? 'missing' : 'integrity', detail: p.detail })
+    const named = (bundle: OpenedBundle, text: string) => (chain.length > 1 ? `${bundle.path}: ${text}` : text)
+    const checked: NonNullable<BundleVerifyResult['chain']> = []
+    for (const [i, bundle] of chain.entries()) {
+      const signature = await checkManifestSignature(ctx, bundle.root, bundle.manifest.created, opts.keys ?? [])
+      if (signature.problem) problems.push({ kind: 'integrity', detail: named(bundle, signature.problem) })
+      if (signature.warning) warnings.push(named(bundle, signature.warning))
+      ctx.report({ kind: 'phase', phase: 'verify', text: `Checking ${bundle.manifest.files.length} files`, total: bundle.manifest.files.length })
+      for (const p of await checkFiles(bundle.root, bundle.manifest, (done, total) => ctx.report({ kind: 'advance', phase: 'verify', loaded: done, total }))) {
+        problems.push({ kind: p.kind === 'missing' ? 'missing' : 'integrity', detail: named(bundle, p.detail) })
+      }
+      const base = missingBase(ctx, bundle, chain.slice(0, i))
+      if (base) problems.push({ kind: 'missing', detail: base })
+      checked.push({ bundle: paths[i]!, sha512: bundle.sha512, files: bundle.manifest.files.length, ...(signature.signer ? { signer: signature.signer } : {}) })
     }
-    if (bundle.manifest.base) problems.push(...baseProblems(ctx, bundle))
+    const last = chain[chain.length - 1]!
     const installed: string[] = []
     const resolved: string[] = []
     if (!opts.quick && problems.length === 0) {
-      const host = platformString(hostPlatform())
-      for (const platform of bundle.manifest.platforms) {
-        const found = platform === host && !bundle.manifest.base ? await simulateInstall(ctx, bundle) : await resolveFromBundle(ctx, bundle, platform)
-        problems.push(...found)
-        ;(platform === host && !bundle.manifest.base ? installed : resolved).push(platform)
+      // An increment with its base at hand is tested as the whole tree it adds up to.
+      const whole = await wholeTree(ctx, chain, problems)
+      if (whole) {
+        try {
+          const host = platformString(hostPlatform())
+          for (const platform of last.manifest.platforms) {
+            const install = platform === host && !whole.lacksBase
+            problems.push(...(install ? await simulateInstall(ctx, whole.bundle) : await resolveFromBundle(ctx, whole.bundle, platform)))
+            ;(install ? installed : resolved).push(platform)
+          }
+        } finally {
+          await whole.close()
+        }
       }
     }
     const exitCode = problems.some((p) => p.kind === 'integrity') ? 6 : problems.length > 0 ? 4 : 0
-    return { bundle: given, sha512: bundle.sha512, files: bundle.manifest.files.length, installed, resolved, problems, signer: signature.signer, warnings, exitCode }
+    const signer = checked[checked.length - 1]!.signer
+    return {
+      bundle: paths[paths.length - 1]!, sha512: last.sha512, files: checked.reduce((n, c) => n + c.files, 0), installed, resolved, problems,
+      ...(signer ? { signer } : {}), warnings, ...(chain.length > 1 ? { chain: checked } : {}), exitCode,
+    }
   } finally {
-    await bundle.close()
+    for (const bundle of chain) await bundle.close()
   }
 }
 
-function baseProblems(ctx: Context, bundle: OpenedBundle): VerifyProblem[] {
-  const base = bundle.manifest.base!
-  // An increment needs its base on the far side; where it is verified, the base must have been imported.
-  return existsSync(join(ctx.layout.bundlesDir, `${base}.json`)) ? [] : [{ kind: 'missing', detail: `base bundle ${base.slice(0, 16)}… has not been imported on this machine (import it before this increment)` }]
+/**
+ * The bundle to test: a full one as it is; an increment as the tree its chain adds up to
+ * (linked into a throw-away folder); a lone increment whose base was imported here as it is,
+ * flagged `lacksBase` (resolution only). Undefined when the chain misses a file (a problem).
+ */
+async function wholeTree(ctx: Context, chain: readonly OpenedBundle[], problems: VerifyProblem[]): Promise<{ bundle: OpenedBundle; lacksBase: boolean; close(): Promise<void> } | undefined> {
+  const last = chain[chain.length - 1]!
+  const keep = async () => {}
+  if (!last.manifest.base) return { bundle: last, lacksBase: false, close: keep }
+  if (!chain.some((b) => b.sha512 === last.manifest.base)) return { bundle: last, lacksBase: true, close: keep }
+  const work = await makeStagingDir(ctx.layout.tmpDir, 'verify-chain-')
+  const close = () => rm(work, { recursive: true, force: true })
+  const missing = await assembleChain(chain, work)
+  if (missing.length > 0) {
+    problems.push(...missing.map((detail) => ({ kind: 'missing' as const, detail })))
+    await close()
+    return undefined
+  }
+  return { bundle: { ...last, root: work }, lacksBase: false, close }
 }
 
 /** The requests installed for real into a throw-away HOME and root, offline, from the bundle alone. */

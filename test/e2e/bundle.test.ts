@@ -247,12 +247,59 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
     const early = await zoi(far, 'bundle', 'import', inc, '--offline')
     expect(early.exitCode, formatResult(early)).toBe(4)
     expect(early.stderr).toContain('never imported here')
+    expect(early.stderr).toContain('zoi bundle import <base> <increment>')
     expect((await zoi(far, 'bundle', 'import', base, '--offline')).exitCode).toBe(0)
     const late = await zoi(far, 'bundle', 'import', inc, '--offline')
     expect(late.exitCode, formatResult(late)).toBe(0)
     expect(late.stdout).toContain(`registry example at ${m.registries[0].commit.slice(0, 12)}`)
     const install = await zoi(far, 'install', 'hello', '--offline', '-y')
     expect(install.exitCode, formatResult(install)).toBe(0)
+  })
+
+  test('an increment is proven by a real install with its base given before it, and imported in one command the same way', async () => {
+    const base = join(work, 'chain-base')
+    expect((await create(base)).exitCode).toBe(0)
+    await commitChanges(registry, { 'core/hello/NOTES': 'the chain moved on\n' })
+    expect((await zoi(work, 'sync')).exitCode).toBe(0)
+    const inc = join(work, 'chain-inc')
+    expect((await create(inc, '--since', base)).exitCode).toBe(0)
+    const commit = JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8')).registries[0].commit as string
+
+    // On a machine that never saw the base: with the base alongside, the increment installs.
+    const far = await makeTempDir()
+    const v = await zoi(far, 'bundle', 'verify', base, inc, '--offline')
+    expect(v.exitCode, formatResult(v)).toBe(0)
+    expect(v.stdout).toContain('ok: linux-amd64: the requests install offline from the bundle alone')
+    expect(v.stdout).toContain(`files match ${inc}/bundle.json`)
+    // Alone, or in the wrong order, its base is missing.
+    for (const args of [[inc], [inc, base]]) {
+      const r = await zoi(far, 'bundle', 'verify', ...args, '--offline')
+      expect(r.exitCode, formatResult(r)).toBe(4)
+      expect(r.stdout).toContain('never imported here and is not given before it')
+    }
+    // A base whose inherited archive was altered fails the chain (exit 6), naming the file.
+    const bad = join(work, 'chain-bad-base')
+    await cp(base, bad, { recursive: true })
+    const archive = 'archives/hello-1.0.0-linux-amd64.pkg.tar.zst'
+    const bytes = readFileSync(join(bad, archive))
+    bytes[200]! ^= 1
+    writeFileSync(join(bad, archive), bytes)
+    const tampered = await zoi(far, 'bundle', 'verify', bad, inc, '--offline')
+    expect(tampered.exitCode, formatResult(tampered)).toBe(6)
+    expect(tampered.stdout).toContain(`corrupt: ${bad}: ${archive} does not match its SHA-512`)
+    // Nothing was imported by any of that; then the chain comes in with one command.
+    expect(existsSync(join(far, '.zoi/pkgs/db/example'))).toBe(false)
+    const imported = await zoi(far, 'bundle', 'import', base, inc, '--offline')
+    expect(imported.exitCode, formatResult(imported)).toBe(0)
+    expect(imported.stdout).toContain(`${inc}: imported registry example at ${commit.slice(0, 12)}`)
+    const install = await zoi(far, 'install', 'hello', '--offline', '-y')
+    expect(install.exitCode, formatResult(install)).toBe(0)
+    // Where only the base was imported, the increment alone is checked and its plan resolved.
+    const other = await makeTempDir()
+    expect((await zoi(other, 'bundle', 'import', base, '--offline')).exitCode).toBe(0)
+    const alone = await zoi(other, 'bundle', 'verify', inc, '--offline')
+    expect(alone.exitCode, formatResult(alone)).toBe(0)
+    expect(alone.stdout).toContain('ok: linux-amd64: the plan resolves and every archive is on board')
   })
 
   test('re-running into the same folder after the registry moved: the manifest hashes what is there now (no stale hash from the last run)', async () => {

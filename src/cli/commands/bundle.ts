@@ -29,6 +29,7 @@ export const bundle: CommandSpec = {
     'zoi bundle create vim --platform linux-amd64 --platform linux-arm64 --dry-run',
     'zoi bundle verify /mnt/usb/hello-bundle',
     'zoi bundle import /mnt/usb/hello-bundle --offline',
+    'zoi bundle verify /mnt/usb/hello-bundle /mnt/usb/hello-update   # an increment (--since) with its base',
     'zoi install hello --from /mnt/usb/hello-bundle --root /mnt/new-disk',
   ],
   async run(ctx, args, flags) {
@@ -54,23 +55,30 @@ export const bundle: CommandSpec = {
         return { text: describeCreate(result), json: result }
       }
       case 'verify': {
-        const [path] = needArgs('bundle verify <bundle>', rest)
-        const r = await verifyBundle(ctx, path!, { quick: flagBool(flags, 'quick'), keys: flagList(flags, 'key').map((k) => resolve(k)) })
+        const paths = needArgs('bundle verify <bundle> [<increment>…]', rest, 'some')
+        const r = await verifyBundle(ctx, paths, { quick: flagBool(flags, 'quick'), keys: flagList(flags, 'key').map((k) => resolve(k)) })
         const lines = [...r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`), ...r.warnings.map((w) => `warning: ${w}`)]
         if (r.exitCode === 0) {
-          if (r.signer) lines.push(`ok: bundle.json is signed by ${r.signer}`)
-          lines.push(`ok: ${r.files} files match bundle.json (sha512 ${r.sha512.slice(0, 16)}…)`)
+          for (const c of r.chain ?? [{ ...r, bundle: undefined }]) {
+            const which = c.bundle === undefined ? 'bundle.json' : `${c.bundle}/bundle.json`
+            if (c.signer) lines.push(`ok: ${which} is signed by ${c.signer}`)
+            lines.push(`ok: ${c.files} files match ${which} (sha512 ${c.sha512.slice(0, 16)}…)`)
+          }
           for (const p of r.installed) lines.push(`ok: ${p}: the requests install offline from the bundle alone`)
           for (const p of r.resolved) lines.push(`ok: ${p}: the plan resolves and every archive is on board`)
         }
         return { text: lines.join('\n'), json: r, exitCode: r.exitCode }
       }
       case 'import': {
-        const [path] = needArgs('bundle import <bundle>', rest)
-        const r = await importBundle(ctx, path!, { keys: flagList(flags, 'key').map((k) => resolve(k)) })
-        const regs = r.registries.map((x) => `registry ${x.handle} at ${x.commit.slice(0, 12)}`).join(', ')
-        const extra = `${r.sources ? `, ${r.sources} source(s)` : ''}${r.keys ? `, ${r.keys} key(s) (not trusted until you 'zoi key trust' them)` : ''}`
-        return { text: `imported ${regs}; ${r.archives} archive(s) into the cache${extra}${r.signer ? `; signed by ${r.signer}` : ''}`, json: r }
+        const paths = needArgs('bundle import <bundle> [<increment>…]', rest, 'some')
+        const results = await importBundle(ctx, paths, { keys: flagList(flags, 'key').map((k) => resolve(k)) })
+        const text = results.map((r) => {
+          const regs = r.registries.map((x) => `registry ${x.handle} at ${x.commit.slice(0, 12)}`).join(', ')
+          const extra = `${r.sources ? `, ${r.sources} source(s)` : ''}${r.keys ? `, ${r.keys} key(s) (not trusted until you 'zoi key trust' them)` : ''}`
+          return `${results.length > 1 ? `${r.bundle}: ` : ''}imported ${regs}; ${r.archives} archive(s) into the cache${extra}${r.signer ? `; signed by ${r.signer}` : ''}`
+        })
+        // One bundle keeps the one object it always printed; a chain prints one per bundle.
+        return { text: text.join('\n'), json: results.length === 1 ? results[0] : results }
       }
       default: {
         const [path] = needArgs('bundle ls <bundle>', rest)
