@@ -76,7 +76,8 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
   try {
     const removals = await planRemovals(layout, db, options.removals ?? [], Boolean(options.force), report)
     if (options.dryRun) return { installed: [], removed: removals.map((r) => r.result) }
-    const set = new SetPlan()
+    const replaced = installs.map((i) => db.getByKey(i.record)?.id).filter((id) => id !== undefined)
+    const set = new SetPlan(new Set([...replaced, ...removals.map((r) => r.pkg.id)]))
     const planned: PlannedPackage[] = []
     for (const [i, item] of installs.entries()) {
       // Row txids stay unique (one row each); the changeset's own txid marks the commit.
@@ -90,7 +91,9 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
     }
     const subjects = [...planned.map((p) => `${formatKey(p.record)}@${p.record.version}`), ...removals.map((r) => `${formatKey(r.pkg)}@${r.pkg.version}`)]
     subject = subjects.join(', ')
-    const journal: Journal = { txid, action: 'change', subject, steps: set.steps, after: [...planned.flatMap((p) => p.after), ...removals.flatMap((r) => r.after)] }
+    // A file that moved to another package of the set is not the leaving package's to delete.
+    const after = [...planned.flatMap((p) => p.after), ...removals.flatMap((r) => r.after)].filter((s) => !set.movedIn.has(s.path))
+    const journal: Journal = { txid, action: 'change', subject, steps: set.steps, after }
     await writeJournal(layout, journal)
     let installed: InstalledRow[]
     try {

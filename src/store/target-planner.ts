@@ -12,7 +12,7 @@ import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow, OwnedFile } from './installed-schema.ts'
 import { checkKey, type Snapshot } from './file-checks.ts'
 import { asidePath, type Step } from './journal.ts'
-import { formatKey, isInside, locate, resolvedPath, type Location } from './store-paths.ts'
+import { absolutePath, formatKey, isInside, locate, resolvedPath, type Location } from './store-paths.ts'
 
 export interface Conflict {
   path: string
@@ -33,6 +33,14 @@ export class SetPlan {
   readonly steps: Step[] = []
   readonly claimed = new Map<string, string>()
   readonly madeDirs = new Set<string>()
+  /** Files moving from a leaving package to another of the set, as that package's cleanup names them. */
+  readonly movedIn = new Set<string>()
+  /**
+   * @param leaving ids of the installed rows this set replaces or removes: a file one of them
+   * owns may pass to another package of the set (pacman's file moving between packages) unless
+   * its own new version claims it too (then `claimed` reports both).
+   */
+  constructor(readonly leaving: ReadonlySet<number> = new Set()) {}
 }
 
 export type Placement = 'create' | 'replace'
@@ -47,6 +55,8 @@ export class TargetPlanner {
   readonly oldFiles: ReadonlyMap<string, OwnedFile>
   private readonly claimed: Map<string, string>
   private readonly madeDirs: Set<string>
+  private readonly leaving: ReadonlySet<number>
+  private readonly movedIn: Set<string>
   private readonly root: string | null
 
   constructor(
@@ -61,6 +71,8 @@ export class TargetPlanner {
     this.steps = shared.steps
     this.claimed = shared.claimed
     this.madeDirs = shared.madeDirs
+    this.leaving = shared.leaving
+    this.movedIn = shared.movedIn
     const old = previous ? db.filesOf(previous) : []
     this.oldFiles = new Map(old.map((f) => [`${f.kind}/${f.path}`, f]))
     this.root = layout.root === null ? null : resolvedPath(layout.root)
@@ -108,8 +120,9 @@ export class TargetPlanner {
 
   /**
    * Claim the file or link at `abs` for this package. A path already there must belong to the
-   * version being replaced; otherwise it is a conflict (owned by another package, or not
-   * installed by zoi at all). A path another package records is a conflict even when missing.
+   * version being replaced, or to a package this set replaces or removes (the file moves to this
+   * package); otherwise it is a conflict (owned by another package, or not installed by zoi at
+   * all). A path another package records is a conflict even when missing.
    */
   claim(abs: string): Placement {
     const claimer = this.claimed.get(abs)
@@ -119,9 +132,12 @@ export class TargetPlanner {
     }
     this.claimed.set(abs, this.subject)
     const others = this.otherOwners(abs)
+    const staying = others.filter((p) => !this.leaving.has(p.id))
     const st = statOrNull(abs, false)
-    if (others.length > 0) this.conflicts.push({ path: abs, owner: others[0]! })
-    else if (st && (st.isDirectory() || !this.ownedBySelf(abs))) this.conflicts.push({ path: abs, owner: null })
+    if (staying.length > 0) this.conflicts.push({ path: abs, owner: staying[0]! })
+    else if (others.length > 0) for (const at of locate(abs, this.layout)) this.movedIn.add(absolutePath(at, this.layout))
+    else if (others.length === 0 && st && (st.isDirectory() || !this.ownedBySelf(abs))) this.conflicts.push({ path: abs, owner: null })
+    else if (st?.isDirectory()) this.conflicts.push({ path: abs, owner: null })
     return st ? 'replace' : 'create'
   }
 

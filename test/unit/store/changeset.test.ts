@@ -95,6 +95,71 @@ describe('install changeset', () => {
   })
 })
 
+describe('a file moving between packages in one set (as pacman allows)', () => {
+  const pkg = async (name: string, version: string, usrroot: Record<string, string>) => ({
+    archivePath: await makePackageArchive({ name, version, usrroot }),
+    record: record(name, version),
+  })
+  const ownerName = (layout: Layout, path: string) => {
+    const db = InstalledDb.open(layout.installedDb)
+    try {
+      return db.ownerOf(path, layout)?.pkg.name
+    } finally {
+      db.close()
+    }
+  }
+
+  async function twoInstalled() {
+    const r = livedInRoot()
+    await applyChangeset({ layout: r.layout, installs: [await pkg('a', '1', { 'etc/moved.conf': 'from a', 'etc/a.conf': 'a' }), await pkg('b', '1', { 'etc/b.conf': 'b' })] })
+    return r
+  }
+
+  for (const order of ['the old owner first', 'the new owner first']) {
+    test(`upgrading both, ${order}: the file is the new owner's, and the old owner's cleanup leaves it (was exit 4: owned by 'a')`, async () => {
+      const { root, layout } = await twoInstalled()
+      const a2 = await pkg('a', '2', { 'etc/a.conf': 'a2' })
+      const b2 = await pkg('b', '2', { 'etc/b.conf': 'b2', 'etc/moved.conf': 'from b' })
+      await applyChangeset({ layout, installs: order === 'the old owner first' ? [a2, b2] : [b2, a2] })
+      expect(readFileSync(join(root, 'etc/moved.conf'), 'utf8')).toBe('from b')
+      expect(ownerName(layout, join(root, 'etc/moved.conf'))).toBe('b')
+      expect(readFileSync(join(root, 'etc/a.conf'), 'utf8')).toBe('a2')
+      expect(readdirSync(layout.tmpDir)).toEqual([])
+    })
+  }
+
+  test('removing the old owner while installing the new one: the file stays, now the new owner\'s', async () => {
+    const { root, layout } = await twoInstalled()
+    await applyChangeset({ layout, installs: [await pkg('b', '2', { 'etc/b.conf': 'b2', 'etc/moved.conf': 'from b' })], removals: [{ name: 'a' }] })
+    expect(readFileSync(join(root, 'etc/moved.conf'), 'utf8')).toBe('from b')
+    expect(ownerName(layout, join(root, 'etc/moved.conf'))).toBe('b')
+    expect(existsSync(join(root, 'etc/a.conf'))).toBe(false)
+    expect(names(layout)).toEqual(['b'])
+  })
+
+  test('still a conflict when the old owner keeps the file, or is not part of the set', async () => {
+    const { root, layout } = await twoInstalled()
+    const before = rootSnapshot(root)
+    const keeps = await catchError(async () => applyChangeset({ layout, installs: [await pkg('a', '2', { 'etc/moved.conf': 'a2' }), await pkg('b', '2', { 'etc/moved.conf': 'from b' })] }))
+    expect((keeps as ZoiError).exitCode).toBe(4)
+    expect((keeps as ZoiError).message).toContain(`is also installed by 'a' in the same command`)
+    const outside = await catchError(async () => applyChangeset({ layout, installs: [await pkg('b', '2', { 'etc/moved.conf': 'from b' })] }))
+    expect((outside as ZoiError).exitCode).toBe(4)
+    expect((outside as ZoiError).message).toContain(`is owned by 'a'`)
+    expect(rootSnapshot(root)).toEqual(before)
+  })
+
+  test('a crash after the move: recovery puts the old owner\'s file back', async () => {
+    const { root, layout } = await twoInstalled()
+    const before = rootSnapshot(root)
+    const err = await catchError(async () => applyChangeset({ layout, installs: [await pkg('a', '2', { 'etc/a.conf': 'a2' }), await pkg('b', '2', { 'etc/moved.conf': 'from b' })], faultAt: 'after-move' }))
+    expect(err).toBeInstanceOf(SimulatedCrash)
+    await recoverInterrupted(layout)
+    expect(rootSnapshot(root)).toEqual(before)
+    expect(ownerName(layout, join(root, 'etc/moved.conf'))).toBe('a')
+  })
+})
+
 describe('reads after a crash', () => {
   test('an upgrade killed after the move: settleForRead recovers before reading, the old version over its own files', async () => {
     const { root, layout } = livedInRoot()
