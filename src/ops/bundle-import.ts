@@ -67,26 +67,36 @@ export async function importBundle(ctx: Context, given: string | readonly string
 }
 
 /**
- * `install <source…> --from <bundle>`: the registry comes in (the new root can manage itself
- * offline afterwards); archives are read from the bundle, not copied into the cache. A dry run
- * resolves against the bundle's registry in a throw-away db folder and changes nothing.
+ * `install <source…> --from <bundle>` (repeatable: a base and its increments, oldest first): the
+ * registry comes in (the new root can manage itself offline afterwards); archives are read from
+ * the bundles, not copied into the cache. A dry run resolves against the bundled registry in a
+ * throw-away db folder and changes nothing.
  */
-export async function installFromBundle(ctx: Context, given: string, sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
-  const bundle = await openBundle(ctx, given)
+export async function installFromBundle(ctx: Context, given: string | readonly string[], sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
+  const paths = typeof given === 'string' ? [given] : given
+  const chain: OpenedBundle[] = []
   const scratch = opts.dryRun ? await makeStagingDir(ctx.layout.tmpDir, 'from-') : undefined
   try {
-    await checkOrThrow(ctx, bundle)
+    for (const path of paths) {
+      const bundle = await openBundle(ctx, path)
+      chain.push(bundle)
+      await checkOrThrow(ctx, bundle, [], chain.slice(0, -1))
+    }
     const layout = scratch ? { ...ctx.layout, dbDir: scratch, fallbackDbDirs: [], configWriteFile: join(scratch, 'config.yaml') } : ctx.layout
     const target = { ...ctx, layout }
-    if (scratch) await importRegistries(target, bundle)
-    else await withLock(ctx.layout.lockFile, () => importRegistries(target, bundle))
+    const bringIn = async () => {
+      for (const bundle of chain) await importRegistries(target, bundle)
+    }
+    if (scratch) await bringIn()
+    else await withLock(ctx.layout.lockFile, bringIn)
     // The import named the bundle's registries in the config: read it again.
     const config = await loadConfig(scratch ? [...layout.configFiles, layout.configWriteFile] : layout.configFiles)
-    const pkgDirs = [join(bundle.root, BUNDLE_DIRS.archives), ...ctx.pkgDirs]
-    return await installPackages({ ...target, config, pkgDirs }, sources.length > 0 ? sources : bundle.manifest.requests, opts)
+    const pkgDirs = [...chain.map((b) => join(b.root, BUNDLE_DIRS.archives)).reverse(), ...ctx.pkgDirs]
+    const requests = sources.length > 0 ? sources : chain[chain.length - 1]!.manifest.requests
+    return await installPackages({ ...target, config, pkgDirs }, requests, opts)
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true })
-    await bundle.close()
+    for (const bundle of chain) await bundle.close()
   }
 }
 

@@ -294,6 +294,17 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
     expect(imported.stdout).toContain(`${inc}: imported registry example at ${commit.slice(0, 12)}`)
     const install = await zoi(far, 'install', 'hello', '--offline', '-y')
     expect(install.exitCode, formatResult(install)).toBe(0)
+    // A fresh disk bootstrapped from the base and its increment, straight from the stick.
+    const root = join(far, 'newdisk')
+    await mkdir(root)
+    const bootHome = await makeTempDir()
+    const lone = await zoi(bootHome, 'install', 'hello', '--from', inc, '--root', root, '--offline')
+    expect(lone.exitCode, formatResult(lone)).toBe(4)
+    expect(lone.stderr).toContain('is not given before it')
+    const boot = await zoi(bootHome, 'install', 'hello', '--from', base, '--from', inc, '--root', root, '--offline')
+    expect(boot.exitCode, formatResult(boot)).toBe(0)
+    expect(existsSync(join(root, 'usr/local/bin/hello'))).toBe(true)
+    expect(readFileSync(join(root, 'var/lib/zoi/pkgs/db/example/core/hello/NOTES'), 'utf8')).toBe('the chain moved on\n')
     // Where only the base was imported, the increment alone is checked and its plan resolved.
     const other = await makeTempDir()
     expect((await zoi(other, 'bundle', 'import', base, '--offline')).exitCode).toBe(0)

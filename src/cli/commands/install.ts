@@ -1,6 +1,6 @@
 /** `zoi install`, `zoi uninstall`, `zoi update`, `zoi pin`, `zoi unpin`: change what is installed. */
 import type { Context } from '../../context.ts'
-import { flagBool, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
+import { flagBool, flagList, flagString, needArgs, type CommandSpec } from '../command-spec.ts'
 import { confirm, isInteractive, promptOptions } from '../prompt.ts'
 import { planQuestion, planText, removalPlan } from '../plan-view.ts'
 
@@ -14,7 +14,7 @@ export const install: CommandSpec = {
     { flag: '--build', description: 'Build from source instead of using a pre-built archive' },
     { flag: '--scope <scope>', description: 'user (default) or system (implied by --root)' },
     { flag: '--type <type>', description: 'Build type to use with --build' },
-    { flag: '--from <bundle>', description: 'Install from an air-gap bundle (folder or .tar) without importing it first' },
+    { flag: '--from <bundle>', description: 'Install from an air-gap bundle (folder or .tar) without importing it first; repeat for a base and its increments, oldest first', repeatable: true },
   ],
   examples: ['zoi install hello', 'zoi install vim --offline --pkg-dir /mnt/usb/packages', 'zoi install base linux vim --root /mnt/new-disk --offline'],
   async run(ctx, args, flags) {
@@ -22,8 +22,8 @@ export const install: CommandSpec = {
     const { installPackages } = await import('../../ops/install.ts')
     const opts = { force: flagBool(flags, 'force'), build: flagBool(flags, 'build'), buildType: flagString(flags, 'type') }
     const dryRun = flagBool(flags, 'dryRun')
-    const from = flagString(flags, 'from')
-    if (from !== undefined) {
+    const from = flagList(flags, 'from')
+    if (from.length > 0) {
       const result = await installFromBundle(ctx, from, args, { dryRun, force: opts.force })
       return { text: planText(result), json: result }
     }
