@@ -4,7 +4,6 @@
  * after both this machine's clock and the registry's HEAD commit (so a clock that is years
  * behind still accepts archives signed before the registry commit it synced).
  */
-import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { SignaturePolicy } from '../cache/index.ts'
 import type { Context } from '../context.ts'
@@ -24,7 +23,7 @@ export function archiveSignaturePolicy(ctx: Context, handle: string, registryDir
       const ring = await keyringOf(ctx)
       const keys = anchorKeys(ring, anchors, `archive ${fileName}`)
       reference ??= referenceTime(registryDir)
-      await verifyDetached({ subject: `archive ${fileName}`, data: await readFile(archivePath), signature, sigSource }, keys, await reference, ring)
+      await verifyDetached({ subject: `archive ${fileName}`, data: { file: archivePath }, signature, sigSource }, keys, await reference, ring)
     },
   }
 }

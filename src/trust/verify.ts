@@ -15,7 +15,8 @@ export const SKEW_MS = 24 * 60 * 60 * 1000
 export interface SignedObject {
   /** How messages name it: `archive vim-9.1.0-linux-amd64.pkg.tar.zst`, `commit 1a2b3c4 of registry x`. */
   subject: string
-  data: Uint8Array
+  /** The bytes, or a file read as a stream while it is verified (memory stays flat in its size). */
+  data: Uint8Array | { file: string }
   /** Binary or ASCII-armored detached signature. */
   signature: Uint8Array | string
   /** Where the signature was read, for messages. */
@@ -67,16 +68,25 @@ export async function verifyDetached(obj: SignedObject, keys: readonly RingKey[]
       'ask the signer for a fresh signature by a valid key, or import their renewed key')
   }
 
+  const data = obj.data
   const message = packet.signatureType === pgp.enums.signature.text
-    ? await pgp.createMessage({ text: new TextDecoder().decode(obj.data) })
-    : await pgp.createMessage({ binary: obj.data })
+    ? await pgp.createMessage({ text: new TextDecoder().decode(data instanceof Uint8Array ? data : await Bun.file(data.file).bytes()) })
+    : await pgp.createMessage({ binary: data instanceof Uint8Array ? data : (Bun.file(data.file).stream() as ReadableStream<Uint8Array>) })
   try {
     // `date` = the signature's own time: OpenPGP.js then judges the key's validity when it signed.
     const result = await pgp.verify({ message, signature, verificationKeys: [signer.key], date: created, format: 'binary' })
+    // A streamed message is hashed as its data is read: read it all, then ask for the verdict.
+    if (!(data instanceof Uint8Array)) await drain(result.data as unknown as ReadableStream<Uint8Array>)
     await result.signatures[0]!.verified
   } catch (e) {
     return fail(`${obj.subject}: bad signature by key ${who} (${obj.sigSource}): ${describeError(e)}`,
       'the file or the signature was altered; get both again from a source you trust')
   }
   return { signer: signer.name, fingerprint: signer.fingerprint, created }
+}
+
+/** Reads a stream to its end (through a reader: async iteration finds it locked by OpenPGP.js). */
+async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader()
+  while (!(await reader.read()).done);
 }

@@ -48,6 +48,22 @@ describe.skipIf(!HAS_GPG)('detached signatures (needs gnupg)', () => {
     expect(e.message).toContain('bad signature')
   })
 
+  test('a large file is verified as a stream from disk: a good signature verifies, one flipped byte at the end is a bad signature', async () => {
+    const big = join(dir, 'big.bin')
+    const bytes = new Uint8Array(5 * 1024 * 1024 + 17)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 11)) & 0xff
+    writeFileSync(big, bytes)
+    const sig = gpgSign(alice, big, { out: join(dir, 'big.sig') })
+    const keys = anchorKeys(await loadKeyring([ring]), { ids: ['alice'], origin: 'test' }, 'x')
+    const check = await verifyDetached({ subject: 'archive big.bin', data: { file: big }, signature: readFileSync(sig), sigSource: sig }, keys, NOW)
+    expect(check.fingerprint).toBe(alice.fingerprint)
+    bytes[bytes.length - 1]! ^= 1
+    writeFileSync(big, bytes)
+    const e = await verifyDetached({ subject: 'archive big.bin', data: { file: big }, signature: readFileSync(sig), sigSource: sig }, keys, NOW).catch((e) => e)
+    expect(isZoiError(e, 'INTEGRITY')).toBe(true)
+    expect(e.message).toContain('archive big.bin: bad signature')
+  })
+
   test('a key expired today still verifies what it signed while valid, whatever the clock says', async () => {
     const old = makeGpgKey('Old <old@example.org>', { expire: '1y', fakedTime: '20200101T000000' })
     const sig = gpgSign(old, data, { fakedTime: '20200601T000000', out: join(dir, 'old.sig') })
