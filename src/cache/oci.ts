@@ -90,7 +90,7 @@ export class OciSession {
   }
 
   /** A request to `/v2/<path>`; a 401 is answered once with Basic or Bearer credentials. */
-  async request(path: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array; scope: string }): Promise<RawResponse> {
+  async request(path: string, init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | Blob; scope: string }): Promise<RawResponse> {
     const url = path.startsWith('http') ? path : `${this.target.base}/v2/${path}`
     const send = () => this.net.request({ url, method: init.method, headers: { ...init.headers, ...this.authHeader(init.scope) }, body: init.body })
     let res = await send()

@@ -6,9 +6,10 @@
  * sha256 and uploaded only when the registry lacks them; the manifest carries the SHA-512.
  */
 import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OCI_MEDIA, OciSession, ociReference, parseOciTarget, readManifest, SHA512_ANNOTATION, TITLE, type OciDescriptor, type OciManifest } from '../cache/oci.ts'
+import { hashFile } from '../archive/hash-file.ts'
 import { ZoiError } from '../errors.ts'
 import type { Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
@@ -44,17 +45,25 @@ export async function pushArchives(opts: { dir: string; target: string; net: Net
   return out
 }
 
+/** One blob to upload: bytes in memory (sidecars, the config) or a file streamed from disk (the archive). */
+interface Layer {
+  body: Uint8Array | Blob
+  d: OciDescriptor
+}
+
 /** One artifact: config, archive layer, sidecar layers, manifest. False when the tag already matches. */
 async function pushOne(session: OciSession, folder: string, file: string): Promise<boolean> {
   const ref = ociReference(file)
   const repo = session.repository(ref.name)
-  const archive = new Uint8Array(await readFile(join(folder, file)))
-  const sha512 = crypto().createHash('sha512').update(archive).digest('hex')
-  const layers: { bytes: Uint8Array; d: OciDescriptor }[] = [{ bytes: archive, d: descriptor(archive, OCI_MEDIA.archive, file) }]
+  // The archive is hashed and sent from disk: memory does not grow with its size.
+  const path = join(folder, file)
+  const sha512 = await hashFile(path, 'sha512')
+  const archive: Layer = { body: Bun.file(path), d: { mediaType: OCI_MEDIA.archive, digest: `sha256:${await hashFile(path, 'sha256')}`, size: (await stat(path)).size, annotations: { [TITLE]: file } } }
+  const layers: Layer[] = [archive]
   for (const suffix of ['.hash', '.size', '.files', '.sig']) {
     if (!existsSync(join(folder, file + suffix))) continue
     const bytes = new Uint8Array(await readFile(join(folder, file + suffix)))
-    layers.push({ bytes, d: descriptor(bytes, suffix === '.sig' ? OCI_MEDIA.signature : OCI_MEDIA.sidecar, file + suffix) })
+    layers.push({ body: bytes, d: descriptor(bytes, suffix === '.sig' ? OCI_MEDIA.signature : OCI_MEDIA.sidecar, file + suffix) })
   }
   const manifest: OciManifest = {
     schemaVersion: 2,
@@ -67,16 +76,16 @@ async function pushOne(session: OciSession, folder: string, file: string): Promi
   const body = new TextEncoder().encode(JSON.stringify(manifest))
   const existing = await readManifest(session, ref.name, ref.tag)
   if (existing && JSON.stringify(existing) === JSON.stringify(manifest)) return false
-  await uploadBlob(session, repo, EMPTY_CONFIG)
-  for (const l of layers) await uploadBlob(session, repo, l.bytes)
+  await uploadBlob(session, repo, { body: EMPTY_CONFIG, d: manifest.config })
+  for (const l of layers) await uploadBlob(session, repo, l)
   const res = await session.request(`${repo}/manifests/${ref.tag}`, { method: 'PUT', headers: { 'content-type': OCI_MEDIA.manifest }, body, scope: `repository:${repo}:pull,push` })
   await expectOk(res, `PUT manifest ${repo}:${ref.tag}`, session)
   return true
 }
 
 /** Monolithic upload (POST then PUT ?digest=), skipped when the registry already has the blob. */
-async function uploadBlob(session: OciSession, repo: string, bytes: Uint8Array): Promise<void> {
-  const digest = digestOf(bytes)
+async function uploadBlob(session: OciSession, repo: string, layer: Layer): Promise<void> {
+  const digest = layer.d.digest
   const scope = `repository:${repo}:pull,push`
   const head = await session.request(`${repo}/blobs/${digest}`, { method: 'HEAD', scope })
   for await (const _ of head.body);
@@ -87,7 +96,7 @@ async function uploadBlob(session: OciSession, repo: string, bytes: Uint8Array):
   if (!location) throw new ZoiError('NETWORK', `OCI registry ${session.target.host} started an upload without a Location`)
   const url = new URL(location, `${session.target.base}/`)
   url.searchParams.set('digest', digest)
-  const put = await session.request(url.toString(), { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes, scope })
+  const put = await session.request(url.toString(), { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: layer.body, scope })
   await expectOk(put, `upload ${digest.slice(0, 19)}… to ${repo}`, session)
 }
 

@@ -42,7 +42,8 @@ export interface RawRequest {
   url: string
   method?: string
   headers?: Record<string, string>
-  body?: Uint8Array | AsyncIterable<Uint8Array>
+  /** A Blob (a file: `Bun.file(path)`) is streamed as it is sent, and sent again on a retry or redirect. */
+  body?: Uint8Array | AsyncIterable<Uint8Array> | Blob
 }
 
 export interface RawResponse {
@@ -149,7 +150,7 @@ export function createNet(options: NetOptions): Net {
   async function attempt(req: RawRequest, extraHeaders: Record<string, string> = {}): Promise<Opened> {
     let url = req.url
     let method = req.method ?? 'GET'
-    let body = req.body === undefined ? undefined : await collect(req.body)
+    let body = req.body === undefined || req.body instanceof Blob ? req.body : await collect(req.body)
     let headers: Record<string, string> = { 'user-agent': 'zoi', ...req.headers, ...extraHeaders }
     for (let hop = 0; ; hop++) {
       await checkDestination(url)
