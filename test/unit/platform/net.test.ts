@@ -31,6 +31,8 @@ beforeAll(() => {
         return new Response(PAYLOAD)
       }
       if (url.pathname === '/norange') return new Response(PAYLOAD)
+      if (url.pathname === '/put-moved') return new Response(null, { status: 307, headers: { location: '/put' } })
+      if (url.pathname === '/put') return req.bytes().then((b) => new Response(`${req.method} ${b.length} ${new Bun.CryptoHasher('sha256').update(b).digest('hex')}`))
       return new Response('nope', { status: 404 })
     },
   })
@@ -79,6 +81,15 @@ describe('online', () => {
     const n = createNet({ offline: false, backoffMs: 1, retries: 2, onRetry: (i) => retries.push(i.attempt) })
     expect(await n.getText(`${base}/flaky`)).toBe('ok')
     expect(retries).toEqual([1, 2])
+  })
+
+  test('a file given as a Blob body is sent as it is, again after a 307 redirect', async () => {
+    const file = join(makeTempDir(), 'upload.bin')
+    writeFileSync(file, PAYLOAD)
+    const res = await net.request({ url: `${base}/put-moved`, method: 'PUT', body: Bun.file(file) })
+    let text = ''
+    for await (const c of res.body) text += new TextDecoder().decode(c)
+    expect(text).toBe(`PUT ${PAYLOAD.length} ${new Bun.CryptoHasher('sha256').update(PAYLOAD).digest('hex')}`)
   })
 
   test('gives up after the retries', async () => {
