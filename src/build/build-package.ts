@@ -49,6 +49,8 @@ export interface BuildOptions {
   commandTimeoutMs?: number
   /** Lua budgets for the build (see BuildEvaluatorOptions). */
   limits?: BuildEvaluatorOptions
+  /** Folders put on cmd()'s PATH, after zoi's `git` (installed build dependencies). */
+  toolDirs?: string[]
 }
 
 export type ArchiveFormat = 'pkg.tar.zst' | 'zpa'
@@ -131,7 +133,7 @@ async function buildForPlatform(options: BuildOptions, def: Definition, platform
       const paths = await buildSubPackage({
         source: def.source, file, target: platform, version, buildType, sub,
         roots: { buildDir, stagingDir, dataDir, definitionDir },
-        sources, shimDir, missesFile: join(temp, 'source-misses'), report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
+        sources, shimDir, toolDirs: options.toolDirs, missesFile: join(temp, 'source-misses'), report, commandTimeoutMs: options.commandTimeoutMs ?? 30 * 60_000,
         runTests: options.runTests ?? false, limits: options.limits,
         phases: options.prepareOnly ? 'prepare-only' : options.prepared !== undefined ? 'skip-prepare' : 'all',
       })

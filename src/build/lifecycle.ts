@@ -4,7 +4,7 @@
  * then test when asked for. The staging it fills is archived by build-package.ts.
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import { startBuild, type BuildEvaluatorOptions, type LifecyclePhase, type PhaseResult, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
@@ -25,6 +25,8 @@ export interface SubPackageBuild {
   sources: SourceCache
   /** The folder holding the `git` that is zoi itself, put first on cmd()'s PATH. */
   shimDir?: string
+  /** Folders put on cmd()'s PATH after it (installed build dependencies). */
+  toolDirs?: string[]
   /** Where that `git` notes sources it could not supply (read back when the build fails). */
   missesFile?: string
   report: Report
@@ -51,7 +53,7 @@ export async function buildSubPackage(input: SubPackageBuild): Promise<string[]>
     commandTimeoutMs: input.commandTimeoutMs,
     env: {
       BUILD_DIR: roots.buildDir, STAGING_DIR: roots.stagingDir, BUILD_TYPE: input.buildType, SUBPKG: input.sub,
-      ...sourceEnvironment(input.sources, input.shimDir, input.missesFile),
+      ...sourceEnvironment(input.sources, input.shimDir, input.missesFile, [...(input.toolDirs ?? []), process.env.PATH ?? ''].filter((d) => d !== '').join(delimiter)),
     },
   })
   const session = await startBuild({

@@ -21,7 +21,7 @@ import { LOCAL_HANDLE } from './local-archive.ts'
 export async function applyPlan(
   ctx: Context,
   prepared: readonly PreparedStep[],
-  opts: { pkgDirs: string[]; platform: string; keepReasons: boolean },
+  opts: { pkgDirs: string[]; platform: string; keepReasons: boolean; asDependencies?: boolean },
 ): Promise<{ name: string; version: string }[]> {
   // An archive built here from a definition of a verified registry commit needs no signature.
   const items = prepared.map((p) => (p.planned.source ? { ...p.item, signature: undefined } : p.item))
@@ -51,7 +51,7 @@ export async function applyPlan(
         version: pkg.version,
         revision: pkg.revision,
         platform: opts.platform,
-        reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : p.step.reason,
+        reason: opts.keepReasons && p.step.from ? p.step.from.reason : p.step.from?.reason === 'direct' ? 'direct' : opts.asDependencies ? 'dependency' : p.step.reason,
         subs: p.step.subs,
         bins: p.bins,
         backup: p.backup,

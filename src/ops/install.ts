@@ -23,6 +23,7 @@ import {
   type Problem,
 } from '../resolve/index.ts'
 import { recoverInterrupted, type InstalledRow } from '../store/index.ts'
+import { missingZoiDependencies, requiredBuildDependencies } from './build-dependencies.ts'
 import { buildDefinitionSources } from './definition-source.ts'
 import { applyPlan } from './install-apply.ts'
 import { prepareStep } from './install-prepare.ts'
@@ -45,7 +46,12 @@ export interface InstallOptions {
   buildType?: string
   /** How `zoi history` names this change; default `install <sources>`. */
   command?: string
+  /** Record what this installs as dependencies (the build dependencies of a source build). */
+  asDependencies?: boolean
 }
+
+/** How deep build dependencies may need building themselves before zoi gives up (a cycle). */
+const MAX_BUILD_DEPTH = 8
 
 export interface PlannedInstall {
   action: string
@@ -85,6 +91,12 @@ export async function installPackages(ctx: Context, given: readonly string[], op
 }
 
 async function installSources(ctx: Context, sources: readonly string[], opts: InstallOptions): Promise<InstallResult> {
+  const run = () => installUnlocked(ctx, sources, opts, 0)
+  return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
+}
+
+/** installSources with the root lock held (or a dry run); `depth` counts nested build dependencies. */
+async function installUnlocked(ctx: Context, sources: readonly string[], opts: InstallOptions, depth: number): Promise<InstallResult> {
   const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
   const requests = sources.map((s) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
   const run = async (): Promise<InstallResult> => {
@@ -110,10 +122,21 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
       for (const p of toBuild) p.planned.source = true
       await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
       if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
+      // What the builds need is installed first, then the request is resolved again on top of it.
+      const needed = missingZoiDependencies(toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)), new Set(held.map((r) => r.name)))
+      if (needed.length > 0) {
+        if (depth >= MAX_BUILD_DEPTH) {
+          throw new ZoiError('UNSATISFIABLE', `build dependencies nest more than ${MAX_BUILD_DEPTH} deep (${needed.join(', ')}): a cycle?`, { hint: 'install one of them from a pre-built archive first' })
+        }
+        ctx.report({ kind: 'phase', phase: 'build', text: `installing build dependencies first: ${needed.join(', ')}` })
+        await installUnlocked(ctx, needed, { command: opts.command, asDependencies: true }, depth + 1)
+        catalog.close()
+        return await installUnlocked(ctx, sources, opts, depth)
+      }
       const built = await buildFromSource(ctx, toBuild, sourceOpts)
       try {
         const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
-        const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons) })
+        const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons), asDependencies: Boolean(opts.asDependencies) })
         recordTransaction(ctx, ctx.layout, opts.command!, installChanges(planned))
         await carryRegistriesIntoRoot(ctx, catalog)
         return { dryRun: false, planned, installed, external, upToDate: false }
@@ -124,7 +147,7 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
       catalog.close()
     }
   }
-  return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
+  return run()
 }
 
 /**

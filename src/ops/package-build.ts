@@ -27,6 +27,8 @@ export interface PackageBuildOptions {
   format?: ArchiveFormat
   /** Run prepare() only, filling the source cache (`zoi source fetch`). */
   prepareOnly?: boolean
+  /** Folders put on cmd()'s PATH (after zoi's `git`): the bin folder holding installed build dependencies. */
+  toolDirs?: string[]
 }
 
 export interface SignedBuild extends BuiltArchive {

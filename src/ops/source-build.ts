@@ -57,6 +57,8 @@ export async function buildFromSource(ctx: Context, steps: PreparedStep[], opts:
         buildType: opts.buildType,
         // The file the registry's links name is the file the install looks for.
         format: formatOfName(p.item.fileName),
+        // Build dependencies were installed first: their commands are on the build's PATH.
+        toolDirs: [ctx.layout.binDir],
       })
       // Built here: the index's hash describes the registry's pre-built archive, not this one.
       p.item = { fileName: p.item.fileName, candidates: [], hashRequired: false }

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Context } from '../context.ts'
+import { requiredBuildDependencies } from './build-dependencies.ts'
 import { ZoiError } from '../errors.ts'
 import { hostPlatform, platformString } from '../platform/arch.ts'
 import { isRemoteUrl } from '../platform/net.ts'
@@ -62,7 +63,7 @@ function registryJobs(ctx: Context, names: readonly string[], closure: boolean, 
     for (;;) {
       const plan = resolveClean(catalog, raw, platform)
       const steps = plan.steps.filter((s) => closure || s.reason === 'direct')
-      const extra = closure ? steps.flatMap((s) => buildDependencies(catalog, s.pkg.handle, s.pkg.repo, s.pkg.name)).filter((d) => !raw.includes(d)) : []
+      const extra = closure ? steps.flatMap((s) => requiredBuildDependencies(catalog, s.pkg)).filter((d) => !raw.includes(d)) : []
       if (extra.length === 0) {
         return steps.flatMap((step) => {
           const definition = prepareStep(ctx, catalog, [], step).definition
@@ -84,11 +85,6 @@ function resolveClean(catalog: RegistrySet, raw: readonly string[], platform: st
   return resolution.plan
 }
 
-/** Required build dependencies (plain and for the `source` build type) of one indexed package. */
-function buildDependencies(catalog: RegistrySet, handle: string, repo: string, name: string): string[] {
-  const row = catalog.find(handle)?.index.packagesByName(name, repo).find((r) => r.repo === repo)
-  return (row?.dependencies ?? []).filter((d) => d.kind === 'build' && (d.group === 'required' || d.group === 'type:source:required')).map((d) => d.raw)
-}
 
 /** `source add <file> --url <url>`: a blob, or (git bundle / repository) a git source. */
 export async function sourceAdd(ctx: Context, file: string, url: string | undefined): Promise<{ url: string; kind: 'file' | 'git'; sha512?: string; refs?: Record<string, string> }> {

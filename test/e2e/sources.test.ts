@@ -126,9 +126,10 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
 
   test('zoi mirror --with-sources writes the hashed layout; zoi serve serves it', async () => {
     const dir = join(fetchedHome, 'mirror')
-    const made = await zoi(fetchedHome, 'mirror', dir, '--packages', 'offsrc', '--with-sources')
+    // offsrc's build dependency offtool is built (and installed) first: its source travels too.
+    const made = await zoi(fetchedHome, 'mirror', dir, '--packages', 'offsrc', '--packages', 'offtool', '--with-sources')
     expect(made.exitCode, formatResult(made)).toBe(0)
-    expect(made.stdout).toContain('sources: 1 files, 1 git repositories')
+    expect(made.stdout).toContain('sources: 2 files, 1 git repositories')
     expect(readFileSync(join(dir, 'sources/by-url', createHash('sha256').update(tarballUrl).digest('hex')))).toEqual(readFileSync(join(work, 'up/greet-1.0.tar.zst')))
     const served = await startZoiServe(fetchedHome, dir)
     stops.push(served.stop)
@@ -158,6 +159,11 @@ describe.skipIf(!hasGit)('sources across the gap', () => {
 
   test('an offline miss is exit 5 naming the URL; source add of the hand-carried tarball and a git bundle makes it build', async () => {
     const home = await homeWithRegistry()
+    // The build dependency is built first: its download is the first miss.
+    const toolMiss = await zoiNoNet(home, 'install', 'offsrc', '--build', '--offline')
+    expect(toolMiss.exitCode, formatResult(toolMiss)).toBe(5)
+    expect(toolMiss.stderr).toContain(`Missing: ${files.url}/tool.sh`)
+    expect((await zoi(home, 'source', 'add', join(work, 'up/tool.sh'), '--url', `${files.url}/tool.sh`, '--offline')).exitCode).toBe(0)
     const miss = await zoiNoNet(home, 'install', 'offsrc', '--build', '--offline')
     expect(miss.exitCode, formatResult(miss)).toBe(5)
     expect(miss.stderr).toContain(`Missing: ${tarballUrl}`)
