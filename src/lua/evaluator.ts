@@ -4,7 +4,7 @@
  * text, the target platform and the INCLUDE reader arrive as arguments.
  */
 import { describeError, ZoiError } from '../errors.ts'
-import { discardLuaFactory } from './lua-module.ts'
+import { discardLuaModule } from './lua-module.ts'
 import { includedFilePath, resolveIncludePath } from './include-path.ts'
 import type { SandboxLimits, SandboxOutcome } from './lua-engine.ts'
 import { openSandbox, type Sandbox } from './lua-sandbox.ts'
@@ -67,7 +67,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
       box = await pending
     } catch (e) {
       if (sandbox === pending) sandbox = undefined
-      discardLuaFactory()
+      discardLuaModule()
       throw new ZoiError('INTERNAL', `could not start the Lua VM: ${describeError(e)}`, { cause: e })
     }
     const files = [input.file]
@@ -78,14 +78,15 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
       // The VM itself failed (a wasm trap): this state, and maybe the module, cannot be trusted.
       box.close()
       if (sandbox === pending) sandbox = undefined
-      discardLuaFactory()
+      discardLuaModule()
       throw badDefinition(`${input.file}: the Lua VM failed (${describeError(e)})`, e)
     }
     if (!outcome.ok) throw badDefinition(describeFailure(outcome, files, limits))
     const result = JSON.parse(outcome.json) as EvaluationResult
-    const where = (result.where ?? {}) as Record<string, string>
+    // Synchronous after run(): nothing else can have run on this sandbox in between.
     return toPackageSpec(result, (what, key) => {
-      const location = key !== undefined && typeof where[key] === 'string' ? mapChunknames(where[key], files) : input.file
+      const where = key === undefined ? '' : box.whereSet(key)
+      const location = where !== '' ? mapChunknames(where, files) : input.file
       throw badDefinition(`${location}: ${what}`)
     })
   }

@@ -6,7 +6,7 @@
  */
 import type { LuaWasm } from 'wasmoon'
 import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn, LuaType } from './lua-constants.ts'
-import { luaFactory } from './lua-module.ts'
+import { luaModule } from './lua-module.ts'
 
 export interface SandboxLimits {
   instructionBudget: number
@@ -48,14 +48,36 @@ interface Trip {
 }
 
 export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
-  const factory = await luaFactory()
-  const lua = await factory.getLuaModule()
-  const engine = await factory.createEngine({ traceAllocations: true, enableProxy: false })
-  const L = engine.global.address
+  const { lua, raw } = await luaModule()
   const m = lua.module
-  const pointers: number[] = []
+  const memory = { used: 0, max: Infinity }
+  // Lua's allocator (lua_Alloc), with the memory ceiling: a refused allocation is a Lua memory
+  // error. For a new object `oldSize` is a type tag, not a size.
+  const allocator = m.addFunction((_ud: number, pointer: number, oldSize: number, newSize: number) => {
+    if (newSize === 0) {
+      if (pointer) {
+        memory.used -= oldSize
+        raw.free(pointer)
+      }
+      return 0
+    }
+    const delta = pointer ? newSize - oldSize : newSize
+    if (delta > 0 && memory.used + delta > memory.max) return 0
+    const moved = raw.realloc(pointer, newSize)
+    if (moved) memory.used += delta
+    return moved
+  }, 'iiiii')
+  const L = lua.lua_newstate(allocator, null)
+  if (!L) {
+    m.removeFunction(allocator)
+    throw new Error('the Lua state could not be created (out of memory)')
+  }
+  lua.luaL_openlibs(L)
+  const pointers: number[] = [allocator]
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
+  // Room for the length lua_tolstring reports.
+  const sizeSlot = raw.malloc(8)
 
   // Runs every HOOK_INTERVAL instructions. Once tripped it fires on every instruction, so a
   // definition that catches the error with pcall fails again on its next instruction.
@@ -76,26 +98,27 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   pointers.push(hook)
 
   const close = (): void => {
-    engine.global.close()
+    lua.lua_close(L)
+    raw.free(sizeSlot)
     for (const pointer of pointers) m.removeFunction(pointer)
   }
 
   function call(handlerRef: number, ref: number, timeLeftMs: number): SandboxOutcome {
-    const top = lua.lua_gettop(L)
+    const top = raw.lua_gettop(L)
     budget.deadline = performance.now() + timeLeftMs
     const began = performance.now()
     let status: number
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
-    lua.lua_sethook(L, hook, LuaEventMasks.Count, HOOK_INTERVAL)
+    raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
+    raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
+    raw.lua_sethook(L, hook, LuaEventMasks.Count, HOOK_INTERVAL)
     try {
-      status = lua.lua_pcallk(L, 0, 1, top + 1, 0, null)
+      status = raw.lua_pcallk(L, 0, 1, top + 1, 0, 0)
     } finally {
-      lua.lua_sethook(L, null, 0, 0)
+      raw.lua_sethook(L, 0, 0, 0)
       budget.usedMs += performance.now() - began
     }
     const text = readTop(lua, L)
-    lua.lua_settop(L, top)
+    raw.lua_settop(L, top)
     const trip = budget.trip as Trip | undefined // set by the hook during lua_pcallk
     if (trip) return { ok: false, message: 'sandbox limit reached', limit: trip.limit, where: trip.where }
     if (status === LuaReturn.Ok) return { ok: true, json: text }
@@ -126,9 +149,9 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
       budget.usedMs = 0
     },
     luaTimeMs: () => budget.usedMs,
-    memoryUsed: () => engine.global.getMemoryUsed(),
-    limitMemory: () => engine.global.setMemoryMax(engine.global.getMemoryUsed() + limits.memoryLimitBytes),
-    unlimitMemory: () => engine.global.setMemoryMax(undefined),
+    memoryUsed: () => memory.used,
+    limitMemory: () => void (memory.max = memory.used + limits.memoryLimitBytes),
+    unlimitMemory: () => void (memory.max = Infinity),
     close,
   }
 }
@@ -147,14 +170,17 @@ export function hostFunction(lua: LuaWasm, body: (state: number) => number): num
   }, 'ii')
 }
 
+const encoder = new TextEncoder()
+
 /** Pushes a string of any size. wasmoon's lua_pushstring copies its argument onto the small C
  *  stack of the wasm module, so it is kept for constants: these strings can be any length. */
 export function pushText(lua: LuaWasm, state: number, text: string): void {
-  const size = lua.module.lengthBytesUTF8(text)
-  const buffer = lua.module._malloc(size + 1)
+  const room = text.length * 3 + 1 // UTF-8 needs at most 3 bytes per UTF-16 unit
+  const buffer = lua.module._malloc(room)
   try {
-    lua.module.stringToUTF8(text, buffer, size + 1)
-    ;(lua.module as unknown as { _lua_pushlstring(L: number, s: number, n: number): number })._lua_pushlstring(state, buffer, size)
+    // The heap view is read after malloc, which may have grown (and so replaced) the memory.
+    const { written } = encoder.encodeInto(text, lua.module.HEAPU8.subarray(buffer, buffer + room))
+    ;(lua.module as unknown as { _lua_pushlstring(L: number, s: number, n: number): number })._lua_pushlstring(state, buffer, written)
   } finally {
     lua.module._free(buffer)
   }

@@ -48,7 +48,6 @@ export interface EvaluationResult {
   called: boolean
   metadata: unknown
   dependencies: unknown
-  where: unknown
   hooks: unknown
   service: unknown
   updates: unknown

@@ -2,8 +2,9 @@
 -- what evaluation needs, empties the real global table, and returns `evaluate`, which runs one
 -- definition in a fresh environment and returns what it declared as JSON text.
 --
--- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate) and
--- run_definition, which build-sandbox.lua uses to run a definition with build globals added.
+-- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate),
+-- run_definition, which build-sandbox.lua uses to run a definition with build globals added, and
+-- where_of(key): the "#<file>:<line>" of the metadata() call that set a key of the last evaluation.
 -- Arguments (from sandbox-environment.ts): encode (to-json.lua), base and libraries (safe-libraries.lua)
 -- and three host functions written in JS: host_source() -> source, chunkname;
 -- host_context() -> os, arch, distro, manager, version, user path, system path;
@@ -95,8 +96,11 @@ local function run_definition(extend)
     if type(t) ~= 'table' then error('metadata() expects a table, got ' .. type(t), 2) end
     record_meta(t)
     local info = getinfo(2, 'Sl')
-    for k in next, t do
-      if type(k) == 'string' and info then where[k] = info.short_src .. ':' .. info.currentline end
+    if info then
+      local at = info.short_src .. ':' .. info.currentline
+      for k in next, t do
+        if type(k) == 'string' then where[k] = at end
+      end
     end
     called = true
   end
@@ -134,17 +138,26 @@ local function run_definition(extend)
     service = service, updates = updates }
 end
 
+-- Where each metadata key of the last evaluated definition was set ("#0:3"): asked for by the
+-- host only when a key fails its checks, so it is not encoded for every definition.
+local last_where
+
 local function evaluate()
+  last_where = nil
   local _, d = run_definition()
-  local called, meta, deps, where, hooks, service, updates =
-    d.called, d.meta, d.deps, d.where, d.hooks, d.service, d.updates
+  local called, meta, deps, hooks, service, updates = d.called, d.meta, d.deps, d.hooks, d.service, d.updates
+  last_where = d.where
   return '{"called":' .. (called and 'true' or 'false')
     .. ',"metadata":' .. encode(meta, 'metadata')
     .. ',"dependencies":' .. encode(deps, 'dependencies')
-    .. ',"where":' .. encode(where, 'where')
     .. ',"hooks":' .. encode(hooks, 'hooks')
     .. ',"service":' .. encode(service, 'service')
     .. ',"updates":' .. encode(updates, 'updates') .. '}'
+end
+
+local function where_of(key)
+  local where = last_where and last_where[key]
+  return type(where) == 'string' and where or ''
 end
 
 local collect = collectgarbage
@@ -171,4 +184,4 @@ end
 local globals = _G
 for k in next, globals do globals[k] = nil end
 
-return evaluate, collect_garbage, locate_error, run_definition
+return evaluate, collect_garbage, locate_error, run_definition, where_of

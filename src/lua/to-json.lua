@@ -27,13 +27,15 @@ local function escape_char(c)
   return ESCAPES[c] or format('\\u%04x', byte(c))
 end
 
+-- The plain case first: printable ASCII without '"' and '\\' (ranges are far quicker to match
+-- than %c); anything else goes through the escaping gsub.
 local function put_string(s)
-  if find(s, '[%c"\\]') then
-    n = n + 1
-    out[n] = '"' .. gsub(s, '[%c"\\]', escape_char) .. '"'
-  else
+  if find(s, '^[]-~ !#-[]*$') then
     out[n + 1], out[n + 2], out[n + 3] = '"', s, '"'
     n = n + 3
+  else
+    n = n + 1
+    out[n] = '"' .. gsub(s, '[%c"\\]', escape_char) .. '"'
   end
 end
 
