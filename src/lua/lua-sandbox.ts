@@ -7,7 +7,8 @@
  * its JSON text or the error, with chunk names (=#0, =#1, …) left for the caller to map.
  */
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
-import { check, openLuaEngine, pushText, readTop, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { check, pushText, readTop } from './lua-stack.ts'
 import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
 
 export interface Sandbox {
