@@ -44,6 +44,8 @@ export interface EvaluatorOptions {
 
 export interface Evaluator {
   evaluate(input: EvaluateInput): Promise<PackageSpec>
+  /** Starts the Lua VM now rather than on the first evaluate(); INTERNAL when it cannot start. */
+  prepare(): Promise<void>
   close(): void
 }
 
@@ -57,19 +59,22 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
   let sandbox: Promise<Sandbox> | undefined
   let closed = false
 
-  async function evaluate(input: EvaluateInput): Promise<PackageSpec> {
-    if (input.source.length > MAX_SOURCE_CHARS) throw badDefinition(`${input.file}: definition is larger than 1 MiB`)
+  async function open(): Promise<{ box: Sandbox; pending: Promise<Sandbox> }> {
     if (closed) throw new ZoiError('INTERNAL', 'the definition evaluator was used after close()')
     sandbox ??= openSandbox(limits)
     const pending = sandbox
-    let box: Sandbox
     try {
-      box = await pending
+      return { box: await pending, pending }
     } catch (e) {
       if (sandbox === pending) sandbox = undefined
       discardLuaModule()
       throw new ZoiError('INTERNAL', `could not start the Lua VM: ${describeError(e)}`, { cause: e })
     }
+  }
+
+  async function evaluate(input: EvaluateInput): Promise<PackageSpec> {
+    if (input.source.length > MAX_SOURCE_CHARS) throw badDefinition(`${input.file}: definition is larger than 1 MiB`)
+    const { box, pending } = await open()
     const files = [input.file]
     let outcome: SandboxOutcome
     try {
@@ -97,7 +102,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
     sandbox = undefined
   }
 
-  return { evaluate, close }
+  return { evaluate, prepare: async () => void (await open()), close }
 }
 
 let shared: Evaluator | undefined
