@@ -66,8 +66,8 @@ export function moduleCallbacks({ lua, raw }: LuaModule): Callbacks {
   // handling, so failures become Lua errors instead.
   const host = m.addFunction((state: number) => {
     try {
-      const slot = lua.lua_tonumberx(state, LUA_REGISTRYINDEX - 1, null)
-      const index = lua.lua_tonumberx(state, LUA_REGISTRYINDEX - 2, null)
+      const slot = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 1, 0)
+      const index = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 2, 0)
       return engines[slot]!.hosts[index]!(state)
     } catch (e) {
       if (!(e instanceof Error)) throw e // a Lua error (longjmp) already on its way up

@@ -25,6 +25,9 @@ export interface RawLua {
   lua_pushnil(L: number): void
   lua_type(L: number, index: number): number
   lua_tolstring(L: number, index: number, size: number): number
+  lua_tonumberx(L: number, index: number, isNumber: number): number
+  /** Eight bytes of the heap for out-parameters (the length lua_tolstring reports). */
+  scratch: number
 }
 
 export interface LuaModule {
@@ -33,9 +36,17 @@ export interface LuaModule {
 }
 
 const RAW_NAMES = ['realloc', 'free', 'malloc', 'lua_gettop', 'lua_settop', 'lua_rawgeti', 'lua_sethook', 'lua_pcallk',
-  'lua_pushlstring', 'lua_pushnil', 'lua_type', 'lua_tolstring'] as const
+  'lua_pushlstring', 'lua_pushnil', 'lua_type', 'lua_tolstring', 'lua_tonumberx'] as const
 
 let loading: Promise<LuaModule> | undefined
+const raws = new WeakMap<LuaWasm, RawLua>()
+
+/** The raw functions of a loaded module. */
+export function rawOf(lua: LuaWasm): RawLua {
+  const raw = raws.get(lua)
+  if (!raw) throw new Error('the Lua module was not loaded by luaModule()')
+  return raw
+}
 
 /**
  * The shared module; every Lua engine of the process lives in its one wasm memory. wasmoon is
@@ -83,5 +94,7 @@ async function load(): Promise<LuaModule> {
     raw[name] = typeof exports?.[name] === 'function' ? exports[name] : wrapped[`_${name}`]
     if (typeof raw[name] !== 'function') throw new Error(`the Lua module has no ${name}`)
   }
+  raw.scratch = (raw as unknown as RawLua).malloc(8)
+  raws.set(lua, raw as unknown as RawLua)
   return { lua, raw: raw as unknown as RawLua }
 }

@@ -4,13 +4,15 @@
  */
 import type { LuaWasm } from 'wasmoon'
 import { LuaReturn, LuaType } from './lua-constants.ts'
+import { rawOf } from './lua-module.ts'
 
 const encoder = new TextEncoder()
+const decoder = new TextDecoder()
 
 /** Copies text into a fresh buffer of the wasm heap; the caller frees it. */
 function toHeap(lua: LuaWasm, text: string): { buffer: number; size: number } {
   const room = text.length * 3 + 1 // UTF-8 needs at most 3 bytes per UTF-16 unit
-  const buffer = lua.module._malloc(room)
+  const buffer = rawOf(lua).malloc(room)
   // The heap view is read after malloc, which may have grown (and so replaced) the memory.
   const { written } = encoder.encodeInto(text, lua.module.HEAPU8.subarray(buffer, buffer + room))
   return { buffer, size: written }
@@ -19,17 +21,18 @@ function toHeap(lua: LuaWasm, text: string): { buffer: number; size: number } {
 /** Pushes a string of any size. wasmoon's lua_pushstring copies its argument onto the small C
  *  stack of the wasm module, so it is kept for constants: these strings can be any length. */
 export function pushText(lua: LuaWasm, state: number, text: string): void {
+  const raw = rawOf(lua)
   const { buffer, size } = toHeap(lua, text)
   try {
-    ;(lua.module as unknown as { _lua_pushlstring(L: number, s: number, n: number): number })._lua_pushlstring(state, buffer, size)
+    raw.lua_pushlstring(state, buffer, size)
   } finally {
-    lua.module._free(buffer)
+    raw.free(buffer)
   }
 }
 
 /** Pushes the text, or nil when there is none. */
 export function pushOptional(lua: LuaWasm, state: number, value: string | undefined): void {
-  if (value === undefined) lua.lua_pushnil(state)
+  if (value === undefined) rawOf(lua).lua_pushnil(state)
   else pushText(lua, state, value)
 }
 
@@ -38,15 +41,18 @@ export function loadChunk(lua: LuaWasm, L: number, code: string, name: string): 
   try {
     check(lua, L, lua.luaL_loadbufferx(L, buffer, size, name, 't'))
   } finally {
-    lua.module._free(buffer)
+    rawOf(lua).free(buffer)
   }
 }
 
 /** The value on top of the stack as text, without running any __tostring of the definition. */
 export function readTop(lua: LuaWasm, L: number): string {
-  const type = lua.lua_type(L, -1)
-  if (type === LuaType.String || type === LuaType.Number) return lua.lua_tolstring(L, -1, null)
-  return `(error object is a ${lua.lua_typename(L, type)} value)`
+  const raw = rawOf(lua)
+  const type = raw.lua_type(L, -1)
+  if (type !== LuaType.String && type !== LuaType.Number) return `(error object is a ${lua.lua_typename(L, type)} value)`
+  const text = raw.lua_tolstring(L, -1, raw.scratch)
+  const size = lua.module.HEAPU32[raw.scratch >> 2]!
+  return decoder.decode(lua.module.HEAPU8.subarray(text, text + size))
 }
 
 export function check(lua: LuaWasm, L: number, status: number): void {
