@@ -57,12 +57,11 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   const shared = moduleCallbacks(module)
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
-  const self: EngineCallbacks = { memory: { used: 0, max: Infinity }, onCount, hosts: [] }
-  const { memory } = self
-  const slot = shared.register(self)
-  const L = lua.lua_newstate(shared.allocator, slot)
+  const self: EngineCallbacks = { onCount, hosts: [] }
+  const { slot, counters } = shared.register(self)
+  const L = lua.lua_newstate(shared.allocator, counters.address)
   if (!L) {
-    shared.release(slot)
+    shared.release(slot, counters)
     throw new Error('the Lua state could not be created (out of memory)')
   }
   lua.luaL_openlibs(L)
@@ -86,7 +85,7 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
 
   const close = (): void => {
     lua.lua_close(L)
-    shared.release(slot)
+    shared.release(slot, counters)
   }
 
   function call(handlerRef: number, ref: number, timeLeftMs: number): SandboxOutcome {
@@ -134,9 +133,9 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
       budget.usedMs = 0
     },
     luaTimeMs: () => budget.usedMs,
-    memoryUsed: () => memory.used,
-    limitMemory: () => void (memory.max = memory.used + limits.memoryLimitBytes),
-    unlimitMemory: () => void (memory.max = Infinity),
+    memoryUsed: counters.used,
+    limitMemory: () => counters.setCeiling(counters.used() + limits.memoryLimitBytes),
+    unlimitMemory: () => counters.setCeiling(undefined),
     close,
   }
 }

@@ -28,6 +28,8 @@ export interface RawLua {
   lua_tonumberx(L: number, index: number, isNumber: number): number
   /** Eight bytes of the heap for out-parameters (the length lua_tolstring reports). */
   scratch: number
+  /** The module's memory, when its exports were caught (then realloc and free are wasm functions). */
+  memory?: WebAssembly.Memory
 }
 
 export interface LuaModule {
@@ -94,6 +96,7 @@ async function load(): Promise<LuaModule> {
     raw[name] = typeof exports?.[name] === 'function' ? exports[name] : wrapped[`_${name}`]
     if (typeof raw[name] !== 'function') throw new Error(`the Lua module has no ${name}`)
   }
+  if (exports?.memory instanceof WebAssembly.Memory) raw.memory = exports.memory
   raw.scratch = (raw as unknown as RawLua).malloc(8)
   raws.set(lua, raw as unknown as RawLua)
   return { lua, raw: raw as unknown as RawLua }
