@@ -57,14 +57,19 @@ const MAX_INCLUDES = 64
 export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...withoutUndefined(options) }
   let sandbox: Promise<Sandbox> | undefined
+  // The sandbox once started, with the promise it came from: evaluate() then needs no await.
+  let ready: { box: Sandbox; pending: Promise<Sandbox> } | undefined
   let closed = false
 
   async function open(): Promise<{ box: Sandbox; pending: Promise<Sandbox> }> {
     if (closed) throw new ZoiError('INTERNAL', 'the definition evaluator was used after close()')
+    if (ready && ready.pending === sandbox) return ready
     sandbox ??= openSandbox(limits)
     const pending = sandbox
     try {
-      return { box: await pending, pending }
+      const box = await pending
+      if (sandbox === pending) ready = { box, pending }
+      return { box, pending }
     } catch (e) {
       if (sandbox === pending) sandbox = undefined
       discardLuaModule()
@@ -74,7 +79,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
 
   async function evaluate(input: EvaluateInput): Promise<PackageSpec> {
     if (input.source.length > MAX_SOURCE_CHARS) throw badDefinition(`${input.file}: definition is larger than 1 MiB`)
-    const { box, pending } = await open()
+    const { box, pending } = !closed && ready && ready.pending === sandbox ? ready : await open()
     const files = [input.file]
     let outcome: SandboxOutcome
     try {
@@ -100,6 +105,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
     closed = true
     void sandbox?.then((box) => box.close(), () => undefined)
     sandbox = undefined
+    ready = undefined
   }
 
   return { evaluate, prepare: async () => void (await open()), close }
