@@ -124,6 +124,8 @@ export function startEvaluationPool(workers: number): EvaluationPool {
         const outcomes: JobOutcome[] = []
         for (let i = chunk[0]; i < chunk[1]; i++) outcomes.push(await runJob(evaluator, jobs[i]!))
         completed(chunk[0], outcomes)
+        // Evaluation only awaits settled promises: let the workers' messages in between chunks.
+        if (helpers.size > 0) await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
       evaluator.close()
