@@ -7,7 +7,7 @@ import type { DefinitionJob, JobOutcome } from './definition-job.ts'
 import { startEvaluationPool, type EvaluationPool } from './evaluation-pool.ts'
 
 /** A worker pays for its own Lua engine (tens of ms): below this many jobs it cannot win that back. */
-const MIN_JOBS_FOR_WORKERS = 300
+const MIN_JOBS_FOR_WORKERS = 400
 /** Each worker holds its own VM and wasm memory: a few are plenty. */
 const MAX_WORKERS = 3
 

@@ -87,6 +87,7 @@ export function startEvaluationPool(workers: number): EvaluationPool {
     const helper: Helper = { worker, ready: false }
     helpers.add(helper)
     worker.onmessage = (e: MessageEvent<{ ready?: true; outcomes?: JobOutcome[]; failed?: string }>) => {
+      if (!helpers.has(helper)) return // retired: its chunk went back to the queue
       if (e.data.failed !== undefined) return retire(helper)
       if (e.data.outcomes && helper.busy) {
         const [from] = helper.busy

@@ -83,7 +83,10 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
     }
   }
 
+  let open = true
   const close = (): void => {
+    if (!open) return // a second lua_close would free the state twice
+    open = false
     lua.lua_close(L)
     shared.release(slot, counters)
   }
