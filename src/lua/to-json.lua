@@ -135,6 +135,7 @@ end
 
 -- encode(value, name) -> JSON text; name is the path used in error messages ("metadata").
 return function(value, name)
+  if type(value) == 'table' and next(value) == nil then return '[]' end -- hooks(), service(), ... mostly
   out, n, root = {}, 0, name
   encode_value(value, 0)
   local text = concat(out, '', 1, n)
