@@ -4,7 +4,7 @@
  * text, the target platform and the INCLUDE reader arrive as arguments.
  */
 import { describeError, ZoiError } from '../errors.ts'
-import { discardLuaFactory } from './lua-module.ts'
+import { discardLuaModule } from './lua-module.ts'
 import { includedFilePath, resolveIncludePath } from './include-path.ts'
 import type { SandboxLimits, SandboxOutcome } from './lua-engine.ts'
 import { openSandbox, type Sandbox } from './lua-sandbox.ts'
@@ -44,6 +44,8 @@ export interface EvaluatorOptions {
 
 export interface Evaluator {
   evaluate(input: EvaluateInput): Promise<PackageSpec>
+  /** Starts the Lua VM now rather than on the first evaluate(); INTERNAL when it cannot start. */
+  prepare(): Promise<void>
   close(): void
 }
 
@@ -55,21 +57,29 @@ const MAX_INCLUDES = 64
 export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...withoutUndefined(options) }
   let sandbox: Promise<Sandbox> | undefined
+  // The sandbox once started, with the promise it came from: evaluate() then needs no await.
+  let ready: { box: Sandbox; pending: Promise<Sandbox> } | undefined
   let closed = false
+
+  async function open(): Promise<{ box: Sandbox; pending: Promise<Sandbox> }> {
+    if (closed) throw new ZoiError('INTERNAL', 'the definition evaluator was used after close()')
+    if (ready && ready.pending === sandbox) return ready
+    sandbox ??= openSandbox(limits)
+    const pending = sandbox
+    try {
+      const box = await pending
+      if (sandbox === pending) ready = { box, pending }
+      return { box, pending }
+    } catch (e) {
+      if (sandbox === pending) sandbox = undefined
+      discardLuaModule()
+      throw new ZoiError('INTERNAL', `could not start the Lua VM: ${describeError(e)}`, { cause: e })
+    }
+  }
 
   async function evaluate(input: EvaluateInput): Promise<PackageSpec> {
     if (input.source.length > MAX_SOURCE_CHARS) throw badDefinition(`${input.file}: definition is larger than 1 MiB`)
-    if (closed) throw new ZoiError('INTERNAL', 'the definition evaluator was used after close()')
-    sandbox ??= openSandbox(limits)
-    const pending = sandbox
-    let box: Sandbox
-    try {
-      box = await pending
-    } catch (e) {
-      if (sandbox === pending) sandbox = undefined
-      discardLuaFactory()
-      throw new ZoiError('INTERNAL', `could not start the Lua VM: ${describeError(e)}`, { cause: e })
-    }
+    const { box, pending } = !closed && ready && ready.pending === sandbox ? ready : await open()
     const files = [input.file]
     let outcome: SandboxOutcome
     try {
@@ -78,14 +88,15 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
       // The VM itself failed (a wasm trap): this state, and maybe the module, cannot be trusted.
       box.close()
       if (sandbox === pending) sandbox = undefined
-      discardLuaFactory()
+      discardLuaModule()
       throw badDefinition(`${input.file}: the Lua VM failed (${describeError(e)})`, e)
     }
     if (!outcome.ok) throw badDefinition(describeFailure(outcome, files, limits))
     const result = JSON.parse(outcome.json) as EvaluationResult
-    const where = (result.where ?? {}) as Record<string, string>
+    // Synchronous after run(): nothing else can have run on this sandbox in between.
     return toPackageSpec(result, (what, key) => {
-      const location = key !== undefined && typeof where[key] === 'string' ? mapChunknames(where[key], files) : input.file
+      const where = key === undefined ? '' : box.whereSet(key)
+      const location = where !== '' ? mapChunknames(where, files) : input.file
       throw badDefinition(`${location}: ${what}`)
     })
   }
@@ -94,9 +105,10 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
     closed = true
     void sandbox?.then((box) => box.close(), () => undefined)
     sandbox = undefined
+    ready = undefined
   }
 
-  return { evaluate, close }
+  return { evaluate, prepare: async () => void (await open()), close }
 }
 
 let shared: Evaluator | undefined

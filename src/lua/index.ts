@@ -3,7 +3,9 @@
  * import only from here.
  */
 export { createEvaluator, evaluateDefinition } from './evaluator.ts'
-export { evaluateJobs, runJob, type DefinitionJob, type JobOutcome } from './evaluate-jobs.ts'
+export { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
+export { evaluateJobs, startEvaluation, workersFor } from './evaluate-jobs.ts'
+export type { EvaluationPool } from './evaluation-pool.ts'
 export type { EvaluateInput, Evaluator, EvaluatorOptions, TargetPlatform } from './evaluator.ts'
 export type { PackageSpec, Person } from './package-spec.ts'
 export type { DependencyGroup, DependencyOption, RawDependencies } from './dependencies.ts'

@@ -8,7 +8,8 @@
  * still runs out of instructions, and Lua time excludes time spent waiting on the host.
  */
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
-import { check, loadChunk, openLuaEngine, pushOptional, pushText, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { check, loadChunk, pushOptional, pushText } from './lua-stack.ts'
 import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
 import buildSandboxLua from './build-sandbox.lua' with { type: 'text' }
 import toJsonLua from './to-json.lua' with { type: 'text' }
@@ -63,7 +64,7 @@ export async function openBuildSandbox(limits: SandboxLimits): Promise<BuildSand
     lua.lua_rotate(L, -4, 1) // run_definition below evaluate/collect/locate_error
     lua.lua_settop(L, -4) // bind, encode, run_definition
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handler))
-    lua.lua_pushcclosure(L, engine.host(hostBuild), 0)
+    engine.pushHost(hostBuild)
     check(lua, L, lua.lua_pcallk(L, 4, 2, 0, 0, null))
     const step = lua.luaL_ref(L, LUA_REGISTRYINDEX)
     const start = lua.luaL_ref(L, LUA_REGISTRYINDEX)

@@ -1,12 +1,14 @@
 /**
- * One wasmoon Lua state with the limits every sandbox needs: an instruction and wall-clock
- * budget enforced by a count hook, a memory ceiling enforced by wasmoon's allocator, and the
- * bookkeeping of the JS functions handed to Lua (freed by close()). Also the small helpers for
- * talking to the raw Lua C API. It knows nothing about definitions or sandbox.lua.
+ * One Lua state of wasmoon's module with the limits every sandbox needs: an instruction and
+ * wall-clock budget enforced by a count hook, a memory ceiling enforced by the allocator (both
+ * in lua-callbacks.ts), and the host functions handed to Lua. It knows nothing about
+ * definitions or sandbox.lua.
  */
 import type { LuaWasm } from 'wasmoon'
-import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn, LuaType } from './lua-constants.ts'
-import { luaFactory } from './lua-module.ts'
+import { moduleCallbacks, type EngineCallbacks } from './lua-callbacks.ts'
+import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn } from './lua-constants.ts'
+import { luaModule } from './lua-module.ts'
+import { readTop } from './lua-stack.ts'
 
 export interface SandboxLimits {
   instructionBudget: number
@@ -22,8 +24,10 @@ export interface LuaEngine {
   readonly lua: LuaWasm
   /** The main Lua state. */
   readonly L: number
-  /** Registers a host function (see hostFunction) that close() frees. */
-  host(body: (state: number) => number): number
+  /** Pushes a C function whose body is JS (see lua-callbacks.ts); it may be called only during
+   *  call(). It must leave its results on the stack and return their count; a JS error it
+   *  throws becomes a Lua error. */
+  pushHost(body: (state: number) => number): void
   /** Runs the setup of the state; if it throws, the engine is closed and the error rethrown. */
   setup<T>(steps: () => T): T
   /** Calls the registry function `ref` under the budget, with `handlerRef` as message handler.
@@ -48,18 +52,23 @@ interface Trip {
 }
 
 export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
-  const factory = await luaFactory()
-  const lua = await factory.getLuaModule()
-  const engine = await factory.createEngine({ traceAllocations: true, enableProxy: false })
-  const L = engine.global.address
-  const m = lua.module
-  const pointers: number[] = []
+  const module = await luaModule()
+  const { lua, raw } = module
+  const shared = moduleCallbacks(module)
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
+  const self: EngineCallbacks = { onCount, hosts: [] }
+  const { slot, counters } = shared.register(self)
+  const L = lua.lua_newstate(shared.allocator, counters.address)
+  if (!L) {
+    shared.release(slot, counters)
+    throw new Error('the Lua state could not be created (out of memory)')
+  }
+  lua.luaL_openlibs(L)
 
   // Runs every HOOK_INTERVAL instructions. Once tripped it fires on every instruction, so a
   // definition that catches the error with pcall fails again on its next instruction.
-  const hook = m.addFunction((state: number) => {
+  function onCount(state: number): void {
     budget.hookCalls++
     if (!budget.trip && (budget.hookCalls > maxHookCalls || performance.now() > budget.deadline)) {
       lua.luaL_where(state, 0)
@@ -68,34 +77,36 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
       budget.trip = { limit: budget.hookCalls > maxHookCalls ? 'instructions' : 'time', where }
     }
     if (budget.trip) {
-      lua.lua_sethook(state, hook, LuaEventMasks.Count, 1)
+      lua.lua_sethook(state, shared.hook, LuaEventMasks.Count, 1)
       lua.lua_pushstring(state, 'sandbox limit reached')
       lua.lua_error(state)
     }
-  }, 'vii')
-  pointers.push(hook)
+  }
 
+  let open = true
   const close = (): void => {
-    engine.global.close()
-    for (const pointer of pointers) m.removeFunction(pointer)
+    if (!open) return // a second lua_close would free the state twice
+    open = false
+    lua.lua_close(L)
+    shared.release(slot, counters)
   }
 
   function call(handlerRef: number, ref: number, timeLeftMs: number): SandboxOutcome {
-    const top = lua.lua_gettop(L)
+    const top = raw.lua_gettop(L)
     budget.deadline = performance.now() + timeLeftMs
     const began = performance.now()
     let status: number
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
-    lua.lua_sethook(L, hook, LuaEventMasks.Count, HOOK_INTERVAL)
+    raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
+    raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
+    raw.lua_sethook(L, shared.hook, LuaEventMasks.Count, HOOK_INTERVAL)
     try {
-      status = lua.lua_pcallk(L, 0, 1, top + 1, 0, null)
+      status = shared.running(self, () => raw.lua_pcallk(L, 0, 1, top + 1, 0, 0))
     } finally {
-      lua.lua_sethook(L, null, 0, 0)
+      raw.lua_sethook(L, 0, 0, 0)
       budget.usedMs += performance.now() - began
     }
     const text = readTop(lua, L)
-    lua.lua_settop(L, top)
+    raw.lua_settop(L, top)
     const trip = budget.trip as Trip | undefined // set by the hook during lua_pcallk
     if (trip) return { ok: false, message: 'sandbox limit reached', limit: trip.limit, where: trip.where }
     if (status === LuaReturn.Ok) return { ok: true, json: text }
@@ -106,10 +117,9 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   return {
     lua,
     L,
-    host(body) {
-      const pointer = hostFunction(lua, body)
-      pointers.push(pointer)
-      return pointer
+    pushHost(body) {
+      self.hosts.push(body)
+      shared.pushHost(L, slot, self.hosts.length - 1)
     },
     setup(steps) {
       try {
@@ -126,64 +136,9 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
       budget.usedMs = 0
     },
     luaTimeMs: () => budget.usedMs,
-    memoryUsed: () => engine.global.getMemoryUsed(),
-    limitMemory: () => engine.global.setMemoryMax(engine.global.getMemoryUsed() + limits.memoryLimitBytes),
-    unlimitMemory: () => engine.global.setMemoryMax(undefined),
+    memoryUsed: counters.used,
+    limitMemory: () => counters.setCeiling(counters.used() + limits.memoryLimitBytes),
+    unlimitMemory: () => counters.setCeiling(undefined),
     close,
   }
-}
-
-/** A C function implemented in JS. It must never throw: a JS exception unwinding through the
- *  Lua VM would skip Lua's own error handling, so failures become Lua errors instead. */
-export function hostFunction(lua: LuaWasm, body: (state: number) => number): number {
-  return lua.module.addFunction((state: number) => {
-    try {
-      return body(state)
-    } catch (e) {
-      if (!(e instanceof Error)) throw e // a Lua error (longjmp) already on its way up
-      pushText(lua, state, `host function failed: ${e.message}`)
-      return lua.lua_error(state)
-    }
-  }, 'ii')
-}
-
-/** Pushes a string of any size. wasmoon's lua_pushstring copies its argument onto the small C
- *  stack of the wasm module, so it is kept for constants: these strings can be any length. */
-export function pushText(lua: LuaWasm, state: number, text: string): void {
-  const size = lua.module.lengthBytesUTF8(text)
-  const buffer = lua.module._malloc(size + 1)
-  try {
-    lua.module.stringToUTF8(text, buffer, size + 1)
-    ;(lua.module as unknown as { _lua_pushlstring(L: number, s: number, n: number): number })._lua_pushlstring(state, buffer, size)
-  } finally {
-    lua.module._free(buffer)
-  }
-}
-
-/** Pushes the text, or nil when there is none. */
-export function pushOptional(lua: LuaWasm, state: number, value: string | undefined): void {
-  if (value === undefined) lua.lua_pushnil(state)
-  else pushText(lua, state, value)
-}
-
-export function loadChunk(lua: LuaWasm, L: number, code: string, name: string): void {
-  const size = lua.module.lengthBytesUTF8(code)
-  const buffer = lua.module._malloc(size + 1)
-  try {
-    lua.module.stringToUTF8(code, buffer, size + 1)
-    check(lua, L, lua.luaL_loadbufferx(L, buffer, size, name, 't'))
-  } finally {
-    lua.module._free(buffer)
-  }
-}
-
-/** The value on top of the stack as text, without running any __tostring of the definition. */
-export function readTop(lua: LuaWasm, L: number): string {
-  const type = lua.lua_type(L, -1)
-  if (type === LuaType.String || type === LuaType.Number) return lua.lua_tolstring(L, -1, null)
-  return `(error object is a ${lua.lua_typename(L, type)} value)`
-}
-
-export function check(lua: LuaWasm, L: number, status: number): void {
-  if (status !== LuaReturn.Ok) throw new Error(`Lua sandbox setup failed: ${readTop(lua, L)}`)
 }

@@ -2,29 +2,102 @@
  * Loads the Lua 5.4 WebAssembly module (wasmoon) once per process. The wasm file is embedded
  * into the compiled zoi binary by the `type: 'file'` import, so no node_modules is needed at
  * run time; in the compiled binary the path starts with /$bunfs/.
+ *
+ * wasmoon's glue reaches every C function through a checking wrapper (its Emscripten build
+ * has assertions on), and Lua's allocator calls realloc/free through it hundreds of times per
+ * definition. So the module's own exports are kept too, caught as the glue instantiates them;
+ * where they cannot be caught, `raw` falls back to the wrapped functions: same calls, slower.
  */
-import type { LuaFactory } from 'wasmoon'
+import type { LuaWasm } from 'wasmoon'
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
 
-let factory: LuaFactory | undefined
+/** The C functions zoi calls on hot paths, by their C names. */
+export interface RawLua {
+  realloc(pointer: number, size: number): number
+  free(pointer: number): void
+  malloc(size: number): number
+  lua_gettop(L: number): number
+  lua_settop(L: number, index: number): void
+  lua_rawgeti(L: number, index: number, n: bigint): number
+  lua_sethook(L: number, hook: number, mask: number, count: number): void
+  lua_pcallk(L: number, nargs: number, nresults: number, handler: number, ctx: number, k: number): number
+  lua_pushlstring(L: number, text: number, size: number): number
+  lua_pushnil(L: number): void
+  lua_type(L: number, index: number): number
+  lua_tolstring(L: number, index: number, size: number): number
+  lua_tonumberx(L: number, index: number, isNumber: number): number
+  /** Eight bytes of the heap for out-parameters (the length lua_tolstring reports). */
+  scratch: number
+  /** The module's memory, when its exports were caught (then realloc and free are wasm functions). */
+  memory?: WebAssembly.Memory
+}
+
+export interface LuaModule {
+  lua: LuaWasm
+  raw: RawLua
+}
+
+const RAW_NAMES = ['realloc', 'free', 'malloc', 'lua_gettop', 'lua_settop', 'lua_rawgeti', 'lua_sethook', 'lua_pcallk',
+  'lua_pushlstring', 'lua_pushnil', 'lua_type', 'lua_tolstring', 'lua_tonumberx'] as const
+
+let loading: Promise<LuaModule> | undefined
+const raws = new WeakMap<LuaWasm, RawLua>()
+
+/** The raw functions of a loaded module. */
+export function rawOf(lua: LuaWasm): RawLua {
+  const raw = raws.get(lua)
+  if (!raw) throw new Error('the Lua module was not loaded by luaModule()')
+  return raw
+}
 
 /**
- * The shared factory; every Lua engine of the process lives in its one wasm memory. wasmoon is
+ * The shared module; every Lua engine of the process lives in its one wasm memory. wasmoon is
  * imported here, on first use, so commands that evaluate no Lua do not pay for loading it.
  */
-export async function luaFactory(): Promise<LuaFactory> {
-  if (factory) return factory
-  const { LuaFactory } = await import('wasmoon')
-  factory ??= new LuaFactory(wasmPath)
-  return factory
+export function luaModule(): Promise<LuaModule> {
+  loading ??= load().catch((e: unknown) => {
+    loading = undefined
+    throw e
+  })
+  return loading
 }
 
 /** Forget the module after it failed (a wasm trap can leave it unusable); the next call reloads it. */
-export function discardLuaFactory(): void {
-  factory = undefined
+export function discardLuaModule(): void {
+  loading = undefined
 }
 
 /** Where the wasm file is read from; exposed so the build can be checked for /$bunfs/. */
 export function luaWasmPath(): string {
   return wasmPath
+}
+
+async function load(): Promise<LuaModule> {
+  const { LuaFactory } = await import('wasmoon')
+  const instantiate = WebAssembly.instantiate
+  let exports: Record<string, unknown> | undefined
+  // Only for the moment the glue instantiates: anything else that instantiates meanwhile passes through.
+  WebAssembly.instantiate = async function (this: unknown, ...args: unknown[]) {
+    const result = (await (instantiate as (...a: unknown[]) => Promise<unknown>).apply(this, args)) as
+      WebAssembly.WebAssemblyInstantiatedSource | WebAssembly.Instance
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance
+    if (typeof instance.exports.lua_newstate === 'function') exports ??= instance.exports
+    return result
+  } as typeof WebAssembly.instantiate
+  let lua: LuaWasm
+  try {
+    lua = await new LuaFactory(wasmPath).getLuaModule()
+  } finally {
+    WebAssembly.instantiate = instantiate
+  }
+  const wrapped = lua.module as unknown as Record<string, unknown>
+  const raw: Record<string, unknown> = {}
+  for (const name of RAW_NAMES) {
+    raw[name] = typeof exports?.[name] === 'function' ? exports[name] : wrapped[`_${name}`]
+    if (typeof raw[name] !== 'function') throw new Error(`the Lua module has no ${name}`)
+  }
+  if (exports?.memory instanceof WebAssembly.Memory) raw.memory = exports.memory
+  raw.scratch = (raw as unknown as RawLua).malloc(8)
+  raws.set(lua, raw as unknown as RawLua)
+  return { lua, raw: raw as unknown as RawLua }
 }

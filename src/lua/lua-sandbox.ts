@@ -7,11 +7,14 @@
  * its JSON text or the error, with chunk names (=#0, =#1, …) left for the caller to map.
  */
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
-import { check, openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
+import { check, pushText, readTop } from './lua-stack.ts'
 import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
 
 export interface Sandbox {
   run(request: SandboxRun): SandboxOutcome
+  /** Where the last run set a metadata key: "#<file index>:<line>", or '' when it did not. */
+  whereSet(key: string): string
   close(): void
 }
 
@@ -20,14 +23,17 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
   const { lua, L } = engine
   let current: SandboxRun | undefined
 
-  // sandbox.lua(encode, base, libraries, host functions) -> evaluate, collect, locate_error.
+  // sandbox.lua(encode, base, libraries, host functions) -> evaluate, collect, locate_error,
+  // run_definition (for build mode only), where_of.
   const refs = engine.setup(() => {
     pushSandboxCall(engine, () => current)
-    check(lua, L, lua.lua_pcallk(L, 6, 3, 0, 0, null))
+    check(lua, L, lua.lua_pcallk(L, 6, 5, 0, 0, null))
+    const whereOf = lua.luaL_ref(L, LUA_REGISTRYINDEX)
+    lua.lua_settop(L, -2)
     const handler = lua.luaL_ref(L, LUA_REGISTRYINDEX)
     const collect = lua.luaL_ref(L, LUA_REGISTRYINDEX)
     const evaluate = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    return { handler, collect, evaluate }
+    return { handler, collect, evaluate, whereOf }
   })
   const baseline = engine.memoryUsed()
 
@@ -50,5 +56,15 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
     }
   }
 
-  return { run, close: engine.close }
+  // Reads a table of sandbox.lua's own (no code of the definition runs), outside any budget.
+  function whereSet(key: string): string {
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(refs.whereOf))
+    pushText(lua, L, key)
+    check(lua, L, lua.lua_pcallk(L, 1, 1, 0, 0, null))
+    const where = readTop(lua, L)
+    lua.lua_settop(L, -2)
+    return where
+  }
+
+  return { run, whereSet, close: engine.close }
 }

@@ -48,7 +48,6 @@ export interface EvaluationResult {
   called: boolean
   metadata: unknown
   dependencies: unknown
-  where: unknown
   hooks: unknown
   service: unknown
   updates: unknown
@@ -58,6 +57,7 @@ const LIST_KEYS = {
   bins: 'bins', types: 'types', platforms: 'platforms', sub_packages: 'subPackages', main_subs: 'mainSubs',
   provides: 'provides', conflicts: 'conflicts', replaces: 'replaces', tags: 'tags', backup: 'backup',
 } as const
+const LIST_KEY_NAMES = Object.keys(LIST_KEYS) as (keyof typeof LIST_KEYS)[]
 const STRING_KEYS = ['repo', 'description', 'website', 'git', 'license'] as const
 const MODELLED = new Set<string>([
   ...Object.keys(LIST_KEYS), ...STRING_KEYS,
@@ -82,10 +82,17 @@ export function toPackageSpec(result: EvaluationResult, fail: (what: string, key
   const at = (key: string): Fail => (what) => fail(what, key)
   const label = (key: string): string => `metadata '${key}'`
 
-  const name = readString(meta.name, label('name'), at('name'))
+  // The checks run for every definition of a registry: the plain cases are tested inline, and
+  // only a value that is not one reaches the reader that builds the message.
+  const text = (key: string): string | undefined => {
+    const value = meta[key]
+    return value === undefined || typeof value === 'string' ? value : readString(value, label(key), at(key))
+  }
+
+  const name = text('name')
   if (name === undefined || name === '') fail("metadata has no 'name'")
   if (!SAFE_NAME.test(name)) fail(`metadata 'name' ${JSON.stringify(name)} is not a valid package name (letters, digits, . _ + -)`, 'name')
-  const version = readString(meta.version, label('version'), at('version'))
+  const version = text('version')
   const versions = readStringMap(meta.versions, label('versions'), at('versions'))
   if (version === undefined && Object.keys(versions).length === 0) fail("metadata has neither 'version' nor 'versions'")
   if (version !== undefined && !SAFE_VERSION.test(version)) {
@@ -93,7 +100,10 @@ export function toPackageSpec(result: EvaluationResult, fail: (what: string, key
   }
 
   const lists = {} as Record<(typeof LIST_KEYS)[keyof typeof LIST_KEYS], string[]>
-  for (const [key, field] of Object.entries(LIST_KEYS)) lists[field] = readStringList(meta[key], label(key), at(key))
+  for (const key of LIST_KEY_NAMES) {
+    const value = meta[key]
+    lists[LIST_KEYS[key]] = value === undefined ? [] : isStringList(value) ? value : readStringList(value, label(key), at(key))
+  }
   for (const sub of lists.subPackages) {
     if (!SAFE_NAME.test(sub)) fail(`metadata 'sub_packages' entry ${JSON.stringify(sub)} is not a valid name`, 'sub_packages')
   }
@@ -102,9 +112,9 @@ export function toPackageSpec(result: EvaluationResult, fail: (what: string, key
   }
 
   const strings: Partial<Record<(typeof STRING_KEYS)[number], string>> = {}
-  for (const key of STRING_KEYS) strings[key] = readString(meta[key], label(key), at(key))
+  for (const key of STRING_KEYS) strings[key] = text(key)
 
-  const scope = readString(meta.scope, label('scope'), at('scope'))
+  const scope = text('scope')
   if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
     fail(`metadata 'scope' must be one of ${SCOPES.join(', ')}, not ${JSON.stringify(scope)}`, 'scope')
   }
@@ -118,7 +128,7 @@ export function toPackageSpec(result: EvaluationResult, fail: (what: string, key
     repo: strings.repo,
     version,
     versions,
-    revision: readString(meta.revision, label('revision'), at('revision')) ?? '1',
+    revision: text('revision') ?? '1',
     description: strings.description,
     website: strings.website,
     git: strings.git,
@@ -131,6 +141,12 @@ export function toPackageSpec(result: EvaluationResult, fail: (what: string, key
     dependencies,
     extra: collectExtra(meta, result),
   })
+}
+
+function isStringList(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false
+  for (const item of value) if (typeof item !== 'string') return false
+  return true
 }
 
 function readPerson(value: unknown, label: string, fail: Fail): Person | undefined {

@@ -4,7 +4,8 @@
  * a definition run reaches its source, its target platform and INCLUDE().
  */
 import { LuaType } from './lua-constants.ts'
-import { check, loadChunk, pushOptional, pushText, type LuaEngine } from './lua-engine.ts'
+import type { LuaEngine } from './lua-engine.ts'
+import { check, loadChunk, pushOptional, pushText } from './lua-stack.ts'
 import safeLibrariesLua from './safe-libraries.lua' with { type: 'text' }
 import sandboxLua from './sandbox.lua' with { type: 'text' }
 import toJsonLua from './to-json.lua' with { type: 'text' }
@@ -37,17 +38,17 @@ export interface SandboxRun {
  */
 export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | undefined): void {
   const { lua, L } = engine
-  const hostSource = engine.host((state) => {
+  const hostSource = (state: number): number => {
     pushText(lua, state, current()?.source ?? '')
     pushText(lua, state, current()?.chunkname ?? '=#0')
     return 2
-  })
-  const hostContext = engine.host((state) => {
+  }
+  const hostContext = (state: number): number => {
     const c = current()?.context
     for (const value of [c?.os, c?.arch, c?.distro, c?.manager, c?.version, c?.userPath, c?.systemPath]) pushOptional(lua, state, value)
     return 7
-  })
-  const hostInclude = engine.host((state) => {
+  }
+  const hostInclude = (state: number): number => {
     const path = lua.lua_type(state, 1) === LuaType.String ? lua.lua_tolstring(state, 1, null) : ''
     const run = current()
     const answer = run ? run.include(path) : { error: 'INCLUDE() is not available here' }
@@ -59,11 +60,11 @@ export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | u
       pushText(lua, state, answer.chunkname)
     }
     return 2
-  })
+  }
   loadChunk(lua, L, sandboxLua, '=sandbox')
   loadChunk(lua, L, toJsonLua, '=to-json')
   check(lua, L, lua.lua_pcallk(L, 0, 1, 0, 0, null))
   loadChunk(lua, L, safeLibrariesLua, '=sandbox')
   check(lua, L, lua.lua_pcallk(L, 0, 2, 0, 0, null))
-  for (const pointer of [hostSource, hostContext, hostInclude]) lua.lua_pushcclosure(L, pointer, 0)
+  for (const body of [hostSource, hostContext, hostInclude]) engine.pushHost(body)
 }

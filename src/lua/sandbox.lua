@@ -2,8 +2,9 @@
 -- what evaluation needs, empties the real global table, and returns `evaluate`, which runs one
 -- definition in a fresh environment and returns what it declared as JSON text.
 --
--- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate) and
--- run_definition, which build-sandbox.lua uses to run a definition with build globals added.
+-- Returns evaluate, collect_garbage, locate_error (the message handler for evaluate),
+-- run_definition, which build-sandbox.lua uses to run a definition with build globals added, and
+-- where_of(key): the "#<file>:<line>" of the metadata() call that set a key of the last evaluation.
 -- Arguments (from sandbox-environment.ts): encode (to-json.lua), base and libraries (safe-libraries.lua)
 -- and three host functions written in JS: host_source() -> source, chunkname;
 -- host_context() -> os, arch, distro, manager, version, user path, system path;
@@ -19,15 +20,36 @@ local match = libraries.string.match
 local MAX_CHUNK_BYTES = 1048576
 local MAX_INCLUDE_DEPTH = 8
 
-local function copy(t)
-  local out = {}
-  for k, v in next, t do out[k] = v end
-  return out
+-- Returns a function that makes a fresh table of what `base` holds plus a fresh copy of each
+-- library: what a copy loop makes, but from one generated table constructor, so each table is
+-- allocated once at its full size instead of growing through every power of two (a definition
+-- paid a sixth of its evaluation for the loop). `later` names the globals run_definition sets
+-- next: nil fields of the constructor, which only make room for them.
+local function environment_maker(format, later)
+  local values, fields = {}, {}
+  for _, name in next, later do fields[#fields + 1] = format('[%q] = nil', name) end
+  local function field(key, value)
+    values[#values + 1] = value
+    return format('[%q] = v%d', key, #values)
+  end
+  for k, v in next, base do fields[#fields + 1] = field(k, v) end
+  for name, lib in next, libraries do
+    local inner = {}
+    for k, v in next, lib do inner[#inner + 1] = field(k, v) end
+    fields[#fields + 1] = format('[%q] = { %s }', name, table.concat(inner, ', '))
+  end
+  local names = {}
+  for i = 1, #values do names[i] = 'v' .. i end
+  local code = 'local ' .. table.concat(names, ', ') .. ' = ...\n'
+    .. 'return function() return { ' .. table.concat(fields, ', ') .. ' } end'
+  return load(code, '=sandbox', 't', {})(table.unpack(values, 1, #values))
 end
+local make_environment = environment_maker(libraries.string.format, { '_G', 'load', 'metadata',
+  'dependencies', 'hooks', 'service', 'updates', 'PKG', 'SYSTEM', 'ZOI', 'UTILS', 'prepare', 'build',
+  'package', 'uninstall', 'verify', 'test', 'INCLUDE' })
 
 local function new_env()
-  local env = copy(base)
-  for name, lib in next, libraries do env[name] = copy(lib) end
+  local env = make_environment()
   env._G = env
   -- Text chunks only (binary chunks can break the VM), bounded in size, never the real globals.
   env.load = function(chunk, name, _, chunk_env)
@@ -74,8 +96,11 @@ local function run_definition(extend)
     if type(t) ~= 'table' then error('metadata() expects a table, got ' .. type(t), 2) end
     record_meta(t)
     local info = getinfo(2, 'Sl')
-    for k in next, t do
-      if type(k) == 'string' and info then where[k] = info.short_src .. ':' .. info.currentline end
+    if info then
+      local at = info.short_src .. ':' .. info.currentline
+      for k in next, t do
+        if type(k) == 'string' then where[k] = at end
+      end
     end
     called = true
   end
@@ -113,17 +138,26 @@ local function run_definition(extend)
     service = service, updates = updates }
 end
 
+-- Where each metadata key of the last evaluated definition was set ("#0:3"): asked for by the
+-- host only when a key fails its checks, so it is not encoded for every definition.
+local last_where
+
 local function evaluate()
+  last_where = nil
   local _, d = run_definition()
-  local called, meta, deps, where, hooks, service, updates =
-    d.called, d.meta, d.deps, d.where, d.hooks, d.service, d.updates
+  local called, meta, deps, hooks, service, updates = d.called, d.meta, d.deps, d.hooks, d.service, d.updates
+  last_where = d.where
   return '{"called":' .. (called and 'true' or 'false')
     .. ',"metadata":' .. encode(meta, 'metadata')
     .. ',"dependencies":' .. encode(deps, 'dependencies')
-    .. ',"where":' .. encode(where, 'where')
     .. ',"hooks":' .. encode(hooks, 'hooks')
     .. ',"service":' .. encode(service, 'service')
     .. ',"updates":' .. encode(updates, 'updates') .. '}'
+end
+
+local function where_of(key)
+  local where = last_where and last_where[key]
+  return type(where) == 'string' and where or ''
 end
 
 local collect = collectgarbage
@@ -150,4 +184,4 @@ end
 local globals = _G
 for k in next, globals do globals[k] = nil end
 
-return evaluate, collect_garbage, locate_error, run_definition
+return evaluate, collect_garbage, locate_error, run_definition, where_of

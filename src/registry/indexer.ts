@@ -4,10 +4,10 @@
  * so a no-change sync costs one tree walk. A broken definition becomes a per-file error row;
  * the rest of the registry still indexes.
  */
-import { availableParallelism, loadavg } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { posix } from 'node:path'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
-import { evaluateJobs, runJob, type DefinitionJob, type DependencyGroup, type Evaluator, type JobOutcome, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
+import { runJob, startEvaluation, type DefinitionJob, type DependencyGroup, type Evaluator, type JobOutcome, type PackageSpec, type TargetPlatform } from '../lua/index.ts'
 import type { Report } from '../progress.ts'
 import type { DefinitionChange, IndexDb, IndexedPackage } from './index-db.ts'
 import { crypto } from '../platform/node-lazy.ts'
@@ -54,19 +54,23 @@ export async function indexRegistry(opts: IndexOptions): Promise<IndexResult> {
   const changed = definitions.filter((p) => stored.get(p) !== keys.get(p))
   const removed = [...stored.keys()].filter((p) => !keys.has(p))
 
-  // Blobs are read here, evaluation may run on several threads (evaluateJobs), rows are built here.
+  // Blobs are read here, rows are built here; evaluation may run on several threads, whose
+  // workers start now and evaluate what is read while the rest is still being read.
   const jobs: DefinitionJob[] = []
+  const pool = opts.evaluator ? undefined : startEvaluation(changed.length, availableParallelism())
   const unread = new Map<string, string>()
   for (const path of changed) {
     try {
-      jobs.push({ file: path, source: decoder.decode(await source.readBlob(source.blobs.get(path)!)), target, folder: await folderSources(path, source, luaByDir) })
+      const job = { file: path, source: decoder.decode(await source.readBlob(source.blobs.get(path)!)), target, folder: await folderSources(path, source, luaByDir) }
+      jobs.push(job)
+      pool?.add(job)
     } catch (e) {
       unread.set(path, isZoiError(e) ? e.message : `${path}: ${describeError(e)}`)
     }
   }
   const advance = (done: number) =>
     opts.report?.({ kind: 'advance', phase: 'index', loaded: done, total: jobs.length, item: jobs[Math.min(done, jobs.length) - 1]?.file, unit: 'packages' })
-  const outcomes = opts.evaluator ? await inOrder(opts.evaluator, jobs, advance) : await evaluateJobs(jobs, idleCores() - 1, advance)
+  const outcomes = pool ? await pool.finish(advance) : await inOrder(opts.evaluator!, jobs, advance)
   const changes: DefinitionChange[] = [...unread].map(([path, error]) => ({ path, blob: keys.get(path)!, error }))
   for (const [i, job] of jobs.entries()) changes.push(toChange(job.file, keys.get(job.file)!, outcomes[i]!))
   db.applyChanges(changes, removed, opts.meta)
@@ -104,15 +108,6 @@ function definitionKeys(definitions: string[], blobs: Map<string, string>, luaBy
     out.set(p, extra.length === 0 ? `${own}@${target.os}-${target.arch}` : crypto().createHash('sha1').update([own, ...extra, target.os, target.arch].join('\n')).digest('hex'))
   }
   return out
-}
-
-/**
- * Cores nobody else is using (by the 1-minute load average): a Lua worker on a busy core only
- * competes with this thread. Measured on 2 cores under a load of 3, a first sync of 10k
- * definitions took 13 s on one thread and 17-22 s with a worker.
- */
-function idleCores(): number {
-  return Math.round(availableParallelism() - loadavg()[0]!)
 }
 
 /** An evaluated definition as index rows, or its error row. */

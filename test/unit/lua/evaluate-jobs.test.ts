@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { createEvaluator, evaluateJobs, runJob, type DefinitionJob } from '../../../src/lua/index.ts'
+import { createEvaluator, evaluateJobs, runJob, startEvaluation, workersFor, type DefinitionJob } from '../../../src/lua/index.ts'
 
 const LINUX = { os: 'linux', arch: 'amd64' } as const
 
@@ -24,4 +24,27 @@ test('the same outcomes, in order, whether jobs run on this thread or are shared
   expect(progress.at(-1)).toBe(900)
   expect(alone.filter((o) => 'error' in o).length).toBe(10)
   expect(alone[7]).toMatchObject({ spec: { name: 'p7', version: '7.0.0' } })
+})
+
+test('jobs added while the workers start, as a sync reads them, come back complete and in order', async () => {
+  const all = jobs(700)
+  const evaluator = createEvaluator()
+  const alone = []
+  for (const job of all) alone.push(await runJob(evaluator, job))
+  evaluator.close()
+  const pool = startEvaluation(all.length, 2)
+  for (const [i, job] of all.entries()) {
+    pool.add(job)
+    if (i % 50 === 0) await Bun.sleep(1) // reading takes time: workers may take chunks meanwhile
+  }
+  const progress: number[] = []
+  expect(await pool.finish((done) => progress.push(done))).toEqual(alone)
+  expect(progress.at(-1)).toBe(700)
+})
+
+test('workers: one per other core, at most three, none for a small batch', () => {
+  expect(workersFor(100, 8)).toBe(0)
+  expect(workersFor(5000, 1)).toBe(0)
+  expect(workersFor(5000, 2)).toBe(1)
+  expect(workersFor(5000, 16)).toBe(3)
 })

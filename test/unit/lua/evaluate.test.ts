@@ -207,6 +207,27 @@ describe('evaluator lifetime', () => {
     }
   })
 
+  test('evaluators opened one after another and side by side keep their own budgets', async () => {
+    // They share the module's allocator, hook and host trampoline; memory counters and host
+    // functions are per engine.
+    const first = createEvaluator({ memoryLimitBytes: 4 * 1024 * 1024 })
+    const second = createEvaluator()
+    try {
+      const big = `local s = string.rep("x", 8 * 1024 * 1024) metadata({ name = "big", version = "1", description = tostring(#s) })`
+      expect((await failureOf(evaluateWith(first, big))).message).toBe('core/x/x.pkg.lua: evaluation used more than 4 MiB of memory')
+      expect((await evaluateWith(second, big)).description).toBe(String(8 * 1024 * 1024))
+      expect((await evaluateWith(first, `metadata({ name = "small", version = "1", description = ZOI.VERSION })`, { version: '9' })).description).toBe('9')
+    } finally {
+      first.close()
+      second.close()
+    }
+    for (let i = 0; i < 12; i++) {
+      const again = createEvaluator()
+      expect((await evaluateWith(again, `metadata({ name = "n${i}", version = "1" })`)).name).toBe(`n${i}`)
+      again.close()
+    }
+  })
+
   test('an evaluator refuses work after close()', async () => {
     const closed = createEvaluator()
     await evaluateWith(closed, `metadata({ name = "a", version = "1" })`)

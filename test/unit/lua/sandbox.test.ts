@@ -109,6 +109,22 @@ describe('no poisoning of the next definition', () => {
     expect(spec.tags).toEqual(['aa', 'nil', 'linux'])
   })
 
+  test('writes into every library, _G and its metatable stay inside one definition', async () => {
+    // Each definition gets fresh copies of the libraries (one prebuilt table constructor).
+    await evaluateWith(evaluator, `
+      string.upper = nil string.mine = 1 table.concat = nil math.pi = 3 math.floor = nil
+      utf8.char = nil os.time = nil os.mine = true
+      rawset(_G, "print", 1) _G.pairs = nil _G.tostring = function() return "poisoned" end
+      setmetatable(_G, { __index = function() return "from metatable" end })
+      metadata({ name = "first", version = "1" })`)
+    const spec = await evaluateWith(evaluator, `
+      metadata({ name = "next", version = "1", tags = {
+        string.upper("a"), tostring(string.mine), table.concat({ "b", "c" }), tostring(math.pi == 3), tostring(math.floor(2.5)),
+        utf8.char(72), type(os.time()), tostring(os.mine), type(print), type(pairs), tostring(getmetatable(_G)), tostring(UNSET),
+      } })`)
+    expect(spec.tags).toEqual(['A', 'nil', 'bc', 'false', '2', 'H', 'number', 'nil', 'function', 'function', 'nil', 'nil'])
+  })
+
   test('a __gc finalizer (code running later, outside the budget) is refused', async () => {
     const { message } = await hostile(`setmetatable({}, { __gc = function() while true do end end })`)
     expect(message).toBe('core/x/x.pkg.lua:1: __gc metamethods are not allowed in package definitions')
@@ -141,6 +157,14 @@ describe('no hanging, no exhausting memory', () => {
   test('a huge string (string.rep("x", 1e9)) hits the memory limit', async () => {
     const { message } = await hostile('local s = string.rep("x", 1e9)')
     expect(message).toBe('core/x/x.pkg.lua: evaluation used more than 32 MiB of memory')
+  })
+
+  test('garbage beyond the memory limit is collected, not counted (2,000 dropped 20 kB strings)', async () => {
+    const spec = await evaluateWith(evaluator, `
+      local n = 0
+      for i = 1, 2000 do local s = string.rep("x", 20000) .. i n = n + #s end
+      metadata({ name = "garbage", version = "1", description = tostring(n) })`)
+    expect(spec.description).toBe(String(2000 * 20000 + 6893)) // 6,893: the digits of i
   })
 
   test('repeated concatenation to 50 MB+ hits the memory limit', async () => {

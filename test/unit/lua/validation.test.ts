@@ -23,6 +23,9 @@ const CASES: [string, string, string][] = [
   ['an unknown scope', `metadata({ name = "x", version = "1", scope = "global" })`, 'core/x/x.pkg.lua:1: metadata \'scope\' must be one of user, system, project, not "global"'],
   ['a table key that is not a string', `metadata({ name = "x", version = "1", extra = { [true] = 1 } })`, 'core/x/x.pkg.lua: metadata.extra has a key of type boolean (keys must be strings)'],
   ['a table that contains itself', `local t = {} t.me = t metadata({ name = "x", version = "1", loop = t })`, 'core/x/x.pkg.lua: metadata.loop.me contains itself'],
+  ['a list that contains itself', `local t = { {}, {} } t[2][1] = t metadata({ name = "x", version = "1", loop = t })`, 'core/x/x.pkg.lua: metadata.loop[2][1] contains itself'],
+  ['tables nested 40 deep', `local t = {} local c = t for i = 1, 40 do c.x = {} c = c.x end metadata({ name = "x", version = "1", deep = t })`, `core/x/x.pkg.lua: metadata.deep${'.x'.repeat(32)} is nested more than 32 levels deep`],
+  ['a key that is a table, inside a list', `metadata({ name = "x", version = "1", l = { 1, { [{}] = 1 } } })`, 'core/x/x.pkg.lua: metadata.l[2] has a key of type table (keys must be strings)'],
 ]
 
 for (const [what, lua, message] of CASES) {
@@ -37,6 +40,15 @@ for (const [what, lua, message] of CASES) {
 test('the line points at the metadata() call that set the bad key', async () => {
   const error = await failureOf(evaluateWith(evaluator, `metadata({ name = "x", version = "1" })\n\nmetadata({\n  bins = 5,\n})`))
   expect(error.message).toBe("core/x/x.pkg.lua:3: metadata 'bins' must be a list of strings, not a number")
+})
+
+test('the line of a bad key is this definition\'s, not that of the one before, which set the key elsewhere', async () => {
+  // Lines are looked up only when a key fails, after the run: they must belong to this run.
+  await evaluateWith(evaluator, `\n\n\n\nmetadata({ name = "x", version = "1", bins = { "ok" }, scope = "user" })`)
+  const error = await failureOf(evaluateWith(evaluator, `metadata({ name = "x", version = "1" })\nmetadata({ bins = 5 })`))
+  expect(error.message).toBe("core/x/x.pkg.lua:2: metadata 'bins' must be a list of strings, not a number")
+  const unplaced = await failureOf(evaluateWith(evaluator, `metadata({ name = "x", version = "1", dependencies = 5 })`))
+  expect(unplaced.message).toBe("core/x/x.pkg.lua:1: dependencies() must be given a table with 'runtime' and/or 'build'")
 })
 
 // Names, versions, sub-packages and bins become path components in other modules.

@@ -1,0 +1,63 @@
+/**
+ * Lua's allocator (lua_Alloc) with a memory ceiling per engine. Every allocation of a Lua state
+ * goes through it, about 400 per definition evaluated, so it is written in WebAssembly and
+ * calls the module's realloc/free directly: the same function in JS cost a round trip out of
+ * wasm and back for each. Its userdata points at the engine's two counters in the wasm heap
+ * (i64 bytes in use, i64 ceiling); a refused allocation returns NULL, which Lua reports as a
+ * memory error. Where the module's own exports could not be caught (see lua-module.ts), the JS
+ * version below does the same on the same counters.
+ *
+ * The wasm code, as text (assembled by hand; the unit tests of the sandbox's memory limit
+ * exercise it):
+ *
+ *   (module
+ *     (import "e" "realloc" (func $realloc (param i32 i32) (result i32)))
+ *     (import "e" "free" (func $free (param i32)))
+ *     (import "e" "memory" (memory 0))
+ *     (func (export "alloc") (param $ud i32) (param $ptr i32) (param $osize i32) (param $nsize i32) (result i32)
+ *       (local $delta i64) (local $p i32)
+ *       (if (i32.eqz (local.get $nsize)) (then      ;; free; for ptr == NULL osize is a type tag
+ *         (if (local.get $ptr) (then
+ *           (i64.store (local.get $ud) (i64.sub (i64.load (local.get $ud)) (i64.extend_i32_u (local.get $osize))))
+ *           (call $free (local.get $ptr))))
+ *         (return (i32.const 0))))
+ *       (local.set $delta (select (i64.sub (i64.extend_i32_u (local.get $nsize)) (i64.extend_i32_u (local.get $osize)))
+ *                                 (i64.extend_i32_u (local.get $nsize)) (local.get $ptr)))
+ *       (if (i64.gt_s (local.get $delta) (i64.const 0)) (then
+ *         (if (i64.gt_s (i64.add (i64.load (local.get $ud)) (local.get $delta)) (i64.load offset=8 (local.get $ud)))
+ *           (then (return (i32.const 0))))))
+ *       (if (local.tee $p (call $realloc (local.get $ptr) (local.get $nsize))) (then
+ *         (i64.store (local.get $ud) (i64.add (i64.load (local.get $ud)) (local.get $delta)))))
+ *       (local.get $p)))
+ */
+import type { LuaModule } from './lua-module.ts'
+
+const ALLOCATOR_WASM = new Uint8Array([0,97,115,109,1,0,0,0,1,19,3,96,2,127,127,1,127,96,1,127,0,96,4,127,127,127,127,1,127,2,34,3,1,101,7,114,101,97,108,108,111,99,0,0,1,101,4,102,114,101,101,0,1,1,101,6,109,101,109,111,114,121,2,0,0,3,2,1,2,7,9,1,5,97,108,108,111,99,0,2,10,109,1,107,2,1,126,1,127,32,3,69,4,64,32,1,4,64,32,0,32,0,41,3,0,32,2,173,125,55,3,0,32,1,16,1,11,65,0,15,11,32,3,173,32,2,173,125,32,3,173,32,1,27,33,4,32,4,66,0,85,4,64,32,0,41,3,0,32,4,124,32,0,41,3,8,85,4,64,65,0,15,11,11,32,1,32,3,16,0,34,5,4,64,32,0,32,0,41,3,0,32,4,124,55,3,0,11,32,5,11])
+
+/** The ceiling that means none. */
+export const NO_CEILING = 0x7fffffffffffffffn
+
+/** The allocator's index in the module's function table. */
+export function makeAllocator({ lua, raw }: LuaModule): number {
+  const m = lua.module
+  if (raw.memory) {
+    const imports = { e: { realloc: raw.realloc, free: raw.free, memory: raw.memory } }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(ALLOCATOR_WASM), imports)
+    return m.addFunction(instance.exports.alloc as (...args: number[]) => number, 'iiiii')
+  }
+  return m.addFunction((counters: number, pointer: number, oldSize: number, newSize: number) => {
+    const at = counters >> 3
+    if (newSize === 0) {
+      if (pointer) {
+        m.HEAP64[at] = m.HEAP64[at]! - BigInt(oldSize)
+        raw.free(pointer)
+      }
+      return 0
+    }
+    const delta = BigInt(pointer ? newSize - oldSize : newSize)
+    if (delta > 0n && m.HEAP64[at]! + delta > m.HEAP64[at + 1]!) return 0
+    const moved = raw.realloc(pointer, newSize)
+    if (moved) m.HEAP64[at] = m.HEAP64[at]! + delta // read again: realloc may have grown the heap
+    return moved
+  }, 'iiiii')
+}

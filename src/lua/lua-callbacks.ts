@@ -1,0 +1,114 @@
+/**
+ * The C functions that every Lua engine of a module shares: Lua's allocator (lua-allocator.ts,
+ * with each engine's memory counters), and, implemented in JS, the count hook of the budget and
+ * the trampoline behind host functions. The glue compiles a small wasm module for every JS function it puts in the
+ * function table (about 1 ms each), which made up half of an engine's start; so they are made
+ * once per module. The engine served is found from the arguments: the allocator's userdata and
+ * the upvalues of a host closure hold the engine's slot; the hook reports to the engine whose
+ * call() is running (calls are synchronous and never nest across engines).
+ */
+import type { LuaWasm } from 'wasmoon'
+import { makeAllocator, NO_CEILING } from './lua-allocator.ts'
+import { LUA_REGISTRYINDEX } from './lua-constants.ts'
+import type { LuaModule } from './lua-module.ts'
+import { pushText } from './lua-stack.ts'
+
+/** What the shared functions need of one engine. */
+export interface EngineCallbacks {
+  onCount(state: number): void
+  hosts: ((state: number) => number)[]
+}
+
+export interface Callbacks {
+  /** lua_Alloc (lua-allocator.ts); its userdata is the engine's counters. */
+  readonly allocator: number
+  /** lua_Hook for the instruction count. */
+  readonly hook: number
+  /** Takes a slot (the upvalue of its host closures) and memory counters for `engine`. */
+  register(engine: EngineCallbacks): { slot: number; counters: MemoryCounters }
+  release(slot: number, counters: MemoryCounters): void
+  /** Pushes a host closure calling engine.hosts[index]. */
+  pushHost(state: number, slot: number, index: number): void
+  /** Runs `steps` with `engine` as the one the hook reports to. */
+  running<T>(engine: EngineCallbacks, steps: () => T): T
+}
+
+/** An engine's bytes in use and ceiling, kept in the wasm heap where the allocator counts. */
+export interface MemoryCounters {
+  readonly address: number
+  used(): number
+  /** Allows `bytes` in all; undefined for no ceiling. */
+  setCeiling(bytes: number | undefined): void
+}
+
+function memoryCounters(lua: LuaWasm, raw: LuaModule['raw']): MemoryCounters {
+  const address = raw.malloc(16) // malloc aligns to 8: the two i64 are at index address >> 3
+  const at = address >> 3
+  lua.module.HEAP64[at] = 0n
+  lua.module.HEAP64[at + 1] = NO_CEILING
+  return {
+    address,
+    used: () => Number(lua.module.HEAP64[at]),
+    setCeiling: (bytes) => void (lua.module.HEAP64[at + 1] = bytes === undefined ? NO_CEILING : BigInt(Math.floor(bytes))),
+  }
+}
+
+const made = new WeakMap<LuaWasm, Callbacks>()
+
+export function moduleCallbacks({ lua, raw }: LuaModule): Callbacks {
+  const known = made.get(lua)
+  if (known) return known
+  const engines: (EngineCallbacks | undefined)[] = []
+  const freeSlots: number[] = []
+  let active: EngineCallbacks | undefined
+  const m = lua.module
+
+  const allocator = makeAllocator({ lua, raw })
+
+  const hook = m.addFunction((state: number) => active?.onCount(state), 'vii')
+
+  // Must never throw: a JS exception unwinding through the Lua VM would skip Lua's own error
+  // handling, so failures become Lua errors instead.
+  const host = m.addFunction((state: number) => {
+    try {
+      const slot = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 1, 0)
+      const index = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 2, 0)
+      return engines[slot]!.hosts[index]!(state)
+    } catch (e) {
+      if (!(e instanceof Error)) throw e // a Lua error (longjmp) already on its way up
+      pushText(lua, state, `host function failed: ${e.message}`)
+      return lua.lua_error(state)
+    }
+  }, 'ii')
+
+  const callbacks: Callbacks = {
+    allocator,
+    hook,
+    register(engine) {
+      const slot = freeSlots.pop() ?? engines.length
+      engines[slot] = engine
+      return { slot, counters: memoryCounters(lua, raw) }
+    },
+    release(slot, counters) {
+      engines[slot] = undefined
+      freeSlots.push(slot)
+      raw.free(counters.address)
+    },
+    pushHost(state, slot, index) {
+      lua.lua_pushnumber(state, slot)
+      lua.lua_pushnumber(state, index)
+      lua.lua_pushcclosure(state, host, 2)
+    },
+    running(engine, steps) {
+      const before = active
+      active = engine
+      try {
+        return steps()
+      } finally {
+        active = before
+      }
+    },
+  }
+  made.set(lua, callbacks)
+  return callbacks
+}
