@@ -47,7 +47,8 @@ export function planTotals(planned: readonly PlannedInstall[]): string {
 export function planText(r: InstallResult): string {
   if (r.upToDate) return 'Nothing to do: every requested package is already installed.'
   const external = r.external.length ? `\n\nNot handled by zoi (install with your system's package manager):\n${r.external.map((e) => `  ${e}`).join('\n')}` : ''
-  const plan = `Packages (${r.planned.length}):\n${planTable(r.planned)}\n\n${planTotals(r.planned)}${external}`
+  const first = r.buildDependencies?.length ? `\n\nBuild dependencies, installed first: ${r.buildDependencies.join(' ')}` : ''
+  const plan = `Packages (${r.planned.length}):\n${planTable(r.planned)}\n\n${planTotals(r.planned)}${first}${external}`
   if (r.dryRun) return `Plan (dry run, nothing changed):\n${plan}`
   return r.installed.map((i) => `installed ${i.name} ${i.version}`).join('\n') + external
 }

@@ -77,6 +77,8 @@ export interface InstallResult {
   external: string[]
   /** Nothing to do: every request is already installed. */
   upToDate: boolean
+  /** Build dependencies the source builds of the plan install first (not yet in `planned`). */
+  buildDependencies?: string[]
 }
 
 
@@ -121,9 +123,11 @@ async function installUnlocked(ctx: Context, sources: readonly string[], opts: I
       const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
       for (const p of toBuild) p.planned.source = true
       await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
-      if (opts.dryRun || prepared.length === 0) return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0 }
       // What the builds need is installed first, then the request is resolved again on top of it.
       const needed = missingZoiDependencies(toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)), new Set(held.map((r) => r.name)))
+      if (opts.dryRun || prepared.length === 0) {
+        return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0, ...(needed.length > 0 ? { buildDependencies: needed } : {}) }
+      }
       if (needed.length > 0) {
         if (depth >= MAX_BUILD_DEPTH) {
           throw new ZoiError('UNSATISFIABLE', `build dependencies nest more than ${MAX_BUILD_DEPTH} deep (${needed.join(', ')}): a cycle?`, { hint: 'install one of them from a pre-built archive first' })

@@ -66,6 +66,8 @@ function package() zcp("made.txt", "\${pkgstore}/share/made.txt") end
   const zoi = (...a: string[]) => runZoi(a, { home })
   await zoi('sync', 'set', registry)
   expect((await zoi('sync')).exitCode).toBe(0)
+  const dry = await zoi('install', 'usestool', '--dry-run')
+  expect(dry.stdout).toContain('Build dependencies, installed first: zoi:greettool')
   const r = await zoi('install', 'usestool', '--offline')
   expect(r.exitCode, formatResult(r)).toBe(0)
   expect(r.stderr).toContain('installing build dependencies first: zoi:greettool')
