@@ -40,7 +40,7 @@ export interface DumbFetch {
  */
 export async function dumbHeadAfter(smartError: unknown, net: Net, url: string): Promise<{ oid: string; branch: string }> {
   const err = smartError as { code?: unknown; data?: { statusCode?: unknown } } | null
-  const mayBeDumb = err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404)
+  const mayBeDumb = err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404) || (isZoiError(smartError) && smartError.data?.mayBeDumb === true)
   if (!mayBeDumb) throw smartError
   try {
     return await readDumbHead(net, url)

@@ -22,7 +22,7 @@ export function createGitHttp(net: Net): HttpClient {
         statusCode: res.status,
         statusMessage: res.statusText,
         headers: res.headers,
-        body: toIterator(res.body, req.url),
+        body: limitBody(res.body, req.url),
       }
     },
   }
@@ -35,12 +35,14 @@ async function concatBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 }
 
 /**
- * isomorphic-git holds a fetched pack in memory: a registry answering with more than this is
- * refused rather than allowed to take the machine's memory (registries are small text files).
+ * The largest git response accepted (isomorphic-git holds a fetched pack in memory; zoi's own
+ * fetch writes it to disk): a registry answering with more is refused rather than allowed to
+ * take the machine's memory or disk (registries are small text files).
  */
 export const MAX_GIT_RESPONSE_BYTES = 512 * 1024 * 1024
 
-async function* toIterator(body: AsyncIterable<Uint8Array>, url: string): AsyncIterableIterator<Uint8Array> {
+/** `body`, failing once it passes MAX_GIT_RESPONSE_BYTES. */
+export async function* limitBody(body: AsyncIterable<Uint8Array>, url: string): AsyncIterableIterator<Uint8Array> {
   let total = 0
   for await (const chunk of body) {
     total += chunk.byteLength

@@ -14,6 +14,12 @@ export interface Pack {
 
 const ZLIB = { windowBits: 15 } as const
 
+/**
+ * Longest delta chain read or indexed. Git stops at 50 by default and never writes a cycle; a
+ * hostile pack could (ref-deltas naming each other), which must end in an error, not a stack overflow.
+ */
+export const MAX_DELTA_DEPTH = 4096
+
 /** Inflates a zlib stream of known output size starting at `start` (input bounded by deflate's worst case). */
 export function inflate(data: Uint8Array, start: number, size: number): Uint8Array {
   const bound = size + 5 * Math.ceil(size / 16383 + 1) + 16

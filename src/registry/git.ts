@@ -5,7 +5,7 @@
  * and the readers (git-read.ts, re-exported here) hand the indexer definition blobs straight
  * from the object store.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
 import { git } from './git-lib.ts'
@@ -14,8 +14,9 @@ import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
 import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
-import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
+import { fetchPack } from './git-smart-fetch.ts'
+import { discoverRefs } from './git-smart-refs.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
 import { checkBlobSizes } from './git-size-limits.ts'
 import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
@@ -134,26 +135,33 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
 
 /** Smart HTTP: shallow by default; an unchanged registry costs one GET of the ref advertisement. */
 async function syncSmart(url: string, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
-  const onProgress = progressTo(opts.report)
-  const http = createGitHttp(opts.net)
   const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
   // A shallow clone cannot become a full one by fetching on top of it: start over instead.
   const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
-  if (reuse) {
-    const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 })
-    const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
-    if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
-  }
+  const ad = await discoverRefs(opts.net, url)
+  if (!ad.head) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
+  const head = ad.head
+  const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
+  if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
   return await buildStaged(dir, reuse, opts, async (staging) => {
     await setOrigin(staging, url)
+    const gitdir = join(staging, '.git')
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
-    const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth: reuse ? undefined : depth, tags: false, onProgress, cache: {} })
-    if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
-    const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
-    return { oid: res.fetchHead, branch }
+    await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
+    await writeRemoteRefs(gitdir, branch, head)
+    return { oid: head, branch }
   })
+}
+
+/** `refs/remotes/origin/<branch>` and `origin/HEAD` naming it, as `git fetch` leaves them. */
+async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Promise<void> {
+  const name = branch.slice('refs/heads/'.length)
+  const remotes = join(gitdir, 'refs', 'remotes', 'origin')
+  await mkdir(dirname(join(remotes, name)), { recursive: true })
+  await writeFile(join(remotes, name), `${oid}\n`)
+  await writeFile(join(remotes, 'HEAD'), `ref: refs/remotes/origin/${name}\n`)
 }
 
 /**
