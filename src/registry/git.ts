@@ -15,6 +15,7 @@ import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
 import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
 import { forgetCache } from './git-read.ts'
+import { headBranch, initRepo, resolveRef, setOrigin, writeRef } from './git-refs.ts'
 import { fetchPack } from './git-smart-fetch.ts'
 import { discoverRefs } from './git-smart-refs.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
@@ -101,7 +102,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
       const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
       return await buildStaged(dir, reuse, opts, async (staging) => {
-        await setOrigin(staging, source.url)
+        await setOrigin(join(staging, '.git'), source.url)
         await fetchDumb({ net: opts.net, url: source.url, gitdir: join(staging, '.git'), incoming, report: opts.report }, head)
         return head
       })
@@ -144,7 +145,7 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
   const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
   if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
   return await buildStaged(dir, reuse, opts, async (staging) => {
-    await setOrigin(staging, url)
+    await setOrigin(join(staging, '.git'), url)
     const gitdir = join(staging, '.git')
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
@@ -175,15 +176,15 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)
-    else await git.init({ fs, dir: staging, defaultBranch: 'main' })
+    else await initRepo(join(staging, '.git'))
     const { oid, branch } = await build(staging)
     // Before anything reads a blob (checkout, index) and before the previous clone is replaced.
     await checkBlobSizes(staging, oid, where, base?.head)
     // Trust is decided here, while the new commit exists only in staging.
     if (opts.verifyHead) await opts.verifyHead(join(staging, '.git'), oid)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.
-    await git.writeRef({ fs, dir: staging, ref: branch, value: oid, force: true })
-    await git.writeRef({ fs, dir: staging, ref: 'HEAD', value: branch, symbolic: true, force: true })
+    await writeRef(join(staging, '.git'), branch, oid)
+    await writeRef(join(staging, '.git'), 'HEAD', branch, true)
     if (base) {
       await markCheckoutPending(staging)
       await swapGitdir(staging, dir)
@@ -201,15 +202,6 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   }
 }
 
-/**
- * fetch needs an `origin` with a refspec. The URL is stored without credentials (they must never
- * land on disk); every fetch passes the real URL explicitly anyway.
- */
-async function setOrigin(dir: string, url: string): Promise<void> {
-  await git.setConfig({ fs, dir, path: 'remote.origin.url', value: url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1') })
-  await git.setConfig({ fs, dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' })
-}
-
 async function readCloneState(dir: string): Promise<CloneState | undefined> {
   if (!(await exists(join(dir, '.git')))) {
     // Safety: a sync replaces `dir` wholesale; never do that to a folder zoi did not make.
@@ -221,8 +213,8 @@ async function readCloneState(dir: string): Promise<CloneState | undefined> {
     return undefined
   }
   try {
-    const head = await git.resolveRef({ fs, dir, ref: 'HEAD' })
-    const branch = (await git.currentBranch({ fs, dir, fullname: true })) ?? undefined
+    const head = await resolveRef(join(dir, '.git'), 'HEAD')
+    const branch = await headBranch(join(dir, '.git'))
     const shallow = ((await stat(join(dir, '.git', 'shallow')).catch(() => undefined))?.size ?? 0) > 0
     return { head, branch, shallow }
   } catch {
