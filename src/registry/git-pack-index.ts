@@ -25,14 +25,18 @@ const ZLIB = { windowBits: 15 } as const
 /** Resolved object contents kept for later deltas; beyond this, bases are rebuilt from the pack. */
 const CACHE_BYTES = 48 * 1024 * 1024
 
-/**
- * Writes `<packFile without .pack>.idx`. `where` names the source in errors (a redacted URL);
- * `onProgress` hears (objects indexed, total) now and then.
- */
-export function indexPack(packFile: string, where: string, onProgress?: (loaded: number, total: number) => void): IndexedPack {
+export interface IndexOptions {
+  /** Hears (objects indexed, total) now and then. */
+  onProgress?: (loaded: number, total: number) => void
+  /** Bytes of resolved objects kept for later deltas (tests make it 0 to rebuild every base). */
+  cacheBytes?: number
+}
+
+/** Writes `<packFile without .pack>.idx`. `where` names the source in errors (a redacted URL). */
+export function indexPack(packFile: string, where: string, opts: IndexOptions = {}): IndexedPack {
   const data: Uint8Array = process.platform === 'win32' ? readFileSync(packFile) : Bun.mmap(packFile, { shared: false })
   try {
-    const indexer = new PackIndexer(data, onProgress)
+    const indexer = new PackIndexer(data, opts.onProgress, opts.cacheBytes ?? CACHE_BYTES)
     const idx = indexer.run()
     const tmp = packFile.replace(/\.pack$/, '.idx.tmp')
     writeFileSync(tmp, idx)
@@ -66,7 +70,11 @@ class PackIndexer {
   private readonly hasher = new Bun.CryptoHasher('sha1')
   private readonly bytes: Buffer
 
-  constructor(private readonly data: Uint8Array, private readonly onProgress?: (loaded: number, total: number) => void) {
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly onProgress: ((loaded: number, total: number) => void) | undefined,
+    private readonly cacheBytes: number,
+  ) {
     this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const magic = this.bytes.toString('latin1', 0, 4)
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
@@ -207,14 +215,14 @@ class PackIndexer {
   }
 
   private remember(i: number, body: Uint8Array): void {
-    if (body.length > CACHE_BYTES / 4) return
+    if (body.length > this.cacheBytes / 4) return
     this.cache.set(i, body)
     this.cached += body.length
-    if (this.cached <= CACHE_BYTES) return
+    if (this.cached <= this.cacheBytes) return
     for (const [k, v] of this.cache) {
       this.cache.delete(k)
       this.cached -= v.length
-      if (this.cached <= CACHE_BYTES / 2) break
+      if (this.cached <= this.cacheBytes / 2) break
     }
   }
 

@@ -70,9 +70,9 @@ export async function fetchPack(opts: SmartFetch): Promise<void> {
   try {
     const bytes = await receive(opts, res.body, `${tmp}.pack`, shallow)
     if (bytes < 32) throw incomplete(where, `a pack of ${bytes} bytes`)
-    const indexed = indexPack(`${tmp}.pack`, where, (loaded, total) =>
-      opts.report?.({ kind: 'advance', phase: 'sync', loaded, total, item: 'indexing objects', unit: 'objects' }),
-    )
+    const indexed = indexPack(`${tmp}.pack`, where, {
+      onProgress: (loaded, total) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, total, item: 'indexing objects', unit: 'objects' }),
+    })
     if (indexed.objects > 0) {
       // The pack first: readers find packs through their .idx, which must not precede its pack.
       await rename(`${tmp}.pack`, join(packDir, `pack-${indexed.checksum}.pack`))
