@@ -151,9 +151,11 @@ class PackIndexer {
   private streamEnd(start: number, end: number, body: Uint8Array): number {
     const sum = Buffer.alloc(4)
     sum.writeUInt32BE(Bun.hash.adler32(body))
-    for (let from = start + 2; ; ) {
+    // A few false matches inside the stream are possible; many would make this quadratic (a
+    // hostile pack can repeat the 4 bytes), so past a few, node's zlib says where the stream ends.
+    for (let from = start + 2, tries = 0; tries < 8; tries++) {
       const at = this.bytes.indexOf(sum, from)
-      if (at < 0 || at + 4 > end) throw new Error(`the zlib stream at offset ${start} has no end`)
+      if (at < 0 || at + 4 > end) break
       try {
         if (Bun.inflateSync(this.data.subarray(start, at + 4) as Uint8Array<ArrayBuffer>, ZLIB).length === body.length) return at + 4
       } catch {
@@ -161,6 +163,8 @@ class PackIndexer {
       }
       from = at + 1
     }
+    const { engine } = zlib().inflateSync(this.data.subarray(start, end), { info: true } as object) as unknown as { engine: { bytesWritten: number } }
+    return start + engine.bytesWritten
   }
 
   private wait(on: string | number, i: number): void {
