@@ -12,7 +12,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { ZoiError, describeError, isZoiError } from '../errors.ts'
 import { zlib } from '../platform/node-lazy.ts'
-import { MAX_DELTA_DEPTH, applyDelta, inflate, objectHeader } from './git-pack.ts'
+import { MAX_DELTA_DEPTH, applyDelta, encodeIdx, inflate, objectHeader } from './git-pack.ts'
 
 export interface IndexedPack {
   /** The pack's trailing SHA-1 (hex): git names the pair `pack-<checksum>.pack/.idx`. */
@@ -111,7 +111,7 @@ class PackIndexer {
       throw new Error(missing ? `object ${missing}, a delta base, is not in the pack` : 'a delta base never resolves')
     }
     this.onProgress?.(this.count, this.count)
-    return this.writeIdx()
+    return encodeIdx(this.oids, this.crcs, this.offsets, this.data.subarray(this.data.length - 20))
   }
 
   /** Reads object `i` at `pos`: its end, CRC and, when its base is known, its id. Returns its end. */
@@ -236,42 +236,5 @@ class PackIndexer {
       for (let i = 0; i < this.count; i++) if (this.done[i]) this.byOid.set(this.oids.toString('hex', 20 * i, 20 * i + 20), i)
     }
     return this.byOid
-  }
-
-  /** The version-2 index: header, fanout, ids, CRCs, offsets, large offsets, checksums. */
-  private writeIdx(): Buffer {
-    const n = this.count
-    const hex = this.oids.toString('hex')
-    const keys = Array.from({ length: n }, (_, i) => hex.slice(40 * i, 40 * i + 40))
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0))
-    const large = order.filter((i) => this.offsets[i]! > 0x7fffffff).length
-    const out = Buffer.alloc(8 + 1024 + 28 * n + 8 * large + 40)
-    out.writeUInt32BE(0xff744f63, 0)
-    out.writeUInt32BE(2, 4)
-    const names = 8 + 1024
-    const crcs = names + 20 * n
-    const offs = crcs + 4 * n
-    let bigAt = offs + 4 * n
-    let big = 0
-    order.forEach((i, k) => {
-      this.oids.copy(out, names + 20 * k, 20 * i, 20 * i + 20)
-      out.writeUInt32BE(this.crcs[i]!, crcs + 4 * k)
-      const offset = this.offsets[i]!
-      if (offset <= 0x7fffffff) out.writeUInt32BE(offset, offs + 4 * k)
-      else {
-        out.writeUInt32BE((0x80000000 | big++) >>> 0, offs + 4 * k)
-        out.writeBigUInt64BE(BigInt(offset), bigAt)
-        bigAt += 8
-      }
-    })
-    // fanout[b] = how many ids start with a byte ≤ b.
-    let k = 0
-    for (let b = 0; b < 256; b++) {
-      while (k < n && out[names + 20 * k]! <= b) k++
-      out.writeUInt32BE(k, 8 + 4 * b)
-    }
-    out.set(this.data.subarray(this.data.length - 20), bigAt)
-    out.set(new Bun.CryptoHasher('sha1').update(out.subarray(0, bigAt + 20)).digest(), bigAt + 20)
-    return out
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The pack format pieces the object store needs (git's pack-format.txt): finding an object's
- * offset through a version-2 `.idx`, reading a packed object's header, inflating its zlib data
- * (Bun's native zlib) and applying a delta to its base.
+ * The pack format pieces the object store and the pack indexer need (git's pack-format.txt):
+ * finding an object's offset through a version-2 `.idx` and writing one, reading a packed
+ * object's header, inflating its zlib data (Bun's native zlib) and applying a delta to its base.
  */
 
 /** A pack file and its parsed index (the pack itself is loaded on first read). */
@@ -112,5 +112,46 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
     } else throw new Error('corrupt pack delta: opcode 0')
   }
   if (at !== out.length) throw new Error('corrupt pack delta: result size mismatch')
+  return out
+}
+
+/**
+ * A version-2 `.idx` as git writes it: header, fanout, sorted ids, CRC32s, 31-bit offsets (the
+ * top bit set points into a table of 64-bit ones), the pack's checksum, the idx's own checksum.
+ * `oids` holds 20 bytes per object, in the same order as `crcs` and `offsets`.
+ */
+export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array, packChecksum: Uint8Array): Buffer {
+  const n = crcs.length
+  const hex = oids.toString('hex')
+  const keys = Array.from({ length: n }, (_, i) => hex.slice(40 * i, 40 * i + 40))
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0))
+  const large = order.filter((i) => offsets[i]! > 0x7fffffff).length
+  const out = Buffer.alloc(8 + 1024 + 28 * n + 8 * large + 40)
+  out.writeUInt32BE(0xff744f63, 0)
+  out.writeUInt32BE(2, 4)
+  const names = 8 + 1024
+  const crcAt = names + 20 * n
+  const offAt = crcAt + 4 * n
+  let bigAt = offAt + 4 * n
+  let big = 0
+  order.forEach((i, k) => {
+    oids.copy(out, names + 20 * k, 20 * i, 20 * i + 20)
+    out.writeUInt32BE(crcs[i]!, crcAt + 4 * k)
+    const offset = offsets[i]!
+    if (offset <= 0x7fffffff) out.writeUInt32BE(offset, offAt + 4 * k)
+    else {
+      out.writeUInt32BE((0x80000000 | big++) >>> 0, offAt + 4 * k)
+      out.writeBigUInt64BE(BigInt(offset), bigAt)
+      bigAt += 8
+    }
+  })
+  // fanout[b] = how many ids start with a byte ≤ b.
+  let k = 0
+  for (let b = 0; b < 256; b++) {
+    while (k < n && out[names + 20 * k]! <= b) k++
+    out.writeUInt32BE(k, 8 + 4 * b)
+  }
+  out.set(packChecksum, bigAt)
+  out.set(new Bun.CryptoHasher('sha1').update(out.subarray(0, bigAt + 20)).digest(), bigAt + 20)
   return out
 }
