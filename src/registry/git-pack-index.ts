@@ -22,6 +22,7 @@ export interface IndexedPack {
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag']
 const ZLIB = { windowBits: 15 } as const
+const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1')
 /** Resolved object contents kept for later deltas; beyond this, bases are rebuilt from the pack. */
 const CACHE_BYTES = 48 * 1024 * 1024
 
@@ -184,7 +185,7 @@ class PackIndexer {
 
   private resolved(i: number, body: Uint8Array): void {
     const h = this.hasher
-    h.update(`${TYPES[this.types[i]!]} ${body.length}\0`)
+    h.update(latin1(`${TYPES[this.types[i]!]} ${body.length}\0`))
     h.update(body)
     const oid = h.digest() as Buffer
     oid.copy(this.oids, 20 * i)

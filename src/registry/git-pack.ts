@@ -122,10 +122,9 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
  */
 export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array, packChecksum: Uint8Array): Buffer {
   const n = crcs.length
-  const hex = oids.toString('hex')
-  const keys = Array.from({ length: n }, (_, i) => hex.slice(40 * i, 40 * i + 40))
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0))
-  const large = order.filter((i) => offsets[i]! > 0x7fffffff).length
+  const order = sortIds(oids, n)
+  let large = 0
+  for (let i = 0; i < n; i++) if (offsets[i]! > 0x7fffffff) large++
   const out = Buffer.alloc(8 + 1024 + 28 * n + 8 * large + 40)
   out.writeUInt32BE(0xff744f63, 0)
   out.writeUInt32BE(2, 4)
@@ -154,4 +153,31 @@ export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array
   out.set(packChecksum, bigAt)
   out.set(new Bun.CryptoHasher('sha1').update(out.subarray(0, bigAt + 20)).digest(), bigAt + 20)
   return out
+}
+
+/**
+ * Object indexes in id order: a counting sort on the first two bytes (ids are uniformly spread,
+ * so a bucket holds one or two), then insertion sort inside each bucket. A comparator sort of
+ * 100,000 ids took longer than indexing the pack.
+ */
+function sortIds(oids: Buffer, n: number): Uint32Array {
+  const starts = new Uint32Array(65537)
+  for (let i = 0; i < n; i++) starts[((oids[20 * i]! << 8) | oids[20 * i + 1]!) + 1]!++
+  for (let b = 1; b <= 65536; b++) starts[b]! += starts[b - 1]!
+  const order = new Uint32Array(n)
+  const fill = starts.slice(0, 65536)
+  for (let i = 0; i < n; i++) order[fill[(oids[20 * i]! << 8) | oids[20 * i + 1]!]!++] = i
+  for (let b = 0; b < 65536; b++) {
+    for (let k = starts[b]! + 1; k < starts[b + 1]!; k++) {
+      const x = order[k]!
+      let j = k - 1
+      // buf.compare(target, …, sourceStart, sourceEnd) compares the source (order[j]) with the target (x).
+      while (j >= starts[b]! && oids.compare(oids, 20 * x, 20 * x + 20, 20 * order[j]!, 20 * order[j]! + 20) > 0) {
+        order[j + 1] = order[j]!
+        j--
+      }
+      order[j + 1] = x
+    }
+  }
+  return order
 }
