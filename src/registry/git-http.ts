@@ -1,6 +1,8 @@
 /**
- * isomorphic-git's HTTP client, built on the network edge. Every git request therefore obeys
- * --offline (refused before any socket opens), retries and URL redaction like all other traffic.
+ * isomorphic-git's HTTP client (source and mirror fetches), built on the network edge, and the
+ * response size limit every git fetch shares (zoi's own smart-HTTP client included). Every git
+ * request therefore obeys --offline (refused before any socket opens), retries and URL
+ * redaction like all other traffic.
  */
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git'
 import { ZoiError } from '../errors.ts'

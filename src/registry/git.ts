@@ -1,11 +1,11 @@
 /**
- * Registry sync with the embedded git client (isomorphic-git: zoi never runs a git binary).
- * `syncClone` makes `dir` a clone at the source's HEAD branch — over smart HTTP(S) through the
- * network edge, from a local clone or bare repository, or as a snapshot commit of a plain folder —
- * and the readers (git-read.ts, re-exported here) hand the indexer definition blobs straight
- * from the object store.
+ * Registry sync without a git binary. `syncClone` makes `dir` a clone at the source's HEAD
+ * branch — over smart HTTP(S) with zoi's own client (git-smart-*.ts) through the network edge,
+ * over dumb HTTP, from a local clone or bare repository, or as a snapshot commit of a plain
+ * folder (isomorphic-git writes that commit) — and the readers (git-read.ts, re-exported here)
+ * hand the indexer definition blobs straight from the object store.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
 import { git } from './git-lib.ts'
@@ -145,8 +145,8 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
   const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
   if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
   return await buildStaged(dir, reuse, opts, async (staging) => {
-    await setOrigin(join(staging, '.git'), url)
     const gitdir = join(staging, '.git')
+    await setOrigin(gitdir, url)
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
@@ -158,11 +158,9 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
 
 /** `refs/remotes/origin/<branch>` and `origin/HEAD` naming it, as `git fetch` leaves them. */
 async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Promise<void> {
-  const name = branch.slice('refs/heads/'.length)
-  const remotes = join(gitdir, 'refs', 'remotes', 'origin')
-  await mkdir(dirname(join(remotes, name)), { recursive: true })
-  await writeFile(join(remotes, name), `${oid}\n`)
-  await writeFile(join(remotes, 'HEAD'), `ref: refs/remotes/origin/${name}\n`)
+  const tracking = `refs/remotes/origin/${branch.slice('refs/heads/'.length)}`
+  await writeRef(gitdir, tracking, oid)
+  await writeRef(gitdir, 'refs/remotes/origin/HEAD', tracking, true)
 }
 
 /**
