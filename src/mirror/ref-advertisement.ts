@@ -7,7 +7,7 @@
 import type { TagObject } from 'isomorphic-git'
 import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
-import { FLUSH, pktLine } from './pkt-line.ts'
+import { FLUSH, pktLine } from '../registry/git-pkt-line.ts'
 
 export interface AdvertisedRefs {
   /** Ref name → commit or tag id, HEAD first. */

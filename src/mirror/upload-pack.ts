@@ -8,7 +8,7 @@
 import { ZoiError } from '../errors.ts'
 import { collectObjects } from './object-walk.ts'
 import { writePack } from './pack-writer.ts'
-import { FLUSH, pktLine, readPktLines, sideBand } from './pkt-line.ts'
+import { FLUSH, pktLine, readPktLines, sideBand } from '../registry/git-pkt-line.ts'
 
 export interface UploadRequest {
   wants: string[]

@@ -18,6 +18,7 @@ import { ZoiError, isZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { gitFs as fs } from './git-swap.ts'
+import { indexPack } from './git-pack-index.ts'
 import { crypto, zlib } from '../platform/node-lazy.ts'
 
 export interface DumbFetch {
@@ -40,7 +41,7 @@ export interface DumbFetch {
  */
 export async function dumbHeadAfter(smartError: unknown, net: Net, url: string): Promise<{ oid: string; branch: string }> {
   const err = smartError as { code?: unknown; data?: { statusCode?: unknown } } | null
-  const mayBeDumb = err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404)
+  const mayBeDumb = err?.code === 'SmartHttpError' || (err?.code === 'HttpError' && err.data?.statusCode === 404) || (isZoiError(smartError) && smartError.data?.mayBeDumb === true)
   if (!mayBeDumb) throw smartError
   try {
     return await readDumbHead(net, url)
@@ -101,11 +102,11 @@ async function fetchPacks(opts: DumbFetch, base: string): Promise<void> {
     const tmp = join(packDir, `tmp-${name}.pack`)
     await rename(got.path, tmp)
     try {
-      await git.indexPack({ fs, dir: opts.gitdir, gitdir: opts.gitdir, filepath: `objects/pack/tmp-${name}.pack`, cache: {} })
+      indexPack(tmp, `${redactUrl(base)}/objects/pack/${name}.pack`)
     } catch (e) {
       await rm(tmp, { force: true })
       await rm(tmp.replace(/\.pack$/, '.idx'), { force: true })
-      throw new ZoiError('INTEGRITY', `pack ${name}.pack from ${redactUrl(base)} is corrupt: ${(e as Error).message}`, { cause: e })
+      throw e
     }
     await rename(tmp.replace(/\.pack$/, '.idx'), join(packDir, `${name}.idx`))
     await rename(tmp, join(packDir, `${name}.pack`))

@@ -3,7 +3,7 @@
  * ZoiErrors: network trouble → NETWORK (exit 5), a missing repository or ref → NOT_FOUND,
  * a hostile tree → UNSAFE_PATH. Every message names the registry URL, with credentials redacted.
  */
-import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
+import { ZoiError, describeError, errnoCode, isZoiError, type ErrorDetails } from '../errors.ts'
 import { redactUrl } from '../platform/net.ts'
 
 /** `source` is the registry URL or path as the user wrote it; `remote` says it was http(s). */
@@ -15,20 +15,8 @@ export function toZoiError(e: unknown, source: string, remote: boolean): ZoiErro
   const detail = redactUrl(describeError(e))
   const details = { cause: e, data: { url: where } }
   switch (code) {
-    case 'HttpError': {
-      const status = Number(data.statusCode)
-      if (status === 404) {
-        return new ZoiError('NOT_FOUND', `no git repository at ${where} (HTTP 404)`, {
-          ...details,
-          hint: 'check the registry URL with `zoi sync list`',
-        })
-      }
-      const auth = status === 401 || status === 403
-      return new ZoiError('NETWORK', `${where} answered HTTP ${status}${data.statusMessage ? ' ' + data.statusMessage : ''}`, {
-        ...details,
-        hint: auth ? 'the registry needs credentials: put them in the URL (https://user:token@host/…)' : undefined,
-      })
-    }
+    case 'HttpError':
+      return httpStatusError(where, Number(data.statusCode), String(data.statusMessage ?? ''), details)
     case 'EmptyServerResponseError':
     case 'ParseError':
     case 'InvalidOidError':
@@ -53,4 +41,19 @@ export function toZoiError(e: unknown, source: string, remote: boolean): ZoiErro
   }
   if (remote) return new ZoiError('NETWORK', `sync of ${where} failed: ${detail}`, details)
   return new ZoiError('INTEGRITY', `sync from ${where} failed: ${detail}`, details)
+}
+
+/** A git server's non-2xx answer (`where` already redacted): 404 is NOT_FOUND, the rest NETWORK. */
+export function httpStatusError(where: string, status: number, statusText: string, details: ErrorDetails = {}): ZoiError {
+  if (status === 404) {
+    return new ZoiError('NOT_FOUND', `no git repository at ${where} (HTTP 404)`, {
+      ...details,
+      hint: 'check the registry URL with `zoi sync list`',
+    })
+  }
+  const auth = status === 401 || status === 403
+  return new ZoiError('NETWORK', `${where} answered HTTP ${status}${statusText ? ' ' + statusText : ''}`, {
+    ...details,
+    hint: auth ? 'the registry needs credentials: put them in the URL (https://user:token@host/…)' : undefined,
+  })
 }

@@ -1,6 +1,8 @@
 /**
- * isomorphic-git's HTTP client, built on the network edge. Every git request therefore obeys
- * --offline (refused before any socket opens), retries and URL redaction like all other traffic.
+ * isomorphic-git's HTTP client (source and mirror fetches), built on the network edge, and the
+ * response size limit every git fetch shares (zoi's own smart-HTTP client included). Every git
+ * request therefore obeys --offline (refused before any socket opens), retries and URL
+ * redaction like all other traffic.
  */
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git'
 import { ZoiError } from '../errors.ts'
@@ -22,7 +24,7 @@ export function createGitHttp(net: Net): HttpClient {
         statusCode: res.status,
         statusMessage: res.statusText,
         headers: res.headers,
-        body: toIterator(res.body, req.url),
+        body: limitBody(res.body, req.url),
       }
     },
   }
@@ -35,12 +37,14 @@ async function concatBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 }
 
 /**
- * isomorphic-git holds a fetched pack in memory: a registry answering with more than this is
- * refused rather than allowed to take the machine's memory (registries are small text files).
+ * The largest git response accepted (isomorphic-git holds a fetched pack in memory; zoi's own
+ * fetch writes it to disk): a registry answering with more is refused rather than allowed to
+ * take the machine's memory or disk (registries are small text files).
  */
 export const MAX_GIT_RESPONSE_BYTES = 512 * 1024 * 1024
 
-async function* toIterator(body: AsyncIterable<Uint8Array>, url: string): AsyncIterableIterator<Uint8Array> {
+/** `body`, failing once it passes MAX_GIT_RESPONSE_BYTES. */
+export async function* limitBody(body: AsyncIterable<Uint8Array>, url: string): AsyncIterableIterator<Uint8Array> {
   let total = 0
   for await (const chunk of body) {
     total += chunk.byteLength

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, openSync, readSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
 import { errnoCode } from '../errors.ts'
-import { applyDelta, deltaVarint, findOffset, inflate, objectHeader, type Pack } from './git-pack.ts'
+import { MAX_DELTA_DEPTH, applyDelta, deltaVarint, findOffset, inflate, objectHeader, type Pack } from './git-pack.ts'
 // node:zlib only for the partial inflate of an object's header (Bun.inflateSync needs a whole stream).
 import { zlib } from '../platform/node-lazy.ts'
 
@@ -147,8 +147,6 @@ export class ObjectStore {
     return { type: base.type, data: applyDelta(base.data, inflate(data, h.start, h.size)) }
   }
 }
-
-const MAX_DELTA_DEPTH = 4096
 
 function packData(p: Pack): Uint8Array {
   // Memory-mapped: packs are immutable (named by content), so the mapping never sees a rewrite.

@@ -1,7 +1,7 @@
 /**
- * The pack format pieces the object store needs (git's pack-format.txt): finding an object's
- * offset through a version-2 `.idx`, reading a packed object's header, inflating its zlib data
- * (Bun's native zlib) and applying a delta to its base.
+ * The pack format pieces the object store and the pack indexer need (git's pack-format.txt):
+ * finding an object's offset through a version-2 `.idx` and writing one, reading a packed
+ * object's header, inflating its zlib data (Bun's native zlib) and applying a delta to its base.
  */
 
 /** A pack file and its parsed index (the pack itself is loaded on first read). */
@@ -13,6 +13,12 @@ export interface Pack {
 }
 
 const ZLIB = { windowBits: 15 } as const
+
+/**
+ * Longest delta chain read or indexed. Git stops at 50 by default and never writes a cycle; a
+ * hostile pack could (ref-deltas naming each other), which must end in an error, not a stack overflow.
+ */
+export const MAX_DELTA_DEPTH = 4096
 
 /** Inflates a zlib stream of known output size starting at `start` (input bounded by deflate's worst case). */
 export function inflate(data: Uint8Array, start: number, size: number): Uint8Array {
@@ -107,4 +113,71 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
   }
   if (at !== out.length) throw new Error('corrupt pack delta: result size mismatch')
   return out
+}
+
+/**
+ * A version-2 `.idx` as git writes it: header, fanout, sorted ids, CRC32s, 31-bit offsets (the
+ * top bit set points into a table of 64-bit ones), the pack's checksum, the idx's own checksum.
+ * `oids` holds 20 bytes per object, in the same order as `crcs` and `offsets`.
+ */
+export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array, packChecksum: Uint8Array): Buffer {
+  const n = crcs.length
+  const order = sortIds(oids, n)
+  let large = 0
+  for (let i = 0; i < n; i++) if (offsets[i]! > 0x7fffffff) large++
+  const out = Buffer.alloc(8 + 1024 + 28 * n + 8 * large + 40)
+  out.writeUInt32BE(0xff744f63, 0)
+  out.writeUInt32BE(2, 4)
+  const names = 8 + 1024
+  const crcAt = names + 20 * n
+  const offAt = crcAt + 4 * n
+  let bigAt = offAt + 4 * n
+  let big = 0
+  order.forEach((i, k) => {
+    oids.copy(out, names + 20 * k, 20 * i, 20 * i + 20)
+    out.writeUInt32BE(crcs[i]!, crcAt + 4 * k)
+    const offset = offsets[i]!
+    if (offset <= 0x7fffffff) out.writeUInt32BE(offset, offAt + 4 * k)
+    else {
+      out.writeUInt32BE((0x80000000 | big++) >>> 0, offAt + 4 * k)
+      out.writeBigUInt64BE(BigInt(offset), bigAt)
+      bigAt += 8
+    }
+  })
+  // fanout[b] = how many ids start with a byte ≤ b.
+  let k = 0
+  for (let b = 0; b < 256; b++) {
+    while (k < n && out[names + 20 * k]! <= b) k++
+    out.writeUInt32BE(k, 8 + 4 * b)
+  }
+  out.set(packChecksum, bigAt)
+  out.set(new Bun.CryptoHasher('sha1').update(out.subarray(0, bigAt + 20)).digest(), bigAt + 20)
+  return out
+}
+
+/**
+ * Object indexes in id order: a counting sort on the first two bytes (ids are uniformly spread,
+ * so a bucket holds one or two), then insertion sort inside each bucket. A comparator sort of
+ * 100,000 ids took longer than indexing the pack.
+ */
+function sortIds(oids: Buffer, n: number): Uint32Array {
+  const starts = new Uint32Array(65537)
+  for (let i = 0; i < n; i++) starts[((oids[20 * i]! << 8) | oids[20 * i + 1]!) + 1]!++
+  for (let b = 1; b <= 65536; b++) starts[b]! += starts[b - 1]!
+  const order = new Uint32Array(n)
+  const fill = starts.slice(0, 65536)
+  for (let i = 0; i < n; i++) order[fill[(oids[20 * i]! << 8) | oids[20 * i + 1]!]!++] = i
+  for (let b = 0; b < 65536; b++) {
+    for (let k = starts[b]! + 1; k < starts[b + 1]!; k++) {
+      const x = order[k]!
+      let j = k - 1
+      // buf.compare(target, …, sourceStart, sourceEnd) compares the source (order[j]) with the target (x).
+      while (j >= starts[b]! && oids.compare(oids, 20 * x, 20 * x + 20, 20 * order[j]!, 20 * order[j]! + 20) > 0) {
+        order[j + 1] = order[j]!
+        j--
+      }
+      order[j + 1] = x
+    }
+  }
+  return order
 }

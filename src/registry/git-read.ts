@@ -8,13 +8,14 @@ import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
 import { toZoiError } from './git-errors.ts'
 import { ObjectStore } from './git-objects.ts'
+import { resolveRef } from './git-refs.ts'
 import { gitFs as fs } from './git-swap.ts'
 import { diffTrees, listTree } from './git-tree.ts'
 
 /** The commit id HEAD of the clone in `dir` points at. */
 export async function headCommit(dir: string): Promise<string> {
   try {
-    return await git.resolveRef({ fs, dir, ref: 'HEAD' })
+    return await resolveRef(join(dir, '.git'), 'HEAD')
   } catch (e) {
     throw new ZoiError('NOT_FOUND', `no registry clone at ${dir}`, { cause: e, hint: 'run `zoi sync`' })
   }
@@ -34,7 +35,7 @@ export async function headCommitTime(dir: string): Promise<Date> {
  */
 export async function listDefinitionBlobs(dir: string, ref = 'HEAD'): Promise<Map<string, string>> {
   try {
-    const oid = await git.resolveRef({ fs, dir, ref })
+    const oid = await resolveRef(join(dir, '.git'), ref)
     const store = storeFor(dir)
     const found = new Map<string, string>()
     for (const f of listTree(store, store.commitTree(oid))) if (f.type === 'blob' && isDefinitionPath(f.path)) found.set(f.path, f.oid)

@@ -15,8 +15,8 @@ import type { ProgressCallback } from 'isomorphic-git'
 import { readGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
 import { ObjectStore } from './git-objects.ts'
 import { errnoCode } from '../errors.ts'
-import { git } from './git-lib.ts'
-import { exists, gitFs as fs } from './git-swap.ts'
+import { resolveRef } from './git-refs.ts'
+import { exists } from './git-swap.ts'
 import { diffTrees, listTree, type TreeFile } from './git-tree.ts'
 
 const PENDING = 'ZOI_CHECKOUT_PENDING'
@@ -69,7 +69,7 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
 export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<void> {
   const gitdir = join(dir, '.git')
   const store = new ObjectStore(gitdir)
-  const files = listTree(store, store.commitTree(await git.resolveRef({ fs, gitdir, ref: 'HEAD' })))
+  const files = listTree(store, store.commitTree(await resolveRef(gitdir, 'HEAD')))
   if (prune) pruneOthers(dir, new Set(files.map((f) => f.path)))
   writeFiles(store, dir, files, onProgress, !prune)
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))

@@ -1,9 +1,9 @@
 /**
- * Registry sync with the embedded git client (isomorphic-git: zoi never runs a git binary).
- * `syncClone` makes `dir` a clone at the source's HEAD branch — over smart HTTP(S) through the
- * network edge, from a local clone or bare repository, or as a snapshot commit of a plain folder —
- * and the readers (git-read.ts, re-exported here) hand the indexer definition blobs straight
- * from the object store.
+ * Registry sync without a git binary. `syncClone` makes `dir` a clone at the source's HEAD
+ * branch — over smart HTTP(S) with zoi's own client (git-smart-*.ts) through the network edge,
+ * over dumb HTTP, from a local clone or bare repository, or as a snapshot commit of a plain
+ * folder (isomorphic-git writes that commit) — and the readers (git-read.ts, re-exported here)
+ * hand the indexer definition blobs straight from the object store.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -14,8 +14,10 @@ import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
 import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
-import { createGitHttp } from './git-http.ts'
 import { forgetCache } from './git-read.ts'
+import { headBranch, initRepo, resolveRef, setOrigin, writeRef } from './git-refs.ts'
+import { fetchPack } from './git-smart-fetch.ts'
+import { discoverRefs } from './git-smart-refs.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
 import { checkBlobSizes } from './git-size-limits.ts'
 import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
@@ -100,7 +102,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
       const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
       return await buildStaged(dir, reuse, opts, async (staging) => {
-        await setOrigin(staging, source.url)
+        await setOrigin(join(staging, '.git'), source.url)
         await fetchDumb({ net: opts.net, url: source.url, gitdir: join(staging, '.git'), incoming, report: opts.report }, head)
         return head
       })
@@ -134,26 +136,31 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
 
 /** Smart HTTP: shallow by default; an unchanged registry costs one GET of the ref advertisement. */
 async function syncSmart(url: string, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
-  const onProgress = progressTo(opts.report)
-  const http = createGitHttp(opts.net)
   const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
   // A shallow clone cannot become a full one by fetching on top of it: start over instead.
   const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
-  if (reuse) {
-    const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 })
-    const remoteHead = info.refs?.find((r) => r.ref === 'HEAD')
-    if (remoteHead?.oid === reuse.head && (!remoteHead.target || remoteHead.target === reuse.branch)) return reuse.head
-  }
+  const ad = await discoverRefs(opts.net, url)
+  if (!ad.head) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
+  const head = ad.head
+  const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
+  if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
   return await buildStaged(dir, reuse, opts, async (staging) => {
-    await setOrigin(staging, url)
+    const gitdir = join(staging, '.git')
+    await setOrigin(gitdir, url)
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
-    const res = await git.fetch({ fs, http, dir: staging, url, remoteRef: 'HEAD', singleBranch: true, depth: reuse ? undefined : depth, tags: false, onProgress, cache: {} })
-    if (!res.fetchHead) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
-    const branch = res.defaultBranch?.startsWith('refs/heads/') ? res.defaultBranch : 'refs/heads/main'
-    return { oid: res.fetchHead, branch }
+    await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
+    await writeRemoteRefs(gitdir, branch, head)
+    return { oid: head, branch }
   })
+}
+
+/** `refs/remotes/origin/<branch>` and `origin/HEAD` naming it, as `git fetch` leaves them. */
+async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Promise<void> {
+  const tracking = `refs/remotes/origin/${branch.slice('refs/heads/'.length)}`
+  await writeRef(gitdir, tracking, oid)
+  await writeRef(gitdir, 'refs/remotes/origin/HEAD', tracking, true)
 }
 
 /**
@@ -167,15 +174,15 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)
-    else await git.init({ fs, dir: staging, defaultBranch: 'main' })
+    else await initRepo(join(staging, '.git'))
     const { oid, branch } = await build(staging)
     // Before anything reads a blob (checkout, index) and before the previous clone is replaced.
     await checkBlobSizes(staging, oid, where, base?.head)
     // Trust is decided here, while the new commit exists only in staging.
     if (opts.verifyHead) await opts.verifyHead(join(staging, '.git'), oid)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.
-    await git.writeRef({ fs, dir: staging, ref: branch, value: oid, force: true })
-    await git.writeRef({ fs, dir: staging, ref: 'HEAD', value: branch, symbolic: true, force: true })
+    await writeRef(join(staging, '.git'), branch, oid)
+    await writeRef(join(staging, '.git'), 'HEAD', branch, true)
     if (base) {
       await markCheckoutPending(staging)
       await swapGitdir(staging, dir)
@@ -193,15 +200,6 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   }
 }
 
-/**
- * fetch needs an `origin` with a refspec. The URL is stored without credentials (they must never
- * land on disk); every fetch passes the real URL explicitly anyway.
- */
-async function setOrigin(dir: string, url: string): Promise<void> {
-  await git.setConfig({ fs, dir, path: 'remote.origin.url', value: url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1') })
-  await git.setConfig({ fs, dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' })
-}
-
 async function readCloneState(dir: string): Promise<CloneState | undefined> {
   if (!(await exists(join(dir, '.git')))) {
     // Safety: a sync replaces `dir` wholesale; never do that to a folder zoi did not make.
@@ -213,8 +211,8 @@ async function readCloneState(dir: string): Promise<CloneState | undefined> {
     return undefined
   }
   try {
-    const head = await git.resolveRef({ fs, dir, ref: 'HEAD' })
-    const branch = (await git.currentBranch({ fs, dir, fullname: true })) ?? undefined
+    const head = await resolveRef(join(dir, '.git'), 'HEAD')
+    const branch = await headBranch(join(dir, '.git'))
     const shallow = ((await stat(join(dir, '.git', 'shallow')).catch(() => undefined))?.size ?? 0) > 0
     return { head, branch, shallow }
   } catch {

@@ -1,7 +1,7 @@
 /** pkt-line framing, side-band packets and pack object headers, as the git documentation defines them. */
 import { describe, expect, test } from 'bun:test'
 import { objectHeader } from '../../../src/mirror/pack-writer.ts'
-import { MAX_PKT_PAYLOAD, pktLine, readPktLines, sideBand } from '../../../src/mirror/pkt-line.ts'
+import { MAX_PKT_PAYLOAD, pktLine, readPktLines, sideBand } from '../../../src/registry/git-pkt-line.ts'
 import { parseUploadRequest } from '../../../src/mirror/upload-pack.ts'
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b)

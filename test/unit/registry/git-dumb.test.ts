@@ -34,7 +34,8 @@ describe('dumb HTTP helpers', () => {
   })
 
   test('a non-smart answer or a 404 to the smart request means: try the files', async () => {
-    for (const smart of [{ code: 'SmartHttpError' }, { code: 'HttpError', data: { statusCode: 404 } }]) {
+    const ours = new ZoiError('NETWORK', 'http://h/r.git is not a git smart-HTTP server', { data: { mayBeDumb: true } })
+    for (const smart of [{ code: 'SmartHttpError' }, { code: 'HttpError', data: { statusCode: 404 } }, ours]) {
       expect(await dumbHeadAfter(smart, fakeNet(STATIC), 'http://h/r.git')).toEqual({ oid: A, branch: 'refs/heads/main' })
     }
   })

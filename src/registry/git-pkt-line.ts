@@ -1,7 +1,8 @@
 /**
  * Git's pkt-line framing (gitprotocol-common): a 4-digit hex length that counts itself, then the
- * payload; `0000` is a flush. Used by the smart-HTTP server for ref advertisements, requests,
- * and the side-band channel that carries the pack.
+ * payload; `0000` is a flush. Used by the smart-HTTP server (mirror) for ref advertisements,
+ * requests and the side-band channel that carries the pack, and by the fetch client
+ * (git-smart-fetch.ts) to read them as a stream.
  */
 import { ZoiError } from '../errors.ts'
 
@@ -64,4 +65,48 @@ export function* sideBand(data: Uint8Array, band: 1 | 2 | 3, large: boolean): Ge
     payload.set(chunk, 1)
     yield pktLine(payload)
   }
+}
+
+/**
+ * Reads packets from a response body as it arrives: each is its payload (bytes), or null for a
+ * flush. A body that ends inside a packet throws `cut`'s error (the connection was cut).
+ */
+export async function* streamPktLines(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, cut: (detail: string) => Error): AsyncGenerator<Uint8Array | null> {
+  let buf: Uint8Array = new Uint8Array(0)
+  let at = 0
+  for await (const chunk of body) {
+    buf = at < buf.length ? concat(buf.subarray(at), chunk) : chunk
+    at = 0
+    while (buf.length - at >= 4) {
+      const length = hexLength(buf, at)
+      if (length < 0) throw cut(`bad packet length at byte ${at}`)
+      if (length < 4) {
+        yield null
+        at += 4
+        continue
+      }
+      if (buf.length - at < length) break
+      yield buf.subarray(at + 4, at + length)
+      at += length
+    }
+  }
+  if (at < buf.length) throw cut('the response ends inside a packet')
+}
+
+function hexLength(buf: Uint8Array, at: number): number {
+  let n = 0
+  for (let i = at; i < at + 4; i++) {
+    const c = buf[i]!
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
+    if (d < 0) return -1
+    n = n * 16 + d
+  }
+  return n
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
