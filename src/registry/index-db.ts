@@ -174,20 +174,24 @@ const JSON_COLUMNS = ['bins', 'tags', 'types', 'platforms', 'sub_packages', 'mai
 
 export class IndexDb {
   private readonly summaryColumns: string
+  /** In WAL mode now (entered for a write, or left so by a writer that did not close). */
+  private wal: boolean
 
-  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean, storedDefaults: boolean) {
+  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean, storedDefaults: boolean, wal: boolean) {
     this.summaryColumns = summaryColumns(storedDefaults)
+    this.wal = wal
   }
 
   static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
     checkIndexFile(file)
     let db: Database | undefined
     let storedDefaults = false
+    let wal = false
     try {
       db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       if (!options.readonly) {
-        db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+        wal = (db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode === 'wal'
         addDefaultVersions(db)
         db.exec(SCHEMA)
         db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
@@ -208,14 +212,22 @@ export class IndexDb {
         cause: e,
       })
     }
-    return new IndexDb(db, file, !options.readonly, storedDefaults)
+    return new IndexDb(db, file, !options.readonly, storedDefaults, wal)
   }
 
   /**
-   * WAL is for writing only: at rest the index is a single file in rollback-journal mode, so
-   * read-only readers (another user, a --root install reading the host's registries) create no
-   * -wal/-shm files beside it, and copying <db>/ elsewhere needs nothing but the .db file.
+   * WAL is for writing only, and entered at the first write: readers go on reading while a sync
+   * writes, and a sync that writes nothing (the index is current) costs no journal switch and no
+   * fsync. At rest the index is a single file in rollback-journal mode, so read-only readers
+   * (another user, a --root install reading the host's registries) create no -wal/-shm files
+   * beside it, and copying <db>/ elsewhere needs nothing but the .db file.
    */
+  private writing(): void {
+    if (this.wal) return
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
+    this.wal = true
+  }
+
   /**
    * A compact, self-contained copy at `dest` (`VACUUM INTO`): no WAL, no change counters, so the
    * same index content gives the same bytes — what a reproducible bundle needs.
@@ -225,7 +237,7 @@ export class IndexDb {
   }
 
   close(): void {
-    if (this.writable) {
+    if (this.writable && this.wal) {
       try {
         this.db.exec('PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;')
       } catch {
@@ -240,6 +252,7 @@ export class IndexDb {
   }
 
   setMeta(key: string, value: string): void {
+    this.writing()
     this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 
@@ -268,6 +281,7 @@ export class IndexDb {
 
   /** Apply one sync's worth of changes atomically: a crash leaves the previous index. */
   applyChanges(changes: DefinitionChange[], removed: string[], meta: Record<string, string> = {}): void {
+    this.writing()
     const delDef = this.db.query('DELETE FROM definitions WHERE path = ?')
     const insDef = this.db.query('INSERT INTO definitions(path, blob, error) VALUES (?, ?, ?)')
     const insPkg = this.db.query(`INSERT INTO packages(path, name, repo, version, revision, description, license, website,
@@ -377,6 +391,7 @@ export class IndexDb {
 
   /** Store what sidecars said about an archive; an absent field keeps what was stored before. */
   setArchiveFacts(facts: ArchiveFacts[]): void {
+    this.writing()
     const upsert = this.db.query(`INSERT INTO archives(name, repo, version, platform, sha512, sha256, down_size, install_size)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(repo, name, version, platform) DO UPDATE SET
