@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, existsSync } from 'node:fs'
+import { Database } from 'bun:sqlite'
 import { IndexDb, type IndexedPackage } from '../../../src/registry/index-db.ts'
 import { chooseDefaultVersion, defaultVersionOf, toCandidates } from '../../../src/registry/catalog.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
@@ -104,6 +105,44 @@ test('a copied index file works elsewhere (no absolute paths)', () => {
   const dump = JSON.stringify(copy.db.query("SELECT * FROM packages").all())
   expect(dump).not.toContain(dir)
   copy.close()
+})
+
+describe('journal modes', () => {
+  const mode = (file: string) => {
+    const raw = new Database(file, { readonly: true })
+    try {
+      return (raw.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode
+    } finally {
+      raw.close()
+    }
+  }
+
+  test('a writable open that only reads switches nothing and leaves no -wal file (a sync whose index is current)', () => {
+    const file = join(makeTempDir(), 'idx.db')
+    IndexDb.open(file).close()
+    const db = IndexDb.open(file)
+    expect(db.getMeta('head')).toBeUndefined()
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    db.close()
+    expect(mode(file)).toBe('delete')
+  })
+
+  test('a write goes through WAL and the file is back in rollback mode after close; one left in WAL by a writer that never closed is put back', () => {
+    const file = join(makeTempDir(), 'idx.db')
+    const db = IndexDb.open(file)
+    db.setMeta('head', 'abc')
+    expect(existsSync(`${file}-wal`)).toBe(true)
+    db.close()
+    expect(mode(file)).toBe('delete')
+    const crashed = IndexDb.open(file)
+    crashed.setMeta('head', 'def')
+    crashed.db.close() // as if killed: no switch back
+    expect(mode(file)).toBe('wal')
+    const next = IndexDb.open(file)
+    expect(next.getMeta('head')).toBe('def')
+    next.close()
+    expect(mode(file)).toBe('delete')
+  })
 })
 
 test('a corrupt index file is an integrity error with a hint', async () => {
