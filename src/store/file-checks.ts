@@ -9,6 +9,7 @@ import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
+import { absolutePath } from './store-paths.ts'
 import { crypto } from '../platform/node-lazy.ts'
 
 export type FileProblem = 'missing' | 'changed' | 'mode' | 'type' | 'target'
@@ -57,13 +58,15 @@ export function checkKey(kind: string, path: string): string {
 export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow, known?: ReadonlyMap<string, Snapshot>): void {
   const insert = db.db.query('INSERT OR REPLACE INTO file_checks(txid, kind, path, type, sha256, mode, target) VALUES (?, ?, ?, ?, ?, ?, ?)')
   db.db.transaction(() => {
-    for (const f of db.filesOf(row, layout)) {
-      if (f.type === 'dir' || !f.absolute) continue
+    // Absolute paths only for what is read from disk: most files are known from the extraction.
+    for (const f of db.filesOf(row)) {
+      if (f.type === 'dir') continue
       let s = known?.get(checkKey(f.kind, f.path))
       if (!s) {
-        const st = lstatSync(f.absolute, { throwIfNoEntry: false })
+        const absolute = absolutePath(f, layout)
+        const st = lstatSync(absolute, { throwIfNoEntry: false })
         if (!st) continue
-        s = snapshot(f.absolute, st)
+        s = snapshot(absolute, st)
       }
       insert.run(row.txid, f.kind, f.path, s.type, s.sha256, s.mode, s.target)
     }
