@@ -5,7 +5,7 @@
  * limit (128 MiB) also bounds the memory a hostile frame can ask for.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
-import type { ZstdCompress, ZstdOptions } from 'node:zlib'
+import type { ZstdCompress } from 'node:zlib'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import { ZstdFrameError, ZstdFrameWalker } from './zstd-frames.ts'
 import { stream, zlib } from '../platform/node-lazy.ts'
@@ -19,13 +19,6 @@ const WRITE_BATCH = 1 << 20
  * a 500 MB file cost ~64k writes and ~84k futex calls; 1 MiB nearly halved the extract time.
  */
 const DECODE_CHUNK = 1 << 20
-/**
- * Decoded chunks the decoder may hold ready before the reader takes them. With one (node's
- * default high-water mark is below a chunk), the pool thread decoding stops at every chunk until
- * the main thread has written the previous one, and one core waits for the other; a few chunks
- * of slack keep both busy. Memory: this many chunks per extraction, whatever the archive size.
- */
-const DECODE_AHEAD = 4 * DECODE_CHUNK
 
 /**
  * The decoded bytes of the zstd file at `path`, in chunks; memory stays bounded whatever the size.
@@ -57,9 +50,7 @@ export async function* decodeZstdFile(path: string, subject: string, onInput?: (
       }
     },
   })
-  // zlib streams take stream options too (their types do not say so).
-  const options: ZstdOptions & { readableHighWaterMark: number } = { chunkSize: DECODE_CHUNK, readableHighWaterMark: DECODE_AHEAD }
-  const decoder = zlib().createZstdDecompress(options)
+  const decoder = zlib().createZstdDecompress({ chunkSize: DECODE_CHUNK })
   stream().pipeline(input, check, decoder, () => {})
   try {
     for await (const chunk of decoder) yield chunk as Uint8Array
