@@ -3,11 +3,11 @@
  * change) made of shared libraries from this machine, against `zstd -dc | tar -x` of the same
  * archive into a clean directory.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeArchive } from '../src/archive/index.ts'
 import { ZOI, compare, step, type Row } from './lib.ts'
-import { machineFiles } from './payload.ts'
+import { writeBigFile } from './payload.ts'
 
 const MB = 1 << 20
 
@@ -16,19 +16,7 @@ export async function benchArchive(work: string): Promise<Row[]> {
   step(`archive: one ${size / MB} MB file`)
   const stage = join(work, 'big-stage')
   mkdirSync(join(stage, 'data/pkgstore'), { recursive: true })
-  // Real bytes, repeated: the machine's shared libraries one after another until `size`.
-  const fd = openSync(join(stage, 'data/pkgstore/big.bin'), 'w')
-  let written = 0
-  const libs = machineFiles(['/usr/lib/x86_64-linux-gnu'], 256 * MB)
-  while (written < size) {
-    for (const f of libs) {
-      if (written >= size) break
-      const data = readFileSync(f.path).subarray(0, size - written)
-      writeSync(fd, data)
-      written += data.length
-    }
-  }
-  closeSync(fd)
+  writeBigFile(join(stage, 'data/pkgstore/big.bin'), size)
   writeFileSync(join(stage, 'big.pkg.lua'), 'metadata({ name = "big", version = "1.0.0" })\n')
   const archive = join(work, 'big-1.0.0-linux-amd64.pkg.tar.zst')
   await writeArchive(archive, stage)

@@ -5,10 +5,11 @@
  * pacman is installed). Then removal: uninstalling a package of many tiny files against
  * installing it (BENCH_TINY files, 20,000 by default; the issue's case is 200,000).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { ZOI, compare, runOnce, step, type Row } from './lib.ts'
-import { SOURCES, machineFiles, splitBySize, writePackage, writeRegistry } from './payload.ts'
+import { ZOI, compare, runOnce, step, type Row, type Run } from './lib.ts'
+import { FreshRoot, hasPacman, packForPacman, pacmanInstall } from './pacman.ts'
+import { SOURCES, machineFiles, splitBySize, tinyFiles, writePackage, writeRegistry } from './payload.ts'
 
 const MB = 1 << 20
 
@@ -28,49 +29,19 @@ export async function benchInstall(work: string): Promise<Row[]> {
   await runOnce({ cmd: [ZOI, 'sync', 'set', registry], env })
   await runOnce({ cmd: [ZOI, 'sync', '-q'], env })
 
-  let root = ''
-  let k = 0
-  const fresh = () => {
-    if (root) rmSync(root, { recursive: true, force: true })
-    root = join(work, `root${k++}`)
-    mkdirSync(join(root, 'var/lib/pacman'), { recursive: true })
-  }
-  const zoiInstall = {
-    get cmd() {
-      return [ZOI, 'install', ...names, '--root', root, '--pkg-dir', pkgDir, '--offline', '-q', '-y']
-    },
-    env,
-    before: fresh,
-  }
-  const raw = { get cmd() { return archives.map((a) => `zstd -dc '${a}' | tar -xf - -C '${root}'`).join(' && ') }, before: fresh }
+  const root = new FreshRoot(work)
+  const zoiInstall = zoiInstallRun(names, root, pkgDir, env)
+  const raw = { get cmd() { return archives.map((a) => `zstd -dc '${a}' | tar -xf - -C '${root.path}'`).join(' && ') }, before: root.fresh }
   const rows: Row[] = []
   const what = `${archives.length} archives, ${(groups.flat().reduce((a, f) => a + f.size, 0) / MB).toFixed(0)} MB / ${fileCount.toLocaleString('en')} files`
   step('install vs zstd | tar')
   rows.push(await compare(`install ${what} into a fresh \`--root\` vs \`zstd -dc | tar -x\``, '≤ 1.3×', 1.3, zoiInstall, raw, 3, 0))
 
-  if (Bun.which('pacman')) {
+  if (hasPacman()) {
     step('install vs pacman -U')
-    const pacDir = join(work, 'pacman-pkgs')
-    mkdirSync(pacDir, { recursive: true })
     const pacPkgs: string[] = []
-    for (const name of names) {
-      const stage = join(work, 'stage', name)
-      writeFileSync(join(stage, '.PKGINFO'), `pkgname = ${name}\npkgbase = ${name}\npkgver = 1.0.0-1\npkgdesc = bench\nbuilddate = 0\npackager = bench\nsize = 0\narch = x86_64\n`)
-      const out = join(pacDir, `${name}-1.0.0-1-x86_64.pkg.tar.zst`)
-      // The same files at the same depth: pacman's root gets data/pkgstore/… like zoi's store does.
-      await runOnce({ cmd: `cd '${stage}' && tar -cf - .PKGINFO data | zstd -q -3 -o '${out}'` })
-      pacPkgs.push(out)
-    }
-    const conf = join(work, 'pacman.conf')
-    writeFileSync(conf, '[options]\nArchitecture = auto\nSigLevel = Never\nLocalFileSigLevel = Never\n')
-    mkdirSync(join(work, 'hooks'), { recursive: true })
-    const pacman = {
-      get cmd() {
-        return ['pacman', '-U', '--root', root, '--dbpath', join(root, 'var/lib/pacman'), '--config', conf, '--cachedir', join(work, 'pcache'), '--hookdir', join(work, 'hooks'), '--noconfirm', '--noscriptlet', '--nodeps', '--noprogressbar', ...pacPkgs]
-      },
-      before: fresh,
-    }
-    rows.push(await compare(`install ${what} vs \`pacman -U --root\` of the same payload`, '≤ 1.0×', 1.0, zoiInstall, pacman, 3, 0))
+    for (const name of names) pacPkgs.push(await packForPacman(join(work, 'stage', name), name, join(work, 'pacman-pkgs')))
+    rows.push(await compare(`install ${what} vs \`pacman -U --root\` of the same payload`, '≤ 1.0×', 1.0, zoiInstall, pacmanInstall(work, root, pacPkgs), 3, 0))
   } else {
     step('install vs pacman: SKIPPED (apt-get install pacman-package-manager)')
   }
@@ -78,9 +49,7 @@ export async function benchInstall(work: string): Promise<Row[]> {
 
   const tiny = Number(process.env.BENCH_TINY ?? 20_000)
   step(`uninstall of ${tiny} tiny files vs installing them`)
-  const snippets = machineFiles(SOURCES, 64 * MB).filter((f) => f.size < 4096)
-  const tinyFiles = Array.from({ length: tiny }, (_, i) => snippets[i % snippets.length]!)
-  await writePackage(work, pkgDir, 'tiny', tinyFiles, (_, i) => `d${i % 200}/f${i}`)
+  await writePackage(work, pkgDir, 'tiny', tinyFiles(tiny), (_, i) => `d${i % 200}/f${i}`)
   const tinyRoot = join(work, 'tiny-root')
   mkdirSync(tinyRoot, { recursive: true })
   let installed = false
@@ -97,7 +66,18 @@ export async function benchInstall(work: string): Promise<Row[]> {
       0,
     ),
   )
-  rmSync(root, { recursive: true, force: true })
+  root.drop()
   rmSync(tinyRoot, { recursive: true, force: true })
   return rows
+}
+
+/** `zoi install <names>` from `pkgDir` into the root's current (fresh) path. */
+export function zoiInstallRun(names: string[], root: FreshRoot, pkgDir: string, env: Record<string, string>): Run {
+  return {
+    get cmd() {
+      return [ZOI, 'install', ...names, '--root', root.path, '--pkg-dir', pkgDir, '--offline', '-q', '-y']
+    },
+    env,
+    before: root.fresh,
+  }
 }

@@ -3,9 +3,11 @@
  * libraries): real sizes and real compressibility, nothing downloaded. Each payload is staged as
  * a zoi package tree (`data/pkgstore/…` + definition) and written with zoi's own archive writer.
  */
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeArchive } from '../src/archive/index.ts'
+
+const MB = 1 << 20
 
 export const SOURCES = ['/usr/share/doc', '/usr/share/locale', '/usr/lib/python3', '/usr/lib/python3.11', '/usr/share/i18n', '/usr/share/zoneinfo', '/usr/lib/x86_64-linux-gnu']
 
@@ -68,11 +70,42 @@ export async function writePackage(work: string, dir: string, name: string, file
     mkdirSync(join(to, '..'), { recursive: true })
     copyFileSync(f.path, to)
   }
+  return packStage(stage, dir, name)
+}
+
+/** Adds the definition to the staged package `<stage>` (its `data/` ready) and writes `<dir>/<name>-1.0.0-linux-amd64.pkg.tar.zst`. */
+export async function packStage(stage: string, dir: string, name: string): Promise<string> {
   writeFileSync(join(stage, `${name}.pkg.lua`), definitionText(name))
   const archive = join(dir, `${name}-1.0.0-linux-amd64.pkg.tar.zst`)
   mkdirSync(dir, { recursive: true })
   await writeArchive(archive, stage)
   return archive
+}
+
+/**
+ * One `size`-byte file of real bytes, repeated: the machine's shared libraries one after another
+ * (compresses like binaries do, about 3:1 at level 3, not trivially).
+ */
+export function writeBigFile(path: string, size: number): void {
+  mkdirSync(join(path, '..'), { recursive: true })
+  const fd = openSync(path, 'w')
+  let written = 0
+  const libs = machineFiles(['/usr/lib/x86_64-linux-gnu'], 256 * MB)
+  while (written < size) {
+    for (const f of libs) {
+      if (written >= size) break
+      const data = readFileSync(f.path).subarray(0, size - written)
+      writeSync(fd, data)
+      written += data.length
+    }
+  }
+  closeSync(fd)
+}
+
+/** `n` small files of this machine (under 4 KiB each), repeated as needed. */
+export function tinyFiles(n: number): SourceFile[] {
+  const snippets = machineFiles(SOURCES, 64 * MB).filter((f) => f.size < 4096)
+  return Array.from({ length: n }, (_, i) => snippets[i % snippets.length]!)
 }
 
 /** A plain-folder registry with one definition per name (synced with `zoi sync set <dir>`). */

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: builds dist/zoi (via the npm script) and measures the whole table of issue 15
- * in one run; `bun bench/run.ts startup registry` runs some sections. BENCH_50K=1 adds the 50k
- * registry; BENCH_BIG_MB, BENCH_INSTALL_MB and BENCH_TINY size the payloads. The table is printed
+ * in one run; `bun bench/run.ts startup registry` runs some sections
+ * (`shapes`: install of one big file and of many tiny files vs pacman). BENCH_50K=1 adds the 50k
+ * registry; BENCH_BIG_MB, BENCH_INSTALL_MB, BENCH_MANY and BENCH_TINY size the payloads. The table is printed
  * and written to bench/out/results.md (the form the README quotes).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { join } from 'node:path'
 import { benchArchive } from './archive.ts'
 import { benchBundle } from './bundle.ts'
 import { benchInstall } from './install.ts'
+import { benchInstallShapes } from './install-shapes.ts'
 import { benchMemory } from './memory.ts'
 import { writeReport, type Row } from './lib.ts'
 import { benchRegistry } from './registry.ts'
@@ -20,6 +22,7 @@ const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
   startup: benchStartup,
   archive: benchArchive,
   install: benchInstall,
+  shapes: benchInstallShapes,
   registry: benchRegistry,
   memory: async () => (await benchMemory(), []),
   bundle: benchBundle,

@@ -90,7 +90,16 @@ function octal(b: Uint8Array, offset: number, length: number): number {
   while (stop < end && b[stop] !== 32) stop++
   while (i < stop && b[i] === 0) i++
   if (i === stop) return 0
-  return Number.parseInt(text.decode(b.subarray(i, stop)), 8)
+  // The digits read straight off the bytes (one header has three of these fields): what
+  // parseInt(…, 8) would make of them, without decoding a string per field.
+  let value = 0
+  let at = i
+  for (; at < stop; at++) {
+    const digit = b[at]! - 48
+    if (digit < 0 || digit > 7) break
+    value = value * 8 + digit
+  }
+  return at > i ? value : Number.parseInt(text.decode(b.subarray(i, stop)), 8)
 }
 
 function base256(b: Uint8Array): number {

@@ -3,20 +3,14 @@
  * target), so `zoi check` can tell missing and changed files apart, as `apk audit` and
  * `nix-store --verify` do. Kept per install transaction (txid) in a table of its own, so a
  * reinstall's records replace nothing in place and a package installed before it is known.
+ * The table is in installed-schema.ts (created when the db opens).
  */
 import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow } from './installed-schema.ts'
+import { absolutePath } from './store-paths.ts'
 import { crypto } from '../platform/node-lazy.ts'
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS file_checks (
-  txid TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
-  type TEXT NOT NULL, sha256 TEXT, mode INTEGER, target TEXT,
-  PRIMARY KEY (txid, kind, path)
-);
-`
 
 export type FileProblem = 'missing' | 'changed' | 'mode' | 'type' | 'target'
 
@@ -62,16 +56,17 @@ export function checkKey(kind: string, path: string): string {
  * files are not read back; the rest (links, `backup` files) are read from disk.
  */
 export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow, known?: ReadonlyMap<string, Snapshot>): void {
-  db.db.exec(SCHEMA)
   const insert = db.db.query('INSERT OR REPLACE INTO file_checks(txid, kind, path, type, sha256, mode, target) VALUES (?, ?, ?, ?, ?, ?, ?)')
   db.db.transaction(() => {
-    for (const f of db.filesOf(row, layout)) {
-      if (f.type === 'dir' || !f.absolute) continue
+    // Absolute paths only for what is read from disk: most files are known from the extraction.
+    for (const f of db.filesOf(row)) {
+      if (f.type === 'dir') continue
       let s = known?.get(checkKey(f.kind, f.path))
       if (!s) {
-        const st = lstatSync(f.absolute, { throwIfNoEntry: false })
+        const absolute = absolutePath(f, layout)
+        const st = lstatSync(absolute, { throwIfNoEntry: false })
         if (!st) continue
-        s = snapshot(f.absolute, st)
+        s = snapshot(absolute, st)
       }
       insert.run(row.txid, f.kind, f.path, s.type, s.sha256, s.mode, s.target)
     }
@@ -80,7 +75,6 @@ export function recordFileChecks(db: InstalledDb, layout: Layout, row: Installed
 
 /** Compares `row`'s files on disk with what was recorded at install. */
 export function checkFiles(db: InstalledDb, layout: Layout, row: InstalledRow): PackageCheck {
-  db.db.exec(SCHEMA)
   const rows = db.db.query('SELECT kind, path, type, sha256, mode, target FROM file_checks WHERE txid = ?').all(row.txid) as ({ kind: string; path: string } & Snapshot)[]
   const recorded = new Map(rows.map((r) => [`${r.kind}\0${r.path}`, r]))
   const findings: FileFinding[] = []

@@ -29,7 +29,8 @@ export class InstalledDb {
       const db = new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;')
-      db.exec(SCHEMA)
+      // One transaction: outside one, every CREATE commits (and fsyncs) on its own.
+      db.transaction(() => db.exec(SCHEMA))()
       return new InstalledDb(db, file)
     } catch (e) {
       throw new ZoiError('INTEGRITY', `cannot open the installed-package db ${file}: ${describeError(e)}`, { cause: e })

@@ -1,4 +1,8 @@
-/** Tables and row types of the installed-package db (installed-db.ts). */
+/**
+ * Tables and row types of the installed-package db (installed-db.ts). Every table is here, created
+ * (when missing) in ONE transaction when the db opens: on a fresh root that is one fsync, where a
+ * statement each cost one apiece.
+ */
 import type { FileKind } from './store-paths.ts'
 
 export const SCHEMA = `
@@ -34,6 +38,20 @@ CREATE TABLE IF NOT EXISTS depends (
 );
 CREATE INDEX IF NOT EXISTS depends_name ON depends(name);
 CREATE TABLE IF NOT EXISTS transactions (txid TEXT PRIMARY KEY);
+-- What each installed file looked like right after its install (file-checks.ts).
+CREATE TABLE IF NOT EXISTS file_checks (
+  txid TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
+  type TEXT NOT NULL, sha256 TEXT, mode INTEGER, target TEXT,
+  PRIMARY KEY (txid, kind, path)
+);
+-- One row per transaction, and small notes (history.ts).
+CREATE TABLE IF NOT EXISTS history (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  command TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 export type InstallReason = 'direct' | 'dependency'

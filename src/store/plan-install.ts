@@ -35,7 +35,7 @@ export function planVersionFolder(
     if (e.type === 'dir') continue
     // A backup file may hold the user's carried-over content: it is read back after the commit.
     const hash = hashes.get(e.rel) ?? null
-    planner.record(join(target, ...e.rel.split('/')), e.type, hash, hash === null ? checkOf(e) : undefined)
+    planner.recordBelow(target, e.rel, e.type, hash, hash === null ? checkOf(e) : undefined)
   }
   return pkgDir
 }

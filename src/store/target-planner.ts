@@ -5,14 +5,14 @@
  * target may resolve outside the root.
  */
 import { lstatSync, readlinkSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
 import type { InstalledRow, OwnedFile } from './installed-schema.ts'
 import { checkKey, type Snapshot } from './file-checks.ts'
 import { asidePath, type Step } from './journal.ts'
-import { absolutePath, formatKey, isInside, locate, resolvedPath, type Location } from './store-paths.ts'
+import { absolutePath, FILE_KINDS, formatKey, isInside, kindBase, locate, resolvedPath, type Location } from './store-paths.ts'
 
 export interface Conflict {
   path: string
@@ -158,7 +158,28 @@ export class TargetPlanner {
   }
 
   record(abs: string, type: 'file' | 'link', hash: string | null = null, check?: Snapshot): void {
-    const at = this.locationOf(abs)
+    this.#add(this.locationOf(abs), type, hash, check)
+  }
+
+  /**
+   * `record` of the entry `rel` (plain `/`-separated names) below the folder `dir`: the folder
+   * is located once, not every file of a version folder again (a path search per file). When
+   * another base lies inside `dir`, entries may belong to it: each is then located alone.
+   */
+  recordBelow(dir: string, rel: string, type: 'file' | 'link', hash: string | null = null, check?: Snapshot): void {
+    let at = this.#located.get(dir)
+    if (at === undefined) {
+      const bases = FILE_KINDS.map((kind) => kindBase(kind, this.layout))
+      at = bases.some((base) => base !== dir && isInside(base, dir)) ? null : this.locationOf(dir)
+      this.#located.set(dir, at)
+    }
+    if (at === null) return this.record(join(dir, ...rel.split('/')), type, hash, check)
+    this.#add({ kind: at.kind, path: at.path === '' ? rel : `${at.path}/${rel}` }, type, hash, check)
+  }
+
+  readonly #located = new Map<string, Location | null>()
+
+  #add(at: Location, type: 'file' | 'link', hash: string | null, check: Snapshot | undefined): void {
     this.files.push({ kind: at.kind, path: at.path, type, created: false, hash })
     if (check) this.checks.set(checkKey(at.kind, at.path), check)
   }

@@ -77,6 +77,21 @@ describe('tar headers', () => {
     expect(decodeHeader(header({ name: 'big', type: '0', size }))?.size).toBe(512)
   })
 
+  test('octal fields are read as tar writers pad them: leading spaces and zeros, a trailing NUL or space, digits only up to the first other byte', () => {
+    const field = (text: string) => {
+      const b = new Uint8Array(12)
+      b.set(new TextEncoder().encode(text))
+      return b
+    }
+    const sizeOf = (text: string) => decodeHeader(header({ name: 'f', type: '0', size: field(text) }))?.size
+    expect(sizeOf('00000001750\0')).toBe(1000)
+    expect(sizeOf('   1750 \0')).toBe(1000)
+    expect(sizeOf('\0\0\0\0')).toBe(0)
+    expect(sizeOf('17509')).toBe(1000)
+    expect(sizeOf('77777777777')).toBe(8 ** 11 - 1)
+    expect(sizeOf('9')).toBeNaN()
+  })
+
   test('a header with a wrong checksum is INTEGRITY', async () => {
     const bad = header({ name: 'a', type: '0', size: 1 })
     bad[0] = 0x62

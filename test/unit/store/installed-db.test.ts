@@ -1,4 +1,8 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ZoiError } from '../../../src/errors.ts'
 import { InstalledDb, type OwnedFile, type PackageRecord } from '../../../src/store/index.ts'
 
@@ -75,4 +79,22 @@ test('a folder created by one package passes to the others listing it when it le
   db.commitRemoval(a)
   expect(db.filesOf('b').find((f) => f.type === 'dir')).toMatchObject({ path: 'etc/shared', created: true })
   expect(db.list().map((p) => p.name)).toEqual(['b'])
+})
+
+test('a db from before the file-check and history tables gains them when it opens, its packages kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zoi-olddb-'))
+  try {
+    const file = join(dir, 'local.db')
+    const old = new Database(file, { create: true })
+    old.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE transactions (txid TEXT PRIMARY KEY);')
+    old.exec("INSERT INTO transactions(txid) VALUES ('t-old')")
+    old.close()
+    const db = InstalledDb.open(file)
+    const tables = (db.db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name)
+    expect(tables).toEqual(expect.arrayContaining(['packages', 'files', 'file_checks', 'history', 'notes']))
+    expect(db.hasCommitted('t-old')).toBe(true)
+    db.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
