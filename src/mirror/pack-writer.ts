@@ -6,8 +6,7 @@
 import { git } from '../registry/git-lib.ts'
 import { gitFs as fs } from '../registry/git-swap.ts'
 import { crypto, zlib } from '../platform/node-lazy.ts'
-
-const TYPE_CODES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const
+import { encodeObjectHeader, TYPE_CODES } from '../registry/git-pack.ts'
 
 export async function* writePack(gitdir: string, oids: readonly string[], cache: object = {}): AsyncGenerator<Uint8Array> {
   const sha = crypto().createHash('sha1')
@@ -24,21 +23,7 @@ export async function* writePack(gitdir: string, oids: readonly string[], cache:
     const { type, object } = await git.readObject({ fs, gitdir, oid, cache, format: 'content' })
     const code = TYPE_CODES[type as keyof typeof TYPE_CODES]
     const content = object as Uint8Array
-    yield emit(Buffer.concat([objectHeader(code, content.length), zlib().deflateSync(content)]))
+    yield emit(Buffer.concat([encodeObjectHeader(code, content.length), zlib().deflateSync(content)]))
   }
   yield sha.digest()
-}
-
-/** First byte: continuation bit, 3-bit type, low 4 bits of the size; then 7 bits per byte. */
-export function objectHeader(type: number, size: number): Uint8Array {
-  const bytes: number[] = []
-  let byte = (type << 4) | (size & 0x0f)
-  let rest = Math.floor(size / 16)
-  while (rest > 0) {
-    bytes.push(byte | 0x80)
-    byte = rest & 0x7f
-    rest = Math.floor(rest / 128)
-  }
-  bytes.push(byte)
-  return Uint8Array.from(bytes)
 }

@@ -64,6 +64,16 @@ export class ObjectStore {
     return this.readLoose(oid)
   }
 
+  /** The ids of every packed object, each once (`git gc` without the reachability walk). */
+  packedIds(): string[] {
+    const ids = new Set<string>()
+    for (const p of this.packs) {
+      const start = 8 + 256 * 4
+      for (let i = 0; i < p.count; i++) ids.add(p.idx.toString('hex', start + i * 20, start + i * 20 + 20))
+    }
+    return [...ids]
+  }
+
   /** The object, or a thrown error naming it. */
   get(oid: string, type?: ObjectType): GitObject {
     const o = this.read(oid)

@@ -20,6 +20,23 @@ const ZLIB = { windowBits: 15 } as const
  */
 export const MAX_DELTA_DEPTH = 4096
 
+/** A packed object's header: continuation bit, 3-bit type, low 4 bits of the size, then 7 bits per byte. */
+export function encodeObjectHeader(type: number, size: number): Uint8Array {
+  const bytes: number[] = []
+  let byte = (type << 4) | (size & 0x0f)
+  let rest = Math.floor(size / 16)
+  while (rest > 0) {
+    bytes.push(byte | 0x80)
+    byte = rest & 0x7f
+    rest = Math.floor(rest / 128)
+  }
+  bytes.push(byte)
+  return Uint8Array.from(bytes)
+}
+
+/** The pack type codes of the four object types (deltas are 6 and 7). */
+export const TYPE_CODES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const
+
 /** Inflates a zlib stream of known output size starting at `start` (input bounded by deflate's worst case). */
 export function inflate(data: Uint8Array, start: number, size: number): Uint8Array {
   const bound = size + 5 * Math.ceil(size / 16383 + 1) + 16

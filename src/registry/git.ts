@@ -19,6 +19,7 @@ import { headBranch, initRepo, resolveRef, setOrigin, writeRef } from './git-ref
 import { fetchPack } from './git-smart-fetch.ts'
 import { discoverRefs } from './git-smart-refs.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
+import { repackIfMany } from './git-repack.ts'
 import { checkBlobSizes } from './git-size-limits.ts'
 import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
@@ -184,6 +185,8 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
     await writeRef(join(staging, '.git'), branch, oid)
     await writeRef(join(staging, '.git'), 'HEAD', branch, true)
     if (base) {
+      // Each update adds a pack; now and then they become one (still in staging: crash-safe).
+      if (repackIfMany(join(staging, '.git'), where)) opts.report?.({ kind: 'info', text: `combined the packs of ${where} into one` })
       await markCheckoutPending(staging)
       await swapGitdir(staging, dir)
       forgetCache(dir)

@@ -1,6 +1,6 @@
 /** pkt-line framing, side-band packets and pack object headers, as the git documentation defines them. */
 import { describe, expect, test } from 'bun:test'
-import { objectHeader } from '../../../src/mirror/pack-writer.ts'
+import { encodeObjectHeader as objectHeader } from '../../../src/registry/git-pack.ts'
 import { MAX_PKT_PAYLOAD, pktLine, readPktLines, sideBand } from '../../../src/registry/git-pkt-line.ts'
 import { parseUploadRequest } from '../../../src/mirror/upload-pack.ts'
 
