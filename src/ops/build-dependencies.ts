@@ -5,6 +5,7 @@
  * fetches their sources too.
  */
 import type { RegistrySet } from '../registry/catalog.ts'
+import { satisfies } from '../resolve/constraint.ts'
 import { parseDependency, type DependencySpec } from '../resolve/dependency.ts'
 
 /** Raw dependency strings of kind build, group `required` or `type:<buildType>:required`. */
@@ -13,14 +14,28 @@ export function requiredBuildDependencies(catalog: RegistrySet, pkg: { handle: s
   return (row?.dependencies ?? []).filter((d) => d.kind === 'build' && (d.group === 'required' || d.group === `type:${buildType}:required`)).map((d) => d.raw)
 }
 
-/** The `zoi:` ones of `raws` whose package is not among `installed` (names), each once. */
-export function missingZoiDependencies(raws: readonly string[], installed: ReadonlySet<string>): string[] {
+/**
+ * The `zoi:` ones of `raws` that `installed` (name → version) does not satisfy — not installed,
+ * or at a version outside the constraint — each once, less those in `tried` (asked for once
+ * already: what the resolver then chose stands).
+ */
+export function missingZoiDependencies(raws: readonly string[], installed: ReadonlyMap<string, string>, tried: ReadonlySet<string> = new Set()): string[] {
   const out = new Map<string, string>()
   for (const raw of raws) {
     const dep = zoiDependency(raw)
-    if (dep && !installed.has(dep.name) && !out.has(dep.name)) out.set(dep.name, raw)
+    if (!dep || out.has(dep.name) || tried.has(raw)) continue
+    const have = installed.get(dep.name)
+    if (have === undefined || !fits(have, dep)) out.set(dep.name, raw)
   }
   return [...out.values()]
+}
+
+function fits(version: string, dep: DependencySpec): boolean {
+  try {
+    return satisfies(version, dep.constraint)
+  } catch {
+    return true // a version the constraint cannot judge is left as it is
+  }
 }
 
 function zoiDependency(raw: string): DependencySpec | undefined {

@@ -93,12 +93,15 @@ export async function installPackages(ctx: Context, given: readonly string[], op
 }
 
 async function installSources(ctx: Context, sources: readonly string[], opts: InstallOptions): Promise<InstallResult> {
-  const run = () => installUnlocked(ctx, sources, opts, 0)
+  const run = () => installUnlocked(ctx, sources, opts, 0, new Set())
   return opts.dryRun ? run() : withLock(ctx.layout.lockFile, run)
 }
 
-/** installSources with the root lock held (or a dry run); `depth` counts nested build dependencies. */
-async function installUnlocked(ctx: Context, sources: readonly string[], opts: InstallOptions, depth: number): Promise<InstallResult> {
+/**
+ * installSources with the root lock held (or a dry run); `depth` counts nested build
+ * dependencies, `tried` holds those already installed first (never asked for twice).
+ */
+async function installUnlocked(ctx: Context, sources: readonly string[], opts: InstallOptions, depth: number, tried: ReadonlySet<string>): Promise<InstallResult> {
   const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
   const requests = sources.map((s) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
   const run = async (): Promise<InstallResult> => {
@@ -124,7 +127,11 @@ async function installUnlocked(ctx: Context, sources: readonly string[], opts: I
       for (const p of toBuild) p.planned.source = true
       await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
       // What the builds need is installed first, then the request is resolved again on top of it.
-      const needed = missingZoiDependencies(toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)), new Set(held.map((r) => r.name)))
+      const needed = missingZoiDependencies(
+        toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)),
+        new Map(held.map((r) => [r.name, r.version])),
+        tried,
+      )
       if (opts.dryRun || prepared.length === 0) {
         return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0, ...(needed.length > 0 ? { buildDependencies: needed } : {}) }
       }
@@ -133,9 +140,9 @@ async function installUnlocked(ctx: Context, sources: readonly string[], opts: I
           throw new ZoiError('UNSATISFIABLE', `build dependencies nest more than ${MAX_BUILD_DEPTH} deep (${needed.join(', ')}): a cycle?`, { hint: 'install one of them from a pre-built archive first' })
         }
         ctx.report({ kind: 'phase', phase: 'build', text: `installing build dependencies first: ${needed.join(', ')}` })
-        await installUnlocked(ctx, needed, { command: opts.command, asDependencies: true }, depth + 1)
+        await installUnlocked(ctx, needed, { command: opts.command, asDependencies: true }, depth + 1, new Set())
         catalog.close()
-        return await installUnlocked(ctx, sources, opts, depth)
+        return await installUnlocked(ctx, sources, opts, depth, new Set([...tried, ...needed]))
       }
       const built = await buildFromSource(ctx, toBuild, sourceOpts)
       try {
