@@ -14,6 +14,7 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
+import { preloadLuaModule } from '../lua/lua-module.ts'
 import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type IndexSource, type RepoYaml } from '../registry/index.ts'
 import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
@@ -96,6 +97,8 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
         hint: "run 'zoi sync' once with network access, or copy a synced registry folder into " + db,
       })
     }
+    // Every definition of a first clone is evaluated: the Lua engine loads while the clone downloads.
+    preloadLuaModule()
     // The handle comes from repo.yaml, which we only see after cloning: clone aside, then move.
     const incoming = join(db, `.incoming-${crypto().createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
