@@ -18,6 +18,8 @@ export interface IndexedPack {
   /** The pack's trailing SHA-1 (hex): git names the pair `pack-<checksum>.pack/.idx`. */
   checksum: string
   objects: number
+  /** Bytes of the largest blob in the pack (0 when it holds none). */
+  largestBlob: number
 }
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag']
@@ -42,7 +44,7 @@ export function indexPack(packFile: string, where: string, opts: IndexOptions = 
     const tmp = packFile.replace(/\.pack$/, '.idx.tmp')
     writeFileSync(tmp, idx)
     renameSync(tmp, packFile.replace(/\.pack$/, '.idx'))
-    return { checksum: Buffer.from(data.subarray(data.length - 20)).toString('hex'), objects: indexer.count }
+    return { checksum: Buffer.from(data.subarray(data.length - 20)).toString('hex'), objects: indexer.count, largestBlob: indexer.largestBlob }
   } catch (e) {
     if (isZoiError(e)) throw e
     throw new ZoiError('INTEGRITY', `the git pack received from ${where} is corrupt: ${describeError(e)}`, {
@@ -54,6 +56,7 @@ export function indexPack(packFile: string, where: string, opts: IndexOptions = 
 
 class PackIndexer {
   readonly count: number
+  largestBlob = 0
   private readonly offsets: Float64Array
   private readonly crcs: Uint32Array
   private readonly types: Uint8Array
@@ -184,6 +187,7 @@ class PackIndexer {
   }
 
   private resolved(i: number, body: Uint8Array): void {
+    if (this.types[i] === 3 && body.length > this.largestBlob) this.largestBlob = body.length
     const h = this.hasher
     h.update(latin1(`${TYPES[this.types[i]!]} ${body.length}\0`))
     h.update(body)

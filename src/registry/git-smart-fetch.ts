@@ -36,7 +36,8 @@ const text = new TextDecoder()
 const PROGRESS = /([^:\r\n]*)[^\r\n]*\((\d+)\/(\d+)\)/
 
 /** Fetches `want` (and what it needs) into `gitdir` as one indexed pack. */
-export async function fetchPack(opts: SmartFetch): Promise<void> {
+/** Fetches into `opts.gitdir`; returns the size of the largest blob received (0 for none). */
+export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number }> {
   const where = redactUrl(opts.url)
   const caps = opts.ad.capabilities
   const band = caps.has('side-band-64k') ? 'side-band-64k' : caps.has('side-band') ? 'side-band' : undefined
@@ -67,12 +68,14 @@ export async function fetchPack(opts: SmartFetch): Promise<void> {
 
   const packDir = join(opts.gitdir, 'objects', 'pack')
   const tmp = join(packDir, `tmp_pack_${process.pid}_${crypto.randomUUID().slice(0, 8)}`)
+  let largestBlob = 0
   try {
     const bytes = await receive(opts, res.body, `${tmp}.pack`, shallow)
     if (bytes < 32) throw incomplete(where, `a pack of ${bytes} bytes`)
     const indexed = indexPack(`${tmp}.pack`, where, {
       onProgress: (loaded, total) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, total, item: 'indexing objects', unit: 'objects' }),
     })
+    largestBlob = indexed.largestBlob
     if (indexed.objects > 0) {
       // The pack first: readers find packs through their .idx, which must not precede its pack.
       await rename(`${tmp}.pack`, join(packDir, `pack-${indexed.checksum}.pack`))
@@ -84,6 +87,7 @@ export async function fetchPack(opts: SmartFetch): Promise<void> {
   }
   if (shallow.size > 0) await writeFile(shallowFile, [...shallow].map((oid) => `${oid}\n`).join(''))
   else await rm(shallowFile, { force: true })
+  return { largestBlob }
 }
 
 /**

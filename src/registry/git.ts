@@ -20,7 +20,7 @@ import { fetchPack } from './git-smart-fetch.ts'
 import { discoverRefs } from './git-smart-refs.ts'
 import { copyObjects, readLocalHead } from './git-local.ts'
 import { repackIfMany } from './git-repack.ts'
-import { checkBlobSizes } from './git-size-limits.ts'
+import { checkBlobSizes, MAX_DEFINITION_BYTES } from './git-size-limits.ts'
 import { countingFiles, hashOnly, snapshotTree, writeMissing, type ObjectSink } from './git-snapshot.ts'
 import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
@@ -62,7 +62,11 @@ interface CloneState {
 }
 
 /** Fills a staging repository; returns the commit and the branch HEAD should name. */
-type Build = (staging: string) => Promise<{ oid: string; branch: string }>
+/**
+ * Fetches into the staging repository; `largestBlob` when every object of a new clone came in
+ * one pack whose largest blob is known (then no file can be over a limit that blob is under).
+ */
+type Build = (staging: string) => Promise<{ oid: string; branch: string; largestBlob?: number }>
 type ProgressFn = ProgressCallback | undefined
 
 /**
@@ -151,9 +155,9 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
-    await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
+    const { largestBlob } = await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
     await writeRemoteRefs(gitdir, branch, head)
-    return { oid: head, branch }
+    return { oid: head, branch, ...(reuse ? {} : { largestBlob }) }
   })
 }
 
@@ -176,9 +180,10 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   try {
     if (base) await stageGitdir(dir, staging)
     else await initRepo(join(staging, '.git'))
-    const { oid, branch } = await build(staging)
-    // Before anything reads a blob (checkout, index) and before the previous clone is replaced.
-    await checkBlobSizes(staging, oid, where, base?.head)
+    const { oid, branch, largestBlob } = await build(staging)
+    // Before anything reads a blob (checkout, index) and before the previous clone is replaced;
+    // a new clone whose pack holds no blob over the smallest limit needs no walk to know it.
+    if (base || largestBlob === undefined || largestBlob > MAX_DEFINITION_BYTES) await checkBlobSizes(staging, oid, where, base?.head)
     // Trust is decided here, while the new commit exists only in staging.
     if (opts.verifyHead) await opts.verifyHead(join(staging, '.git'), oid)
     // Force: the upstream branch may have been rewritten (force-push); we follow it.

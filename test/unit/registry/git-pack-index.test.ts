@@ -65,6 +65,19 @@ describe('indexPack', () => {
     expect(ours.equals(git)).toBe(true)
   })
 
+  test('reports the size of the largest blob, deltas included, as git counts it', async () => {
+    const pack = await gitPack('largest', ['--delta-base-offset'])
+    const copy = join(await makeTempDir(), 'pack-y.pack')
+    copyFileSync(pack, copy)
+    const { largestBlob } = indexPack(copy, 'test')
+    const sizes = (await runGit(work, ['verify-pack', '-v', pack])).split('\n').flatMap((l) => {
+      const m = /^[0-9a-f]{40} blob +(\d+) /.exec(l)
+      return m ? [Number(m[1])] : []
+    })
+    expect(largestBlob).toBe(Math.max(...sizes))
+    expect(largestBlob).toBeGreaterThan(0)
+  })
+
   test('with no cache, every delta base is rebuilt from the pack: the same idx', async () => {
     const pack = await gitPack('nocache', ['--delta-base-offset', '--depth=200', '--window=50'])
     const { ours, git } = await bothIndexes(pack, 0)

@@ -6,6 +6,7 @@ import { createNet } from '../../../src/platform/net.ts'
 import { headCommit, syncClone } from '../../../src/registry/git.ts'
 import { ObjectStore } from '../../../src/registry/git-objects.ts'
 import { MAX_DEFINITION_BYTES } from '../../../src/registry/git-size-limits.ts'
+import { startGitServer } from '../../support/git-server.ts'
 import { commitChanges, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
 
 afterAll(removeTempDirs)
@@ -61,5 +62,25 @@ describe('a registry holding a huge file is refused and the previous clone kept'
     const e = await zoiFailure(syncClone({ url: folder, dir, net: offline }))
     expect(e.exitCode).toBe(6)
     expect(e.message).toContain('core/big/big.pkg.lua is')
+  })
+
+  test('first clone over smart HTTP: a huge definition is refused naming it, a large README (under its own limit) is kept', async () => {
+    const bad = await makeGitRepo({ ...REGISTRY, 'core/big/big.pkg.lua': huge('xyz') })
+    const fine = await makeGitRepo({ ...REGISTRY, 'README.md': huge('readme ') })
+    const served = startGitServer(join(bad, '..'))
+    const servedFine = startGitServer(join(fine, '..'))
+    try {
+      const net = createNet({ offline: false })
+      const dir = join(await makeTempDir(), 'db', 'remote')
+      const e = await zoiFailure(syncClone({ url: `${served.url}/${bad.split('/').pop()}`, dir, net }))
+      expect(e.exitCode).toBe(6)
+      expect(e.message).toContain('core/big/big.pkg.lua is')
+      const ok = await syncClone({ url: `${servedFine.url}/${fine.split('/').pop()}`, dir, net })
+      expect(ok.head).toBe(await headCommit(fine))
+      expect((await readFile(join(dir, 'README.md'), 'utf8')).length).toBeGreaterThan(MAX_DEFINITION_BYTES)
+    } finally {
+      await served.stop()
+      await servedFine.stop()
+    }
   })
 })
