@@ -104,61 +104,57 @@ async function installSources(ctx: Context, sources: readonly string[], opts: In
 async function installUnlocked(ctx: Context, sources: readonly string[], opts: InstallOptions, depth: number, tried: ReadonlySet<string>): Promise<InstallResult> {
   const locals = await Promise.all(sources.filter(isArchivePath).map(readLocalArchive))
   const requests = sources.map((s) => (isArchivePath(s) ? localRequest(locals.find((l) => l.path === resolve(s))!) : toRequest(s)))
-  const run = async (): Promise<InstallResult> => {
-    if (!opts.dryRun) await recoverInterrupted(ctx.layout)
-    // Archive files alone need no synced registry; their dependencies do.
-    const catalog = locals.length === sources.length ? openCatalog(ctx) : requireCatalog(ctx)
-    try {
-      const held = installedRows(ctx.layout)
-      const platform = platformString(hostPlatform())
-      const resolution = resolvePlan(requests, overlayCatalog(catalog, locals), held.map(toResolverInstalled), {
-        force: opts.force,
-        platform,
-        defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
-      })
-      if (!resolution.ok) throw unresolvable(resolution.problems, catalog)
-      const plan = resolution.plan
-      const external = plan.external.map((e) => e.dependency.raw)
-      for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
-      const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, locals, s))
-      const planned = prepared.map((p) => p.planned)
-      const sourceOpts = { always: Boolean(opts.build), buildType: opts.buildType }
-      const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
-      for (const p of toBuild) p.planned.source = true
-      await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
-      // What the builds need is installed first, then the request is resolved again on top of it.
-      const needed = missingZoiDependencies(
-        toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)),
-        new Map(held.map((r) => [r.name, r.version])),
-        tried,
-      )
-      if (opts.dryRun || prepared.length === 0) {
-        return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0, ...(needed.length > 0 ? { buildDependencies: needed } : {}) }
-      }
-      if (needed.length > 0) {
-        if (depth >= MAX_BUILD_DEPTH) {
-          throw new ZoiError('UNSATISFIABLE', `build dependencies nest more than ${MAX_BUILD_DEPTH} deep (${needed.join(', ')}): a cycle?`, { hint: 'install one of them from a pre-built archive first' })
-        }
-        ctx.report({ kind: 'phase', phase: 'build', text: `installing build dependencies first: ${needed.join(', ')}` })
-        await installUnlocked(ctx, needed, { command: opts.command, asDependencies: true }, depth + 1, new Set())
-        catalog.close()
-        return await installUnlocked(ctx, sources, opts, depth, new Set([...tried, ...needed]))
-      }
-      const built = await buildFromSource(ctx, toBuild, sourceOpts)
-      try {
-        const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
-        const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons), asDependencies: Boolean(opts.asDependencies) })
-        recordTransaction(ctx, ctx.layout, opts.command!, installChanges(planned))
-        await carryRegistriesIntoRoot(ctx, catalog)
-        return { dryRun: false, planned, installed, external, upToDate: false }
-      } finally {
-        await built?.cleanup()
-      }
-    } finally {
-      catalog.close()
+  if (!opts.dryRun) await recoverInterrupted(ctx.layout)
+  // Archive files alone need no synced registry; their dependencies do.
+  const catalog = locals.length === sources.length ? openCatalog(ctx) : requireCatalog(ctx)
+  try {
+    const held = installedRows(ctx.layout)
+    const platform = platformString(hostPlatform())
+    const resolution = resolvePlan(requests, overlayCatalog(catalog, locals), held.map(toResolverInstalled), {
+      force: opts.force,
+      platform,
+      defaultHandle: catalog.registries.find((r) => r.isDefault)?.handle,
+    })
+    if (!resolution.ok) throw unresolvable(resolution.problems, catalog)
+    const plan = resolution.plan
+    const external = plan.external.map((e) => e.dependency.raw)
+    for (const e of external) ctx.report({ kind: 'warn', text: `not installed by zoi (another package manager's dependency): ${e}` })
+    const prepared = plan.steps.map((s) => prepareStep(ctx, catalog, locals, s))
+    const planned = prepared.map((p) => p.planned)
+    const sourceOpts = { always: Boolean(opts.build), buildType: opts.buildType }
+    const toBuild = await stepsToBuild(ctx, prepared, sourceOpts)
+    for (const p of toBuild) p.planned.source = true
+    await completePlanSizes(ctx, planned, held, [...locals.map((l) => l.dir), ...ctx.pkgDirs])
+    // What the builds need is installed first, then the request is resolved again on top of it.
+    const needed = missingZoiDependencies(
+      toBuild.flatMap((p) => requiredBuildDependencies(catalog, p.step.pkg, opts.buildType)),
+      new Map(held.map((r) => [r.name, r.version])),
+      tried,
+    )
+    if (opts.dryRun || prepared.length === 0) {
+      return { dryRun: Boolean(opts.dryRun), planned, installed: [], external, upToDate: prepared.length === 0, ...(needed.length > 0 ? { buildDependencies: needed } : {}) }
     }
+    if (needed.length > 0) {
+      if (depth >= MAX_BUILD_DEPTH) {
+        throw new ZoiError('UNSATISFIABLE', `build dependencies nest more than ${MAX_BUILD_DEPTH} deep (${needed.join(', ')}): a cycle?`, { hint: 'install one of them from a pre-built archive first' })
+      }
+      ctx.report({ kind: 'phase', phase: 'build', text: `installing build dependencies first: ${needed.join(', ')}` })
+      await installUnlocked(ctx, needed, { command: opts.command, asDependencies: true }, depth + 1, new Set())
+      return await installUnlocked(ctx, sources, opts, depth, new Set([...tried, ...needed]))
+    }
+    const built = await buildFromSource(ctx, toBuild, sourceOpts)
+    try {
+      const pkgDirs = [...new Set([...(built ? [built.dir] : []), ...locals.map((l) => l.dir), ...ctx.pkgDirs])]
+      const installed = await applyPlan(ctx, prepared, { pkgDirs, platform, keepReasons: Boolean(opts.keepReasons), asDependencies: Boolean(opts.asDependencies) })
+      recordTransaction(ctx, ctx.layout, opts.command!, installChanges(planned))
+      await carryRegistriesIntoRoot(ctx, catalog)
+      return { dryRun: false, planned, installed, external, upToDate: false }
+    } finally {
+      await built?.cleanup()
+    }
+  } finally {
+    catalog.close()
   }
-  return run()
 }
 
 /**
