@@ -19,7 +19,7 @@ export function missingBase(ctx: Context, bundle: OpenedBundle, earlier: readonl
 
 export const MISSING_BASE_HINT = "import the base bundle first, or name it before the increment: 'zoi bundle import <base> <increment>'"
 
-export function importedHere(ctx: Context, sha512: string): boolean {
+function importedHere(ctx: Context, sha512: string): boolean {
   return existsSync(join(ctx.layout.bundlesDir, `${sha512}.json`))
 }
 

@@ -20,7 +20,7 @@ import { syncClone } from '../registry/git.ts'
 import { recordRegistriesInConfig } from './bundle.ts'
 import { checkManifestSignature, importBundleKeys, importBundleSources } from './bundle-extras.ts'
 import { MISSING_BASE_HINT, missingBase } from './bundle-chain.ts'
-import { openBundle, type OpenedBundle } from './bundle-open.ts'
+import { withBundles, type OpenedBundle } from './bundle-open.ts'
 import { installPackages, type InstallResult } from './install.ts'
 
 export interface BundleImportResult {
@@ -38,16 +38,9 @@ export interface BundleImportResult {
  * bundle is checked — signature, files, each increment's base before it or imported here —
  * before anything changes; then each is brought in, in order.
  */
-export async function importBundle(ctx: Context, given: string | readonly string[], opts: { keys?: readonly string[] } = {}): Promise<BundleImportResult[]> {
-  const paths = typeof given === 'string' ? [given] : given
-  const chain: OpenedBundle[] = []
-  try {
-    const signers: (string | undefined)[] = []
-    for (const path of paths) {
-      const bundle = await openBundle(ctx, path)
-      chain.push(bundle)
-      signers.push(await checkOrThrow(ctx, bundle, opts.keys, chain.slice(0, -1)))
-    }
+export async function importBundle(ctx: Context, paths: readonly string[], opts: { keys?: readonly string[] } = {}): Promise<BundleImportResult[]> {
+  return withBundles(ctx, paths, async (chain) => {
+    const signers = await checkChain(ctx, chain, opts.keys)
     return await withLock(ctx.layout.lockFile, async () => {
       const out: BundleImportResult[] = []
       for (const [i, bundle] of chain.entries()) {
@@ -61,9 +54,7 @@ export async function importBundle(ctx: Context, given: string | readonly string
       }
       return out
     })
-  } finally {
-    for (const bundle of chain) await bundle.close()
-  }
+  })
 }
 
 /**
@@ -72,16 +63,14 @@ export async function importBundle(ctx: Context, given: string | readonly string
  * the bundles, not copied into the cache. A dry run resolves against the bundled registry in a
  * throw-away db folder and changes nothing.
  */
-export async function installFromBundle(ctx: Context, given: string | readonly string[], sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
-  const paths = typeof given === 'string' ? [given] : given
-  const chain: OpenedBundle[] = []
+export async function installFromBundle(ctx: Context, paths: readonly string[], sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
+  return withBundles(ctx, paths, (chain) => installFromChain(ctx, chain, sources, opts))
+}
+
+async function installFromChain(ctx: Context, chain: readonly OpenedBundle[], sources: readonly string[], opts: { dryRun?: boolean; force?: boolean }): Promise<InstallResult> {
+  await checkChain(ctx, chain)
   const scratch = opts.dryRun ? await makeStagingDir(ctx.layout.tmpDir, 'from-') : undefined
   try {
-    for (const path of paths) {
-      const bundle = await openBundle(ctx, path)
-      chain.push(bundle)
-      await checkOrThrow(ctx, bundle, [], chain.slice(0, -1))
-    }
     const layout = scratch ? { ...ctx.layout, dbDir: scratch, fallbackDbDirs: [], configWriteFile: join(scratch, 'config.yaml') } : ctx.layout
     const target = { ...ctx, layout }
     const bringIn = async () => {
@@ -96,8 +85,14 @@ export async function installFromBundle(ctx: Context, given: string | readonly s
     return await installPackages({ ...target, config, pkgDirs }, requests, opts)
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true })
-    for (const bundle of chain) await bundle.close()
   }
+}
+
+/** checkOrThrow of each bundle of a chain, the ones before it being its possible base; the signers. */
+async function checkChain(ctx: Context, chain: readonly OpenedBundle[], keys: readonly string[] = []): Promise<(string | undefined)[]> {
+  const signers: (string | undefined)[] = []
+  for (const [i, bundle] of chain.entries()) signers.push(await checkOrThrow(ctx, bundle, keys, chain.slice(0, i)))
+  return signers
 }
 
 /**

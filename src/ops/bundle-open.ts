@@ -59,6 +59,17 @@ export async function openBundle(ctx: Context, given: string): Promise<OpenedBun
   }
 }
 
+/** Opens every bundle of `paths` in order for `fn`, and closes them however it ends. */
+export async function withBundles<T>(ctx: Context, paths: readonly string[], fn: (bundles: OpenedBundle[]) => Promise<T>): Promise<T> {
+  const bundles: OpenedBundle[] = []
+  try {
+    for (const path of paths) bundles.push(await openBundle(ctx, path))
+    return await fn(bundles)
+  } finally {
+    for (const bundle of bundles) await bundle.close()
+  }
+}
+
 function describe(path: string, given: string, bytes: Uint8Array, close: () => Promise<void>): OpenedManifest {
   const text = new TextDecoder().decode(bytes)
   const manifest = parseManifest(text, `${given}/${BUNDLE_JSON}`)

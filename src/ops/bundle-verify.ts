@@ -21,7 +21,7 @@ import { createNet } from '../platform/net.ts'
 import { checkManifestSignature, importBundleSources } from './bundle-extras.ts'
 import { importRegistries } from './bundle-import.ts'
 import { assembleChain, missingBase } from './bundle-chain.ts'
-import { openBundle, type OpenedBundle } from './bundle-open.ts'
+import { withBundles, type OpenedBundle } from './bundle-open.ts'
 import { planForPlatform } from './bundle-plan.ts'
 import { installPackages } from './install.ts'
 
@@ -55,11 +55,8 @@ export interface BundleVerifyResult {
  * here; then the test install and resolutions of what the last one adds up to. A lone increment
  * whose base was imported here is resolved only (its base's files are not at hand to install).
  */
-export async function verifyBundle(ctx: Context, given: string | readonly string[], opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
-  const paths = typeof given === 'string' ? [given] : given
-  const chain: OpenedBundle[] = []
-  try {
-    for (const path of paths) chain.push(await openBundle(ctx, path))
+export async function verifyBundle(ctx: Context, paths: readonly string[], opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
+  return withBundles(ctx, paths, async (chain) => {
     const problems: VerifyProblem[] = []
     const warnings: string[] = []
     const named = (bundle: OpenedBundle, text: string) => (chain.length > 1 ? `${bundle.path}: ${text}` : text)
@@ -101,9 +98,7 @@ export async function verifyBundle(ctx: Context, given: string | readonly string
       bundle: paths[paths.length - 1]!, sha512: last.sha512, files: checked.reduce((n, c) => n + c.files, 0), installed, resolved, problems,
       ...(signer ? { signer } : {}), warnings, ...(chain.length > 1 ? { chain: checked } : {}), exitCode,
     }
-  } finally {
-    for (const bundle of chain) await bundle.close()
-  }
+  })
 }
 
 /**
