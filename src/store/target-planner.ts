@@ -135,9 +135,9 @@ export class TargetPlanner {
     const staying = others.filter((p) => !this.leaving.has(p.id))
     const st = statOrNull(abs, false)
     if (staying.length > 0) this.conflicts.push({ path: abs, owner: staying[0]! })
+    else if (others.length > 0 && st?.isDirectory()) this.conflicts.push({ path: abs, owner: others[0]! })
     else if (others.length > 0) for (const at of locate(abs, this.layout)) this.movedIn.add(absolutePath(at, this.layout))
-    else if (others.length === 0 && st && (st.isDirectory() || !this.ownedBySelf(abs))) this.conflicts.push({ path: abs, owner: null })
-    else if (st?.isDirectory()) this.conflicts.push({ path: abs, owner: null })
+    else if (st && (st.isDirectory() || !this.ownedBySelf(abs))) this.conflicts.push({ path: abs, owner: null })
     return st ? 'replace' : 'create'
   }
 

@@ -4,7 +4,7 @@
  * for the whole set by recovery.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../../../src/errors.ts'
 import type { Layout } from '../../../src/platform/layout.ts'
@@ -146,6 +146,17 @@ describe('a file moving between packages in one set (as pacman allows)', () => {
     const outside = await catchError(async () => applyChangeset({ layout, installs: [await pkg('b', '2', { 'etc/moved.conf': 'from b' })] }))
     expect((outside as ZoiError).exitCode).toBe(4)
     expect((outside as ZoiError).message).toContain(`is owned by 'a'`)
+    expect(rootSnapshot(root)).toEqual(before)
+  })
+
+  test('a folder now standing where the leaving owner recorded the file is still a conflict (regression: it was taken over)', async () => {
+    const { root, layout } = await twoInstalled()
+    rmSync(join(root, 'etc/moved.conf'))
+    mkdirSync(join(root, 'etc/moved.conf'))
+    const before = rootSnapshot(root)
+    const err = await catchError(async () => applyChangeset({ layout, installs: [await pkg('a', '2', { 'etc/a.conf': 'a2' }), await pkg('b', '2', { 'etc/moved.conf': 'from b' })] }))
+    expect((err as ZoiError).exitCode).toBe(4)
+    expect((err as ZoiError).message).toContain(`cannot install 'b'`)
     expect(rootSnapshot(root)).toEqual(before)
   })
 
