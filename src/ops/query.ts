@@ -43,11 +43,11 @@ export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]
 }
 
 /**
- * Every package of every synced registry, read page by page as the caller iterates (list --all
- * prints each as it comes, so memory does not grow with the index). A missing registry is an
- * error now, before any row; the catalog closes when the iteration ends or is abandoned.
+ * Every package of every synced registry, handed out a page at a time as the caller iterates
+ * (list --all prints each page as it comes, so memory does not grow with the index). A missing
+ * registry is an error now, before any row; the catalog closes when the iteration ends or is
+ * abandoned.
  */
-/** Every package of every synced registry, a page at a time (memory stays flat in the index size). */
 export function listAvailable(ctx: Context): Iterable<PackageSummary[]> {
   const set = requireCatalog(ctx)
   return (function* () {
