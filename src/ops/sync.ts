@@ -97,13 +97,11 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
         hint: "run 'zoi sync' once with network access, or copy a synced registry folder into " + db,
       })
     }
-    // Every definition of a first clone is evaluated: the Lua engine loads while the clone downloads.
-    preloadLuaModule()
     // The handle comes from repo.yaml, which we only see after cloning: clone aside, then move.
     const incoming = join(db, `.incoming-${crypto().createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
     try {
-      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead })
+      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: preloadLuaModule })
       head = r.head
       handle = (await readRepoYaml(incoming, ref.url)).handle
       checkHandleFree(owners, handle, ref.url)
@@ -171,7 +169,8 @@ async function indexSource(dir: string, index: IndexDb, head: string, platform: 
 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
 async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean }> {
-  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead })
+  // A new commit will be indexed: the Lua engine loads while the fetch waits on the network.
+  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: preloadLuaModule })
   try {
     return await attempt(url)
   } catch (e) {

@@ -44,6 +44,11 @@ export interface SyncOptions {
    * the current HEAD when nothing changed); throwing keeps the previous clone untouched.
    */
   verifyHead?: (gitdir: string, oid: string) => Promise<void>
+  /**
+   * Called once a new commit is about to be fetched (not when the clone is already current):
+   * the caller may start loading what indexing it will need while the fetch waits on the network.
+   */
+  onNewCommit?: () => void
 }
 
 export interface SyncResult {
@@ -61,10 +66,10 @@ interface CloneState {
   shallow: boolean
 }
 
-/** Fills a staging repository; returns the commit and the branch HEAD should name. */
 /**
- * Fetches into the staging repository; `largestBlob` when every object of a new clone came in
- * one pack whose largest blob is known (then no file can be over a limit that blob is under).
+ * Fills a staging repository; returns the commit and the branch HEAD should name, and
+ * `largestBlob` when every object of a new clone came in one pack whose largest blob is known
+ * (then no file can be over a limit that blob is under).
  */
 type Build = (staging: string) => Promise<{ oid: string; branch: string; largestBlob?: number }>
 type ProgressFn = ProgressCallback | undefined
@@ -176,6 +181,7 @@ async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Pro
 async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<string> {
   const onProgress = progressTo(opts.report)
   const where = `'${redactUrl(opts.url)}'`
+  opts.onNewCommit?.()
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)

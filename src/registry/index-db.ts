@@ -166,6 +166,8 @@ const DEFAULT_VERSION_SQL = `COALESCE(
 /** What list --all and search read; an index older than `default_version` opened read-only computes it. */
 const summaryColumns = (stored: boolean) => `name, repo, description, ${stored ? 'default_version' : DEFAULT_VERSION_SQL} AS version`
 
+/** A write of at most this many definitions (or archives) commits without WAL; see writing(). */
+const SMALL_WRITE = 200
 
 /** Rows per page of summaryPages. */
 const SUMMARY_PAGE = 2000
@@ -216,14 +218,17 @@ export class IndexDb {
   }
 
   /**
-   * WAL is for writing only, and entered at the first write: readers go on reading while a sync
-   * writes, and a sync that writes nothing (the index is current) costs no journal switch and no
-   * fsync. At rest the index is a single file in rollback-journal mode, so read-only readers
-   * (another user, a --root install reading the host's registries) create no -wal/-shm files
-   * beside it, and copying <db>/ elsewhere needs nothing but the .db file.
+   * WAL is for large writes only, entered at the first one: readers go on reading while a sync
+   * writes thousands of rows. A small write (a re-sync of a few changed definitions) commits in
+   * rollback-journal mode: readers wait on its lock for milliseconds, and the two switches in and
+   * out of WAL (each a journalled header write) and the checkpoint cost more than the write
+   * itself. A sync that writes nothing (the index is current) switches and fsyncs nothing. At
+   * rest the index is a single file in rollback-journal mode, so read-only readers (another
+   * user, a --root install reading the host's registries) create no -wal/-shm files beside it,
+   * and copying <db>/ elsewhere needs nothing but the .db file.
    */
-  private writing(): void {
-    if (this.wal) return
+  private writing(rows: number): void {
+    if (this.wal || rows <= SMALL_WRITE) return
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
     this.wal = true
   }
@@ -252,7 +257,7 @@ export class IndexDb {
   }
 
   setMeta(key: string, value: string): void {
-    this.writing()
+    this.writing(1)
     this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 
@@ -281,7 +286,7 @@ export class IndexDb {
 
   /** Apply one sync's worth of changes atomically: a crash leaves the previous index. */
   applyChanges(changes: DefinitionChange[], removed: string[], meta: Record<string, string> = {}): void {
-    this.writing()
+    this.writing(changes.length + removed.length)
     const delDef = this.db.query('DELETE FROM definitions WHERE path = ?')
     const insDef = this.db.query('INSERT INTO definitions(path, blob, error) VALUES (?, ?, ?)')
     const insPkg = this.db.query(`INSERT INTO packages(path, name, repo, version, revision, description, license, website,
@@ -391,7 +396,7 @@ export class IndexDb {
 
   /** Store what sidecars said about an archive; an absent field keeps what was stored before. */
   setArchiveFacts(facts: ArchiveFacts[]): void {
-    this.writing()
+    this.writing(facts.length)
     const upsert = this.db.query(`INSERT INTO archives(name, repo, version, platform, sha512, sha256, down_size, install_size)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(repo, name, version, platform) DO UPDATE SET

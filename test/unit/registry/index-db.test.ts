@@ -127,21 +127,44 @@ describe('journal modes', () => {
     expect(mode(file)).toBe('delete')
   })
 
-  test('a write goes through WAL and the file is back in rollback mode after close; one left in WAL by a writer that never closed is put back', () => {
+  const definitions = (n: number, release: string) =>
+    Array.from({ length: n }, (_, i) => ({ path: `core/p${i}/p${i}.pkg.lua`, blob: `b${i}-${release}`, pkg: pkg(`p${i}`, { version: `1.0.${release}` }) }))
+
+  test('a large write goes through WAL and the file is back in rollback mode after close; one left in WAL by a writer that never closed is put back', () => {
     const file = join(makeTempDir(), 'idx.db')
     const db = IndexDb.open(file)
-    db.setMeta('head', 'abc')
+    db.applyChanges(definitions(500, '0'), [], { head: 'abc' })
     expect(existsSync(`${file}-wal`)).toBe(true)
     db.close()
     expect(mode(file)).toBe('delete')
+    expect(existsSync(`${file}-wal`)).toBe(false)
     const crashed = IndexDb.open(file)
-    crashed.setMeta('head', 'def')
+    crashed.applyChanges(definitions(500, '1'), [], { head: 'def' })
     crashed.db.close() // as if killed: no switch back
     expect(mode(file)).toBe('wal')
     const next = IndexDb.open(file)
     expect(next.getMeta('head')).toBe('def')
+    expect(next.packageCount()).toBe(500)
     next.close()
     expect(mode(file)).toBe('delete')
+  })
+
+  test('a small write (a re-sync of a few definitions) commits in rollback-journal mode: no -wal file, no switch', () => {
+    const file = join(makeTempDir(), 'idx.db')
+    const first = IndexDb.open(file)
+    first.applyChanges(definitions(500, '0'), [], { head: 'abc' })
+    first.close()
+    const db = IndexDb.open(file)
+    db.applyChanges(definitions(10, '1'), ['core/p499/p499.pkg.lua'], { head: 'def' })
+    db.setMeta('note', 'x')
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(mode(file)).toBe('delete')
+    db.close()
+    const again = IndexDb.open(file, { readonly: true })
+    expect(again.getMeta('head')).toBe('def')
+    expect(again.packageCount()).toBe(499)
+    expect(again.packagesByName('p3')[0]!.version).toBe('1.0.1')
+    again.close()
   })
 })
 
