@@ -53,6 +53,32 @@ const DEFAULT_LIMITS: SandboxLimits = { instructionBudget: 10_000_000, timeLimit
 export const MAX_SOURCE_CHARS = 1024 * 1024
 const MAX_INCLUDES = 64
 
+/** A sandbox with the default limits started ahead of need (prepareEvaluator), for the next evaluator with those limits. */
+let spare: Promise<Sandbox> | undefined
+
+/**
+ * Starts loading the Lua module and a sandbox with the default limits without waiting for them,
+ * so they load while the caller waits on something else (a sync's fetch); the next evaluator
+ * created with the default limits takes that sandbox. A failure is reported by that evaluator.
+ */
+export function prepareEvaluator(): void {
+  if (spare) return
+  const starting = openSandbox(DEFAULT_LIMITS)
+  starting.catch(() => {
+    if (spare === starting) spare = undefined
+  })
+  spare = starting
+}
+
+/** The prepared sandbox, when these are the limits it was started with. */
+function takeSpare(limits: SandboxLimits): Promise<Sandbox> | undefined {
+  const same = (Object.keys(DEFAULT_LIMITS) as (keyof SandboxLimits)[]).every((k) => limits[k] === DEFAULT_LIMITS[k])
+  if (!same) return undefined
+  const taken = spare
+  spare = undefined
+  return taken
+}
+
 /** An evaluator that keeps one Lua state for all the definitions it reads (a fresh one costs ~1.5 ms). */
 export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...withoutUndefined(options) }
@@ -64,7 +90,7 @@ export function createEvaluator(options: EvaluatorOptions = {}): Evaluator {
   async function open(): Promise<{ box: Sandbox; pending: Promise<Sandbox> }> {
     if (closed) throw new ZoiError('INTERNAL', 'the definition evaluator was used after close()')
     if (ready && ready.pending === sandbox) return ready
-    sandbox ??= openSandbox(limits)
+    sandbox ??= takeSpare(limits) ?? openSandbox(limits)
     const pending = sandbox
     try {
       const box = await pending

@@ -43,14 +43,6 @@ const RAW_NAMES = ['realloc', 'free', 'malloc', 'lua_gettop', 'lua_settop', 'lua
 let loading: Promise<LuaModule> | undefined
 const raws = new WeakMap<LuaWasm, RawLua>()
 
-/**
- * Starts loading the module without waiting for it, so that it loads while the caller waits on
- * something else (a first sync's download); a failure is reported by the call that needs it.
- */
-export function preloadLuaModule(): void {
-  luaModule().catch(() => undefined)
-}
-
 /** The raw functions of a loaded module. */
 export function rawOf(lua: LuaWasm): RawLua {
   const raw = raws.get(lua)

@@ -14,7 +14,7 @@ import { hostPlatform, platformString } from '../platform/arch.ts'
 import { swapDirectory } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
-import { preloadLuaModule } from '../lua/lua-module.ts'
+import { prepareEvaluator } from '../lua/evaluator.ts'
 import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type IndexSource, type RepoYaml } from '../registry/index.ts'
 import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
@@ -101,7 +101,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
     const incoming = join(db, `.incoming-${crypto().createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
     try {
-      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: preloadLuaModule })
+      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
       head = r.head
       handle = (await readRepoYaml(incoming, ref.url)).handle
       checkHandleFree(owners, handle, ref.url)
@@ -169,8 +169,8 @@ async function indexSource(dir: string, index: IndexDb, head: string, platform: 
 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
 async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean }> {
-  // A new commit will be indexed: the Lua engine loads while the fetch waits on the network.
-  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: preloadLuaModule })
+  // A new commit will be indexed: the Lua engine starts while the fetch waits on the network.
+  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
   try {
     return await attempt(url)
   } catch (e) {
