@@ -2,7 +2,7 @@
  * Package definitions (.pkg.lua): evaluating their metadata in a Lua sandbox. Other modules
  * import only from here.
  */
-export { createEvaluator, evaluateDefinition } from './evaluator.ts'
+export { createEvaluator, evaluateDefinition, prepareEvaluator } from './evaluator.ts'
 export { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
 export { evaluateJobs, startEvaluation, workersFor } from './evaluate-jobs.ts'
 export type { EvaluationPool } from './evaluation-pool.ts'

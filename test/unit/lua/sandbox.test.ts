@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEvaluator } from '../../../src/lua/index.ts'
+import { createEvaluator, prepareEvaluator } from '../../../src/lua/index.ts'
 import { evaluateWith, failureOf } from './evaluate-harness.ts'
 
 const evaluator = createEvaluator()
@@ -151,6 +151,31 @@ describe('no hanging, no exhausting memory', () => {
       expect((await evaluateWith(slow, GOOD)).name).toBe('good')
     } finally {
       slow.close()
+    }
+  })
+
+  test('a sandbox prepared ahead (a sync preparing while it fetches) goes to one evaluator with the default limits, never to one with its own', async () => {
+    prepareEvaluator()
+    const tight = createEvaluator({ instructionBudget: 10_000 })
+    const plain = createEvaluator()
+    const other = createEvaluator()
+    try {
+      // 100,000 loop steps: far under the default budget of 10 million instructions, far over 10,000.
+      const counting = `local n = 0 for i = 1, 100000 do n = n + i end ${GOOD}`
+      // The tight evaluator built its own sandbox: its budget applies.
+      const error = await failureOf(evaluateWith(tight, counting))
+      expect(error.message).toMatch(/evaluation exceeded its budget/)
+      // The prepared one has the default limits, like a fresh one, and is not shared.
+      expect((await evaluateWith(plain, counting)).name).toBe('good')
+      const loop = await failureOf(evaluateWith(plain, 'while true do end'))
+      expect(loop.message).toMatch(/evaluation (exceeded its budget|took longer than \d+ ms)/)
+      expect((await evaluateWith(plain, GOOD)).name).toBe('good')
+      plain.close()
+      expect((await evaluateWith(other, GOOD)).bins).toEqual(['xx'])
+    } finally {
+      tight.close()
+      plain.close()
+      other.close()
     }
   })
 

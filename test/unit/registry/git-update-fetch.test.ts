@@ -40,3 +40,24 @@ test('re-sync after 10 changed definitions fetches a small pack, not the whole t
     await server.stop()
   }
 }, 120_000)
+
+test('onNewCommit is called once when a new commit is fetched (first clone and update), never when the clone is current', async () => {
+  const repo = await makeGitRepo({ 'core/a/a.pkg.lua': 'metadata({ name = "a", version = "1.0.0" })\n' })
+  const server = startGitServer(join(repo, '..'))
+  try {
+    const url = `${server.url}/${repo.split('/').pop()}`
+    const dir = join(await makeTempDir(), 'clone')
+    const net = createNet({ offline: false })
+    let calls = 0
+    const onNewCommit = () => void calls++
+    await syncClone({ url, dir, net, onNewCommit })
+    expect(calls).toBe(1)
+    await syncClone({ url, dir, net, onNewCommit })
+    expect(calls).toBe(1)
+    await commitChanges(repo, { 'core/a/a.pkg.lua': 'metadata({ name = "a", version = "2.0.0" })\n' })
+    expect(await syncClone({ url, dir, net, onNewCommit })).toMatchObject({ changed: true })
+    expect(calls).toBe(2)
+  } finally {
+    await server.stop()
+  }
+}, 60_000)
