@@ -9,6 +9,8 @@
 import { fileURLToPath } from 'node:url'
 import { createEvaluator } from './evaluator.ts'
 import { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
+import { compiledLuaModule } from './lua-module.ts'
+import type { WorkerStart } from './evaluate-worker.ts'
 
 /** Jobs per message to a worker: a few ms of work, so the last chunk does not keep anyone waiting long. */
 const WORKER_CHUNK = 64
@@ -77,6 +79,8 @@ export function startEvaluationPool(workers: number): EvaluationPool {
     wake?.()
   }
 
+  // Workers start on this thread's compiled module (loading it now if need be): see evaluate-worker.ts.
+  const module = workers > 0 ? compiledLuaModule() : undefined
   for (let i = 0; i < workers; i++) {
     let worker: Worker
     try {
@@ -99,6 +103,14 @@ export function startEvaluationPool(workers: number): EvaluationPool {
     }
     worker.onerror = () => retire(helper)
     worker.addEventListener('close', () => retire(helper))
+    void module!.then((m) => {
+      if (!helpers.has(helper)) return
+      try {
+        worker.postMessage({ module: m } satisfies WorkerStart)
+      } catch {
+        worker.postMessage({} satisfies WorkerStart) // a runtime that cannot pass a module: the worker compiles its own
+      }
+    })
   }
 
   function close(): void {

@@ -42,6 +42,24 @@ const RAW_NAMES = ['realloc', 'free', 'malloc', 'lua_gettop', 'lua_settop', 'lua
 
 let loading: Promise<LuaModule> | undefined
 const raws = new WeakMap<LuaWasm, RawLua>()
+/** The compiled wasm of this thread's module, once loaded; or one adopted from another thread before loading. */
+let compiled: WebAssembly.Module | undefined
+
+/**
+ * The compiled wasm module, to hand to a worker thread (adoptCompiledModule there): instances of
+ * one module share its compiled code, so a worker neither compiles the module again nor warms
+ * up its own copy of the interpreter's code (JavaScriptCore tiers up the code, not an instance).
+ * Undefined when the module could not be loaded; loads it if needed.
+ */
+export async function compiledLuaModule(): Promise<WebAssembly.Module | undefined> {
+  await luaModule().catch(() => undefined)
+  return compiled
+}
+
+/** Use a module compiled on another thread; only before this thread loads its own. */
+export function adoptCompiledModule(module: WebAssembly.Module): void {
+  if (!loading) compiled = module
+}
 
 /** The raw functions of a loaded module. */
 export function rawOf(lua: LuaWasm): RawLua {
@@ -78,10 +96,16 @@ async function load(): Promise<LuaModule> {
   let exports: Record<string, unknown> | undefined
   // Only for the moment the glue instantiates: anything else that instantiates meanwhile passes through.
   WebAssembly.instantiate = async function (this: unknown, ...args: unknown[]) {
-    const result = (await (instantiate as (...a: unknown[]) => Promise<unknown>).apply(this, args)) as
-      WebAssembly.WebAssemblyInstantiatedSource | WebAssembly.Instance
+    // The glue instantiates from the file's bytes; an adopted module is instantiated instead, as the same result.
+    const adopted = compiled !== undefined && !(args[0] instanceof WebAssembly.Module) ? compiled : undefined
+    const result = adopted
+      ? { instance: await instantiate(adopted, args[1] as Parameters<typeof WebAssembly.instantiate>[1]), module: adopted }
+      : ((await (instantiate as (...a: unknown[]) => Promise<unknown>).apply(this, args)) as WebAssembly.WebAssemblyInstantiatedSource | WebAssembly.Instance)
     const instance = result instanceof WebAssembly.Instance ? result : result.instance
-    if (typeof instance.exports.lua_newstate === 'function') exports ??= instance.exports
+    if (typeof instance.exports.lua_newstate === 'function') {
+      exports ??= instance.exports
+      if (!(result instanceof WebAssembly.Instance)) compiled ??= result.module
+    }
     return result
   } as typeof WebAssembly.instantiate
   let lua: LuaWasm
