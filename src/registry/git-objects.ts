@@ -30,6 +30,9 @@ export interface TreeEntry {
 const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' }
 const ZLIB = { windowBits: 15 } as const
 
+/** Deltas up to this length are inflated whole to read the size they produce. */
+const SMALL_DELTA = 64 * 1024
+
 const latin1 = new TextDecoder('latin1')
 const bigTrees = new Map<string, TreeEntry[]>()
 const utf8 = new TextDecoder()
@@ -115,7 +118,9 @@ export class ObjectStore {
       const h = objectHeader(data, offset)
       if (h.type >= 1 && h.type <= 4) return h.size
       // A delta starts with the base size and the result size: the second is the object's size.
-      const delta = zlib().inflateSync(data.subarray(h.start, h.start + 64), { finishFlush: zlib().constants.Z_SYNC_FLUSH })
+      // A small delta (h.size is its own length) is inflated whole by Bun; only a large one is
+      // inflated partly, through node:zlib, whose first load costs a sync several milliseconds.
+      const delta = h.size <= SMALL_DELTA ? inflate(data, h.start, h.size) : zlib().inflateSync(data.subarray(h.start, h.start + 64), { finishFlush: zlib().constants.Z_SYNC_FLUSH })
       return deltaVarint(delta, deltaVarint(delta, 0).next).value
     }
     const head = readHead(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), 512)

@@ -124,7 +124,7 @@ class PackIndexer {
     if (h.type === 0 || h.type === 5 || h.start > end) throw new Error(`bad object header at offset ${pos}`)
     const body = inflate(this.data, h.start, h.size)
     const next = this.streamEnd(h.start, end, body)
-    this.crcs[i] = zlib().crc32(this.data.subarray(pos, next))
+    this.crcs[i] = Bun.hash.crc32(this.data.subarray(pos, next))
     if (h.type <= 4) {
       this.types[i] = h.type
       this.resolved(i, body)
