@@ -2,12 +2,15 @@
  * Bundles given together, oldest first: a full bundle and the increments made on top of it with
  * `--since`. `bundle verify` and `bundle import` take such a chain, so an increment can be
  * proven — by a real install — and brought in with its base alongside, not only after the base
- * was imported. An increment's base must come earlier in the chain or have been imported here.
+ * was imported. An increment's base must come earlier in the chain or have been imported here;
+ * in the latter case the files it inherits are this machine's copies (bundle-local.ts), each
+ * checked against the SHA-512 the increment lists, so a lone increment is proven the same way.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, symlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Context } from '../context.ts'
+import type { LocalCopies } from './bundle-local.ts'
 import type { OpenedBundle } from './bundle-open.ts'
 
 /** Why `bundle`'s base is not available (undefined when it is, or when it is a full bundle). */
@@ -25,10 +28,11 @@ function importedHere(ctx: Context, sha512: string): boolean {
 
 /**
  * The whole tree the last bundle of the chain describes — its own files, and those it inherits,
- * found in the earlier bundles with the same SHA-512 — as symlinks under `into`: a folder every
- * reader of a full bundle takes. Returns what no bundle of the chain carries.
+ * found in the earlier bundles with the same SHA-512 (symlinked) or, when the chain rests on a
+ * base imported here, as this machine's checked copies (`local`) — under `into`: a folder every
+ * reader of a full bundle takes. Returns what neither the chain nor this machine has.
  */
-export async function assembleChain(chain: readonly OpenedBundle[], into: string): Promise<string[]> {
+export async function assembleChain(chain: readonly OpenedBundle[], into: string, local?: LocalCopies): Promise<string[]> {
   const last = chain[chain.length - 1]!
   const missing: string[] = []
   const place = async (from: string, path: string) => {
@@ -39,7 +43,11 @@ export async function assembleChain(chain: readonly OpenedBundle[], into: string
   for (const f of last.manifest.inherited ?? []) {
     const holder = chain.slice(0, -1).findLast((b) => b.manifest.files.some((g) => g.path === f.path && g.sha512 === f.sha512))
     if (holder) await place(join(holder.root, f.path), f.path)
-    else missing.push(`${f.path}, inherited from the base, is in no bundle given before ${last.path}`)
+    else if (!local) missing.push(`${f.path}, inherited from the base, is in no bundle given before ${last.path}`)
+    else {
+      const why = await local(f, join(into, f.path))
+      if (why) missing.push(why)
+    }
   }
   return missing
 }

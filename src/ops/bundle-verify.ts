@@ -4,7 +4,9 @@
  * missing, nothing extra; an increment's base given before it or imported here); then, unless
  * `--quick`, a real install of the requests for this machine's platform into a throw-away HOME
  * and root with the network edge closed, and for every other platform a resolution from the
- * bundled registry whose archives must all be on board.
+ * bundled registry whose archives must all be on board. An increment is tested as the whole tree
+ * it adds up to: with the bundles given before it, or — alone, its base imported here — with this
+ * machine's copies of what it inherits, each checked against the increment's manifest.
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -21,6 +23,7 @@ import { createNet } from '../platform/net.ts'
 import { checkManifestSignature, importBundleSources } from './bundle-extras.ts'
 import { importRegistries } from './bundle-import.ts'
 import { assembleChain, missingBase } from './bundle-chain.ts'
+import { localCopies } from './bundle-local.ts'
 import { withBundles, type OpenedBundle } from './bundle-open.ts'
 import { planForPlatform } from './bundle-plan.ts'
 import { installPackages } from './install.ts'
@@ -29,7 +32,13 @@ export interface VerifyProblem {
   /** 'integrity' → exit 6; 'missing' → exit 4. */
   kind: 'integrity' | 'missing'
   detail: string
+  /** The next step, when there is one. */
+  hint?: string
 }
+
+/** A lone increment whose inherited file is not here as its base brought it. */
+export const GIVE_BASE_HINT = "give the base before the increment: 'zoi bundle verify <base> <increment>'"
+
 
 export interface BundleVerifyResult {
   /** The last bundle given: what the chain adds up to. */
@@ -53,7 +62,8 @@ export interface BundleVerifyResult {
  * One bundle, or a chain of them oldest first (a full bundle, then increments made on top of it):
  * every bundle's signature and files, each increment's base earlier in the chain or imported
  * here; then the test install and resolutions of what the last one adds up to. A lone increment
- * whose base was imported here is resolved only (its base's files are not at hand to install).
+ * whose base was imported here is installed from this machine's copies of the base's files; one
+ * of them gone or changed (e.g. `cache clear`) is a 'missing' problem naming it (exit 4).
  */
 export async function verifyBundle(ctx: Context, paths: readonly string[], opts: { quick?: boolean; keys?: readonly string[] } = {}): Promise<BundleVerifyResult> {
   return withBundles(ctx, paths, async (chain) => {
@@ -83,7 +93,7 @@ export async function verifyBundle(ctx: Context, paths: readonly string[], opts:
         try {
           const host = platformString(hostPlatform())
           for (const platform of last.manifest.platforms) {
-            const install = platform === host && !whole.lacksBase
+            const install = platform === host
             problems.push(...(install ? await simulateInstall(ctx, whole.bundle) : await resolveFromBundle(ctx, whole.bundle, platform)))
             ;(install ? installed : resolved).push(platform)
           }
@@ -102,24 +112,25 @@ export async function verifyBundle(ctx: Context, paths: readonly string[], opts:
 }
 
 /**
- * The bundle to test: a full one as it is; an increment as the tree its chain adds up to
- * (linked into a throw-away folder); a lone increment whose base was imported here as it is,
- * flagged `lacksBase` (resolution only). Undefined when the chain misses a file (a problem).
+ * The bundle to test: a full one as it is; an increment as the tree its chain adds up to, in a
+ * throw-away folder. When the chain rests on a base imported here (its first bundle is an
+ * increment; missingBase has checked the import), what no bundle given carries is taken from
+ * this machine, copied and checked. Undefined when a file is missing (a problem).
  */
-async function wholeTree(ctx: Context, chain: readonly OpenedBundle[], problems: VerifyProblem[]): Promise<{ bundle: OpenedBundle; lacksBase: boolean; close(): Promise<void> } | undefined> {
+async function wholeTree(ctx: Context, chain: readonly OpenedBundle[], problems: VerifyProblem[]): Promise<{ bundle: OpenedBundle; close(): Promise<void> } | undefined> {
   const last = chain[chain.length - 1]!
-  const keep = async () => {}
-  if (!last.manifest.base) return { bundle: last, lacksBase: false, close: keep }
-  if (!chain.some((b) => b.sha512 === last.manifest.base)) return { bundle: last, lacksBase: true, close: keep }
+  if (!last.manifest.base) return { bundle: last, close: async () => {} }
   const work = await makeStagingDir(ctx.layout.tmpDir, 'verify-chain-')
   const close = () => rm(work, { recursive: true, force: true })
-  const missing = await assembleChain(chain, work)
+  // Only then: a chain given from its full base must carry everything itself, as it will travel.
+  const restsOnImport = chain[0]!.manifest.base !== undefined
+  const missing = await assembleChain(chain, work, restsOnImport ? localCopies(ctx.layout, last.manifest) : undefined)
   if (missing.length > 0) {
-    problems.push(...missing.map((detail) => ({ kind: 'missing' as const, detail })))
+    problems.push(...missing.map((detail) => ({ kind: 'missing' as const, detail, ...(restsOnImport ? { hint: GIVE_BASE_HINT } : {}) })))
     await close()
     return undefined
   }
-  return { bundle: { ...last, root: work }, lacksBase: false, close }
+  return { bundle: { ...last, root: work }, close }
 }
 
 /** The requests installed for real into a throw-away HOME and root, offline, from the bundle alone. */

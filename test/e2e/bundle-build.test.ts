@@ -3,7 +3,8 @@
  * whose `prepare()` unpacks a tarball from an HTTP server AND runs `git clone` of a git server,
  * with a build dependency that is source-only too. `bundle create --closure build` records the
  * sources online; with both servers gone, `bundle verify` builds it in a throw-away root, and a
- * fresh HOME imports the bundle and builds + installs it inside `unshare -n`.
+ * fresh HOME imports the bundle and builds + installs it inside `unshare -n`; an increment that
+ * inherits the sources is then proven alone there, from that machine's source cache.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -100,5 +101,22 @@ describe.skipIf(!hasGit)('bundle create --closure build', () => {
     const share = join(far, '.zoi/pkgs/store')
     const found = (await runCommand(['find', share, '-name', 'lib.txt'], { home: far })).stdout.trim()
     expect(readFileSync(found, 'utf8')).toBe('library at v1\n')
+
+    // An increment whose sources did not change inherits them (index.json included); where only
+    // the base was imported, it is proven from this machine's source cache, rebuilt index and all.
+    writeFileSync(join(registry, 'core/offsrc/NOTES'), 'an increment\n')
+    expect((await zoi(online, 'sync')).exitCode).toBe(0)
+    const inc = join(online, 'usb-inc')
+    const more = await zoi(online, 'bundle', 'create', 'offsrc', '--closure', 'build', '-o', inc, '--pkg-dir', built, '--since', dir, '--offline')
+    expect(more.exitCode, formatResult(more)).toBe(0)
+    const inherited = (JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8')).inherited as { path: string }[]).map((f) => f.path)
+    expect(inherited).toContain('sources/index.json')
+    expect(inherited.some((p) => p.startsWith('sources/sha512/'))).toBe(true)
+    expect(inherited.some((p) => p.startsWith('sources/git/') && p.includes('/objects/'))).toBe(true)
+    const alone = await zoiNoNet(far, 'bundle', 'verify', inc)
+    expect(alone.exitCode, formatResult(alone)).toBe(0)
+    expect(alone.stdout).toContain('ok: linux-amd64: the requests install offline from the bundle alone')
+    // Built in the throw-away root from the sources found here (the tarball and the git tag).
+    expect(alone.stderr).toContain('building offsrc 1.0.0 from source')
   })
 })

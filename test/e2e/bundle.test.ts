@@ -6,7 +6,7 @@
  * file named; increments carry only what is new and need their base; bundles are reproducible.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { startGitServer, type GitServer } from '../support/git-server.ts'
@@ -20,6 +20,19 @@ const UNSHARE = Bun.which('unshare', { PATH: `${process.env.PATH}:/usr/bin:/usr/
 const canIsolate = UNSHARE !== null && process.getuid?.() === 0 && Bun.spawnSync([UNSHARE, '-n', 'true']).exitCode === 0
 
 const zoi = (home: string, ...args: string[]) => runZoi(args, { home })
+/**
+ * Every file under `dir` with its size and mtime, every folder by name (zoi's own tmp folder,
+ * made beside the db on first use, left out): what a read-only command must leave as it was.
+ */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    if (rel.startsWith('pkgs/tmp')) continue
+    const st = lstatSync(join(dir, rel))
+    out[rel] = st.isDirectory() ? 'dir' : `${st.size}@${st.mtimeMs}`
+  }
+  return out
+}
 /** Runs zoi with no network at all: in a fresh network namespace when possible, always --offline. */
 async function zoiIsolated(home: string, ...args: string[]): Promise<CliResult> {
   const cmd = canIsolate ? [UNSHARE!, '-n', ZOI_BIN, ...args, '--offline'] : [ZOI_BIN, ...args, '--offline']
@@ -305,12 +318,57 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
     expect(boot.exitCode, formatResult(boot)).toBe(0)
     expect(existsSync(join(root, 'usr/local/bin/hello'))).toBe(true)
     expect(readFileSync(join(root, 'var/lib/zoi/pkgs/db/example/core/hello/NOTES'), 'utf8')).toBe('the chain moved on\n')
-    // Where only the base was imported, the increment alone is checked and its plan resolved.
+  })
+
+  test('a lone increment whose base was imported here is proven by a real install from the copies here; a cleared or altered cache is refused, naming the file', async () => {
+    // Packed registry objects and a sync that brings the pack, so that the increment inherits
+    // pack files (found here in the registry clone).
+    await commitChanges(registry, { 'core/hello/NOTES': 'the base of a lone increment\n' })
+    expect((await runCommand(['git', '-C', registry, 'gc', '-q'], { home: work })).exitCode).toBe(0)
+    expect((await zoi(work, 'sync')).exitCode).toBe(0)
+    const base = join(work, 'lone-base')
+    expect((await create(base)).exitCode).toBe(0)
+    await commitChanges(registry, { 'core/hello/NOTES': 'the lone increment\n' })
+    expect((await zoi(work, 'sync')).exitCode).toBe(0)
+    const inc = join(work, 'lone-inc')
+    expect((await create(inc, '--since', base)).exitCode).toBe(0)
+    const inherited = (JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8')).inherited as { path: string }[]).map((f) => f.path)
+    expect(inherited.some((p) => /^registry\.git\/objects\/pack\/pack-[0-9a-f]+\.pack$/.test(p))).toBe(true)
+    expect(inherited).toContain('archives/hello-1.0.0-linux-amd64.pkg.tar.zst')
     const other = await makeTempDir()
     expect((await zoi(other, 'bundle', 'import', base, '--offline')).exitCode).toBe(0)
-    const alone = await zoi(other, 'bundle', 'verify', inc, '--offline')
+    const state = snapshot(join(other, '.zoi'))
+    const alone = await zoiIsolated(other, 'bundle', 'verify', inc)
     expect(alone.exitCode, formatResult(alone)).toBe(0)
-    expect(alone.stdout).toContain('ok: linux-amd64: the plan resolves and every archive is on board')
+    expect(alone.stdout).toContain('ok: linux-amd64: the requests install offline from the bundle alone')
+    expect(alone.stdout).not.toContain('the plan resolves')
+    // Verify changed nothing here: same files, same bytes, same times (cache, db, sources, keys).
+    expect(snapshot(join(other, '.zoi'))).toEqual(state)
+
+    const archive = 'archives/hello-1.0.0-linux-amd64.pkg.tar.zst'
+    const cached = join(other, '.zoi/cache/archives', archive.slice('archives/'.length))
+    expect(existsSync(cached)).toBe(true)
+    // Altered bytes in the cache are not the base's file: refused as missing (the bundle is sound).
+    const good = readFileSync(cached)
+    const bytes = Buffer.from(good)
+    bytes[200]! ^= 1
+    writeFileSync(cached, bytes)
+    const altered = await zoiIsolated(other, 'bundle', 'verify', inc)
+    expect(altered.exitCode, formatResult(altered)).toBe(4)
+    expect(altered.stdout).toContain(`missing: ${archive}, inherited from the base, differs on this machine from what the base brought`)
+    expect(altered.stdout).toContain("hint: give the base before the increment: 'zoi bundle verify <base> <increment>'")
+    writeFileSync(cached, good)
+    // After the cache is cleared the archive is not here at all.
+    expect((await zoi(other, 'cache', 'clear')).exitCode).toBe(0)
+    const cleared = await zoiIsolated(other, 'bundle', 'verify', inc)
+    expect(cleared.exitCode, formatResult(cleared)).toBe(4)
+    expect(cleared.stdout).toContain(`missing: ${archive}, inherited from the base, is not on this machine as the base brought it`)
+    expect(cleared.stdout).toContain("hint: give the base before the increment: 'zoi bundle verify <base> <increment>'")
+    expect(cleared.stdout).not.toContain('ok: linux-amd64')
+    // With the base given before it, the same increment is proven again from the bundles.
+    const chain = await zoiIsolated(other, 'bundle', 'verify', base, inc)
+    expect(chain.exitCode, formatResult(chain)).toBe(0)
+    expect(chain.stdout).toContain('ok: linux-amd64: the requests install offline from the bundle alone')
   })
 
   test('re-running into the same folder after the registry moved: the manifest hashes what is there now (no stale hash from the last run)', async () => {

@@ -57,7 +57,8 @@ export const bundle: CommandSpec = {
       case 'verify': {
         const paths = needArgs('bundle verify <bundle> [<increment>…]', rest, 'some')
         const r = await verifyBundle(ctx, paths, { quick: flagBool(flags, 'quick'), keys: flagList(flags, 'key').map((k) => resolve(k)) })
-        const lines = [...r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`), ...r.warnings.map((w) => `warning: ${w}`)]
+        const hints = [...new Set(r.problems.flatMap((p) => (p.hint ? [p.hint] : [])))]
+        const lines = [...r.problems.map((p) => `${p.kind === 'integrity' ? 'corrupt' : 'missing'}: ${p.detail}`), ...hints.map((h) => `hint: ${h}`), ...r.warnings.map((w) => `warning: ${w}`)]
         if (r.exitCode === 0) {
           for (const c of r.chain ?? [{ ...r, bundle: undefined }]) {
             const which = c.bundle === undefined ? 'bundle.json' : `${c.bundle}/bundle.json`
