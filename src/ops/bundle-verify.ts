@@ -39,7 +39,6 @@ export interface VerifyProblem {
 /** A lone increment whose inherited file is not here as its base brought it. */
 export const GIVE_BASE_HINT = "give the base before the increment: 'zoi bundle verify <base> <increment>'"
 
-
 export interface BundleVerifyResult {
   /** The last bundle given: what the chain adds up to. */
   bundle: string

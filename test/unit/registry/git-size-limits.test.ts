@@ -1,5 +1,6 @@
 import { zoiFailure } from '../../support/expect-error.ts'
 import { afterAll, describe, expect, test } from 'bun:test'
+import { readdirSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createNet } from '../../../src/platform/net.ts'
@@ -35,6 +36,32 @@ describe('ObjectStore.size reads sizes from headers only', () => {
     const store = new ObjectStore(gitdir)
     expect(store.get(await blob('a.txt')).data.length).toBe(103_000)
     expect(new TextDecoder().decode(store.get(await runGit(repo, ['rev-parse', 'HEAD~1:a.txt'])).data)).toBe('x'.repeat(3000))
+  })
+
+  test('a delta over 64 KiB (read partly, not inflated whole) gives the size of the object it makes', async () => {
+    // Pseudo-random text: the older version's last 150,000 bytes are nowhere in the newer one,
+    // so its delta carries them (git deltas the older version against the newer).
+    const noise = (seed: number, n: number) => {
+      let x = seed
+      let out = ''
+      while (out.length < n) {
+        x = (Math.imul(x, 1664525) + 1013904223) >>> 0
+        out += (x >>> 8).toString(36)
+      }
+      return out.slice(0, n)
+    }
+    const repo = await makeGitRepo({ 'c.txt': noise(1, 200_000) + noise(2, 150_000) })
+    await commitChanges(repo, { 'c.txt': noise(1, 200_000) + noise(3, 150_000) })
+    await runGit(repo, ['gc', '-q', '--aggressive'])
+    const packDir = join(repo, '.git/objects/pack')
+    const idx = readdirSync(packDir).find((f) => f.endsWith('.idx'))!
+    // verify-pack -v: a delta's line is `<oid> blob <delta size> <packed size> <offset> <depth> <base>`.
+    const deltas = (await runGit(repo, ['verify-pack', '-v', join(packDir, idx)])).split('\n').filter((l) => / blob +\d+ \d+ \d+ \d+ [0-9a-f]{40}$/.test(l))
+    expect(deltas.some((l) => Number(l.split(/ +/)[2]) > 64 * 1024)).toBe(true)
+    for (const rev of ['HEAD:c.txt', 'HEAD~1:c.txt']) {
+      const oid = (await runGit(repo, ['rev-parse', rev])).trim()
+      expect(new ObjectStore(join(repo, '.git')).size(oid)).toBe(350_000)
+    }
   })
 })
 
