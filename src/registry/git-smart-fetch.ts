@@ -35,8 +35,7 @@ export interface SmartFetch {
 const text = new TextDecoder()
 const PROGRESS = /([^:\r\n]*)[^\r\n]*\((\d+)\/(\d+)\)/
 
-/** Fetches `want` (and what it needs) into `gitdir` as one indexed pack. */
-/** Fetches into `opts.gitdir`; returns the size of the largest blob received (0 for none). */
+/** Fetches `want` (and what it needs) into `gitdir` as one indexed pack; returns the size of the largest blob received (0 for none). */
 export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number }> {
   const where = redactUrl(opts.url)
   const caps = opts.ad.capabilities
