@@ -12,7 +12,7 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlin
 import { rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
-import { readGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
+import { openGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
 import { ObjectStore } from './git-objects.ts'
 import { errnoCode } from '../errors.ts'
 import { resolveRef } from './git-refs.ts'
@@ -38,7 +38,7 @@ export async function finishPendingCheckout(dir: string, onProgress: ProgressFn)
 export async function updateWorktree(dir: string, from: string, to: string, onProgress: ProgressFn): Promise<void> {
   const gitdir = join(dir, '.git')
   const store = new ObjectStore(gitdir)
-  const index = readGitIndex(gitdir)
+  const index = openGitIndex(gitdir)
   let old: string | undefined
   try {
     old = store.commitTree(from)
@@ -49,14 +49,10 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
     await checkoutAll(dir, onProgress)
   } else {
     const diff = diffTrees(store, old, store.commitTree(to))
-    for (const path of diff.removed) {
-      rmSync(join(dir, path), { force: true })
-      index.delete(path)
-    }
+    for (const path of diff.removed) rmSync(join(dir, path), { force: true })
     pruneEmptyParents(dir, diff.removed)
     writeFiles(store, dir, diff.changed, onProgress)
-    for (const f of diff.changed) index.set(f.path, { oid: f.oid, mode: f.mode })
-    writeGitIndex(gitdir, index)
+    index.apply(diff.changed, diff.removed)
   }
   await rm(join(gitdir, PENDING), { force: true })
 }
