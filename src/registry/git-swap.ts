@@ -6,7 +6,8 @@
  * working tree that follows it).
  */
 import * as fsp from 'node:fs/promises'
-import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { copyFileSync, linkSync, mkdirSync, readdirSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { processAlive } from '../platform/lock.ts'
 
@@ -75,31 +76,32 @@ export async function makeStaging(dir: string): Promise<string> {
  * makes staging cheap. Refs, config, index and shallow are real copies (they are rewritten).
  */
 export async function stageGitdir(dir: string, staging: string): Promise<void> {
+  // Synchronous calls: a few dozen small files, each a thread-pool round trip when awaited.
   const gitdir = join(dir, '.git')
-  await mkdir(join(staging, '.git'))
-  for (const entry of await readdir(gitdir, { withFileTypes: true })) {
+  mkdirSync(join(staging, '.git'))
+  for (const entry of readdirSync(gitdir, { withFileTypes: true })) {
     const src = join(gitdir, entry.name)
     const dest = join(staging, '.git', entry.name)
-    if (entry.isDirectory()) await copyTree(src, dest, entry.name === 'objects')
-    else if (entry.isFile()) await copyFile(src, dest)
+    if (entry.isDirectory()) copyTree(src, dest, entry.name === 'objects')
+    else if (entry.isFile()) copyFileSync(src, dest)
   }
 }
 
-async function copyTree(from: string, to: string, linkFiles: boolean): Promise<void> {
-  await mkdir(to, { recursive: true })
-  for (const entry of await readdir(from, { withFileTypes: true })) {
+function copyTree(from: string, to: string, linkFiles: boolean): void {
+  mkdirSync(to, { recursive: true })
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
     const src = join(from, entry.name)
     const dest = join(to, entry.name)
-    if (entry.isDirectory()) await copyTree(src, dest, linkFiles)
-    else if (entry.isFile()) await (linkFiles ? linkOrCopy(src, dest) : copyFile(src, dest))
+    if (entry.isDirectory()) copyTree(src, dest, linkFiles)
+    else if (entry.isFile()) (linkFiles ? linkOrCopy : copyFileSync)(src, dest)
   }
 }
 
-async function linkOrCopy(src: string, dest: string): Promise<void> {
+function linkOrCopy(src: string, dest: string): void {
   try {
-    await link(src, dest)
+    linkSync(src, dest)
   } catch {
-    await copyFile(src, dest) // filesystems without hard links (FAT, some network mounts)
+    copyFileSync(src, dest) // filesystems without hard links (FAT, some network mounts)
   }
 }
 
