@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS definitions (
   path TEXT PRIMARY KEY, blob TEXT NOT NULL, error TEXT
 );
+-- The definitions that failed, found without a scan (every sync lists them; almost none fail).
+CREATE INDEX IF NOT EXISTS definitions_errors ON definitions(path) WHERE error IS NOT NULL;
 CREATE TABLE IF NOT EXISTS packages (
   id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE REFERENCES definitions(path) ON DELETE CASCADE,
   name TEXT NOT NULL, repo TEXT NOT NULL, version TEXT, revision TEXT NOT NULL,

@@ -107,6 +107,29 @@ test('a copied index file works elsewhere (no absolute paths)', () => {
   copy.close()
 })
 
+test('failed definitions are listed from a partial index; an index written before it gets it at its next writable open', () => {
+  const file = join(makeTempDir(), 'idx.db')
+  const db = IndexDb.open(file)
+  db.applyChanges([
+    { path: 'core/ok/ok.pkg.lua', blob: 'b1', pkg: pkg('ok') },
+    { path: 'core/z/z.pkg.lua', blob: 'b2', error: 'core/z/z.pkg.lua:1: z' },
+    { path: 'core/a/a.pkg.lua', blob: 'b3', error: 'core/a/a.pkg.lua:1: a' },
+  ], [])
+  db.close()
+  const raw = new Database(file)
+  raw.exec('DROP INDEX definitions_errors')
+  raw.close()
+  const old = IndexDb.open(file, { readonly: true })
+  const errors = [{ path: 'core/a/a.pkg.lua', error: 'core/a/a.pkg.lua:1: a' }, { path: 'core/z/z.pkg.lua', error: 'core/z/z.pkg.lua:1: z' }]
+  expect(old.definitionErrors()).toEqual(errors)
+  old.close()
+  const again = IndexDb.open(file)
+  const plan = again.db.query("EXPLAIN QUERY PLAN SELECT path, error FROM definitions WHERE error IS NOT NULL ORDER BY path").all() as { detail: string }[]
+  expect(plan.map((p) => p.detail).join(' ')).toContain('definitions_errors')
+  expect(again.definitionErrors()).toEqual(errors)
+  again.close()
+})
+
 describe('journal modes', () => {
   const mode = (file: string) => {
     const raw = new Database(file, { readonly: true })
