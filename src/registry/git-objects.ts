@@ -35,6 +35,7 @@ const SMALL_DELTA = 64 * 1024
 
 const latin1 = new TextDecoder('latin1')
 const bigTrees = new Map<string, TreeEntry[]>()
+const bigTreeData = new Map<string, Buffer>()
 const utf8 = new TextDecoder()
 
 export class ObjectStore {
@@ -103,6 +104,19 @@ export class ObjectStore {
       bigTrees.set(oid, entries)
     }
     return entries
+  }
+
+  /** A tree's raw bytes (large ones kept, like tree()): for comparing two versions of a folder entry by entry. */
+  treeData(oid: string): Buffer {
+    const cached = bigTreeData.get(oid)
+    if (cached) return cached
+    const { data } = this.get(oid, 'tree')
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    if (buf.length >= 16 * 1024) {
+      if (bigTreeData.size >= 16) bigTreeData.delete(bigTreeData.keys().next().value!)
+      bigTreeData.set(oid, buf)
+    }
+    return buf
   }
 
   /**
@@ -191,6 +205,17 @@ function readHead(file: string, length: number): Buffer | undefined {
  * (names re-decoded as UTF-8 only when they hold non-ASCII bytes): a registry folder tree has
  * tens of thousands of entries, and a decoder call per name was most of a re-sync's diff.
  */
+/** The entry of a raw tree at `pos`, and where the next one starts. */
+export function treeEntryAt(data: Buffer, pos: number): { entry: TreeEntry; end: number } {
+  const space = data.indexOf(0x20, pos)
+  const nul = data.indexOf(0, space)
+  if (space < 0 || nul < 0 || nul + 21 > data.length) throw new Error('corrupt git tree')
+  const mode = data.toString('latin1', pos, space)
+  const name = utf8.decode(data.subarray(space + 1, nul))
+  const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
+  return { entry: { mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid: data.toString('hex', nul + 1, nul + 21), type }, end: nul + 21 }
+}
+
 export function parseTree(data: Uint8Array): TreeEntry[] {
   const text = latin1.decode(data)
   const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')

@@ -3,7 +3,7 @@
  * two trees. The difference descends only into subtrees whose id changed, so comparing two
  * commits of a 50k-definition registry that differ in 10 files reads a handful of trees.
  */
-import type { ObjectStore, TreeEntry } from './git-objects.ts'
+import { treeEntryAt, type ObjectStore, type TreeEntry } from './git-objects.ts'
 
 /** A file of a tree (blob, symlink or submodule link) with its path from the root. */
 export interface TreeFile {
@@ -41,22 +41,35 @@ export function listTree(store: ObjectStore, tree: string, prefix = '', out: Tre
 export function diffTrees(store: ObjectStore, a: string | undefined, b: string, prefix = '', out: TreeDiff = { changed: [], removed: [], trees: new Map() }): TreeDiff {
   if (a === b) return out
   out.trees.set(prefix === '' ? '.' : prefix.slice(0, -1), b)
-  const before = a === undefined ? [] : store.tree(a)
-  const after = store.tree(b)
+  const before = a === undefined ? EMPTY : store.treeData(a)
+  const after = store.treeData(b)
   let i = 0
   let j = 0
   while (i < before.length || j < after.length) {
-    const x = before[i]
-    const y = after[j]
+    // An entry with the same bytes in both (mode, name, id) is skipped unread: two commits of a
+    // 10,000-entry folder share all but a few, and decoding every one cost more than the rest.
+    if (i < before.length && j < after.length) {
+      const ie = before.indexOf(0, i) + 21
+      const je = after.indexOf(0, j) + 21
+      if (ie > 20 && ie <= before.length && je <= after.length && ie - i === je - j && after.compare(before, i, ie, j, je) === 0) {
+        i = ie
+        j = je
+        continue
+      }
+    }
+    const xAt = i < before.length ? treeEntryAt(before, i) : undefined
+    const yAt = j < after.length ? treeEntryAt(after, j) : undefined
+    const x = xAt?.entry
+    const y = yAt?.entry
     const order = !x ? 1 : !y ? -1 : compareEntries(x, y)
     if (order < 0) {
-      i++
+      i = xAt!.end
       if (x!.type === 'tree') removeAll(store, x!.oid, prefix + x!.name + '/', out)
       else out.removed.push(prefix + x!.name)
       continue
     }
-    j++
-    if (order === 0) i++
+    j = yAt!.end
+    if (order === 0) i = xAt!.end
     if (order === 0 && x!.oid === y!.oid && x!.mode === y!.mode) continue
     const old = order === 0 ? x : undefined
     const path = prefix + y!.name
@@ -68,6 +81,8 @@ export function diffTrees(store: ObjectStore, a: string | undefined, b: string, 
   }
   return out
 }
+
+const EMPTY = Buffer.alloc(0)
 
 /** Git's tree order: by name, a folder's name compared as `name/`. */
 function compareEntries(x: TreeEntry, y: TreeEntry): number {

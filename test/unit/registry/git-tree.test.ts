@@ -1,4 +1,5 @@
 import { afterAll, expect, test } from 'bun:test'
+import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { ObjectStore } from '../../../src/registry/git-objects.ts'
 import { diffTrees, listTree } from '../../../src/registry/git-tree.ts'
@@ -22,5 +23,25 @@ test('diffTrees: a file that became a folder and a folder that became a file, be
     const all = diffTrees(store, undefined, store.commitTree(to)).changed.map((f) => f.path)
     expect(all).toEqual(listTree(store, store.commitTree(to)).map((f) => f.path))
     expect(all.join('\n')).toBe(await runGit(repo, ['ls-tree', '-r', '--name-only', 'HEAD']))
+  }
+})
+
+test('diffTrees over a big folder where a few entries changed (names of every length, non-ASCII, a mode change, added and removed) agrees with git diff', async () => {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < 400; i++) files[`core/p${i}/p${i}.pkg.lua`] = `p${i}\n`
+  Object.assign(files, { 'core/é/é.pkg.lua': 'e\n', 'core/p1-x/p1-x.pkg.lua': 'x\n', 'core/p1.x': 'dot\n', 'core/run.sh': 'echo\n' })
+  const repo = await makeGitRepo(files)
+  const from = await headOf(repo)
+  await runGit(repo, ['rm', '-q', '-r', 'core/p17', 'core/p1.x'])
+  chmodSync(join(repo, 'core/run.sh'), 0o755)
+  const to = await commitChanges(repo, { 'core/p3/p3.pkg.lua': 'p3 v2\n', 'core/é/é.pkg.lua': 'e v2\n', 'core/p1-x/extra.lua': 'new\n', 'core/p400/p400.pkg.lua': 'p400\n' })
+  for (const packed of [false, true]) {
+    if (packed) await runGit(repo, ['gc', '-q', '--aggressive'])
+    const store = new ObjectStore(join(repo, '.git'))
+    const diff = diffTrees(store, store.commitTree(from), store.commitTree(to))
+    const git = (await runGit(repo, ['-c', 'core.quotePath=false', 'diff', '--no-renames', '--name-status', from, to])).split('\n')
+    expect(diff.changed.map((f) => f.path).sort()).toEqual(git.filter((l) => !l.startsWith('D')).map((l) => l.slice(2)).sort())
+    expect(diff.removed.sort()).toEqual(git.filter((l) => l.startsWith('D')).map((l) => l.slice(2)).sort())
+    expect(diff.changed.find((f) => f.path === 'core/run.sh')?.mode).toBe('100755')
   }
 })
