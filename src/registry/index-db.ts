@@ -181,7 +181,15 @@ export class IndexDb {
   /** In WAL mode now (entered for a write, or left so by a writer that did not close). */
   private wal: boolean
 
-  private constructor(readonly db: Database, readonly file: string, private readonly writable: boolean, storedDefaults: boolean, wal: boolean) {
+  private constructor(
+    readonly db: Database,
+    readonly file: string,
+    private readonly writable: boolean,
+    storedDefaults: boolean,
+    wal: boolean,
+    /** Created by this open: nobody read it before, so even its first, large write needs no WAL. */
+    private readonly created: boolean,
+  ) {
     this.summaryColumns = summaryColumns(storedDefaults)
     this.wal = wal
   }
@@ -191,16 +199,19 @@ export class IndexDb {
     let db: Database | undefined
     let storedDefaults = false
     let wal = false
+    let created = false
     try {
       db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       if (!options.readonly) {
         wal = (db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode === 'wal'
+        created = (db.query('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0
         addDefaultVersions(db)
         // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
-        db.transaction(() => {
-          db.exec(SCHEMA)
-          db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
+        const conn = db
+        conn.transaction(() => {
+          conn.exec(SCHEMA)
+          conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
         })()
       }
       // A database that is not an index (no meta table, another schema) is as bad as a broken one.
@@ -219,7 +230,7 @@ export class IndexDb {
         cause: e,
       })
     }
-    return new IndexDb(db, file, !options.readonly, storedDefaults, wal)
+    return new IndexDb(db, file, !options.readonly, storedDefaults, wal, created)
   }
 
   /**
@@ -227,13 +238,15 @@ export class IndexDb {
    * writes thousands of rows. A small write (a re-sync of a few changed definitions) commits in
    * rollback-journal mode: readers wait on its lock for milliseconds, and the two switches in and
    * out of WAL (each a journalled header write) and the checkpoint cost more than the write
-   * itself. A sync that writes nothing (the index is current) switches and fsyncs nothing. At
+   * itself. So does the first write into an index this open created (a first sync, `sync
+   * --force`): there was nothing to read before it, and rollback journalling of new pages costs
+   * little. A sync that writes nothing (the index is current) switches and fsyncs nothing. At
    * rest the index is a single file in rollback-journal mode, so read-only readers (another
    * user, a --root install reading the host's registries) create no -wal/-shm files beside it,
    * and copying <db>/ elsewhere needs nothing but the .db file.
    */
   private writing(rows: number): void {
-    if (this.wal || rows <= SMALL_WRITE) return
+    if (this.wal || this.created || rows <= SMALL_WRITE) return
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;')
     this.wal = true
   }

@@ -153,8 +153,21 @@ describe('journal modes', () => {
   const definitions = (n: number, release: string) =>
     Array.from({ length: n }, (_, i) => ({ path: `core/p${i}/p${i}.pkg.lua`, blob: `b${i}-${release}`, pkg: pkg(`p${i}`, { version: `1.0.${release}` }) }))
 
+  test('the first write into a new index needs no WAL (nobody read it before), even a large one', () => {
+    const file = join(makeTempDir(), 'idx.db')
+    const db = IndexDb.open(file)
+    db.applyChanges(definitions(500, '0'), [], { head: 'abc' })
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(mode(file)).toBe('delete')
+    db.close()
+    const reader = IndexDb.open(file, { readonly: true })
+    expect(reader.packageCount()).toBe(500)
+    reader.close()
+  })
+
   test('a large write goes through WAL and the file is back in rollback mode after close; one left in WAL by a writer that never closed is put back', () => {
     const file = join(makeTempDir(), 'idx.db')
+    IndexDb.open(file).close()
     const db = IndexDb.open(file)
     db.applyChanges(definitions(500, '0'), [], { head: 'abc' })
     expect(existsSync(`${file}-wal`)).toBe(true)
