@@ -13,14 +13,28 @@ export interface TreeFile {
   type: TreeEntry['type']
 }
 
+/** A difference between two trees; shared between callers (see diffTrees), so never changed. */
 export interface TreeDiff {
   /** Files new or different in the second tree. */
-  changed: TreeFile[]
+  readonly changed: readonly TreeFile[]
   /** Paths of files only in the first tree. */
-  removed: string[]
+  readonly removed: readonly string[]
   /** path → id of every subtree of the second tree that the diff entered (changed ones). */
+  readonly trees: ReadonlyMap<string, string>
+}
+
+interface DiffBuilder {
+  changed: TreeFile[]
+  removed: string[]
   trees: Map<string, string>
 }
+
+/**
+ * The last few diffs, by their two trees. Ids name contents, so a diff holds in any repository
+ * holding them: a sync compares the same two commits three times (size limits in staging, the
+ * checkout, the index), and at 50,000 definitions each walk of the big folder cost ~15 ms.
+ */
+const recentDiffs = new Map<string, TreeDiff>()
 
 /** Every file under `tree`, in tree order. */
 export function listTree(store: ObjectStore, tree: string, prefix = '', out: TreeFile[] = []): TreeFile[] {
@@ -38,7 +52,17 @@ export function listTree(store: ObjectStore, tree: string, prefix = '', out: Tre
  * the order ever disagree (exotic non-ASCII names), an entry shows as removed and changed:
  * callers apply removals first, so the outcome is still right.
  */
-export function diffTrees(store: ObjectStore, a: string | undefined, b: string, prefix = '', out: TreeDiff = { changed: [], removed: [], trees: new Map() }): TreeDiff {
+export function diffTrees(store: ObjectStore, a: string | undefined, b: string): TreeDiff {
+  const key = `${a ?? ''}:${b}`
+  const known = recentDiffs.get(key)
+  if (known) return known
+  const diff = diffInto(store, a, b, '', { changed: [], removed: [], trees: new Map() })
+  if (recentDiffs.size >= 4) recentDiffs.delete(recentDiffs.keys().next().value!)
+  recentDiffs.set(key, diff)
+  return diff
+}
+
+function diffInto(store: ObjectStore, a: string | undefined, b: string, prefix: string, out: DiffBuilder): DiffBuilder {
   if (a === b) return out
   out.trees.set(prefix === '' ? '.' : prefix.slice(0, -1), b)
   const before = a === undefined ? EMPTY : store.treeData(a)
@@ -73,7 +97,7 @@ export function diffTrees(store: ObjectStore, a: string | undefined, b: string, 
     if (order === 0 && x!.oid === y!.oid && x!.mode === y!.mode) continue
     const old = order === 0 ? x : undefined
     const path = prefix + y!.name
-    if (y!.type === 'tree') diffTrees(store, old?.type === 'tree' ? old.oid : undefined, y!.oid, path + '/', out)
+    if (y!.type === 'tree') diffInto(store, old?.type === 'tree' ? old.oid : undefined, y!.oid, path + '/', out)
     else {
       if (old?.type === 'tree') removeAll(store, old.oid, path + '/', out)
       out.changed.push({ path, oid: y!.oid, mode: y!.mode, type: y!.type })
@@ -92,6 +116,6 @@ function compareEntries(x: TreeEntry, y: TreeEntry): number {
   return kx < ky ? -1 : kx > ky ? 1 : 0
 }
 
-function removeAll(store: ObjectStore, tree: string, prefix: string, out: TreeDiff): void {
+function removeAll(store: ObjectStore, tree: string, prefix: string, out: DiffBuilder): void {
   for (const f of listTree(store, tree, prefix)) out.removed.push(f.path)
 }

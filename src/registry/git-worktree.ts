@@ -71,7 +71,7 @@ export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = t
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
 }
 
-function writeFiles(store: ObjectStore, dir: string, files: TreeFile[], onProgress: ProgressFn, fresh = false): void {
+function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[], onProgress: ProgressFn, fresh = false): void {
   const made = new Set<string>(['.'])
   // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
   // What is already there must be a real folder: a hostile tree can name `a` twice, as a
@@ -122,7 +122,7 @@ function unsafePath(path: string): Error {
 }
 
 /** Removes the folders that became empty, from each removed file upwards (git does too). */
-function pruneEmptyParents(root: string, removed: string[]): void {
+function pruneEmptyParents(root: string, removed: readonly string[]): void {
   for (const path of removed) {
     for (let d = dirname(path); d !== '.' && d !== ''; d = dirname(d)) {
       try {

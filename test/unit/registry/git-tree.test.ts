@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { ObjectStore } from '../../../src/registry/git-objects.ts'
 import { diffTrees, listTree } from '../../../src/registry/git-tree.ts'
-import { commitChanges, headOf, makeGitRepo, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
+import { commitChanges, headOf, makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
 
 afterAll(removeTempDirs)
 
@@ -17,7 +17,7 @@ test('diffTrees: a file that became a folder and a folder that became a file, be
     const store = new ObjectStore(join(repo, '.git'))
     const diff = diffTrees(store, store.commitTree(from), store.commitTree(to))
     expect(diff.changed.map((f) => f.path).sort()).toEqual(['x/a', 'y', 'z/deep/new'])
-    expect(diff.removed.sort()).toEqual(['x', 'y/a'])
+    expect([...diff.removed].sort()).toEqual(['x', 'y/a'])
     expect([...diff.trees.keys()].sort()).toEqual(['.', 'x', 'z', 'z/deep'])
     // From nothing: every file is new; the listing agrees with git's.
     const all = diffTrees(store, undefined, store.commitTree(to)).changed.map((f) => f.path)
@@ -41,7 +41,21 @@ test('diffTrees over a big folder where a few entries changed (names of every le
     const diff = diffTrees(store, store.commitTree(from), store.commitTree(to))
     const git = (await runGit(repo, ['-c', 'core.quotePath=false', 'diff', '--no-renames', '--name-status', from, to])).split('\n')
     expect(diff.changed.map((f) => f.path).sort()).toEqual(git.filter((l) => !l.startsWith('D')).map((l) => l.slice(2)).sort())
-    expect(diff.removed.sort()).toEqual(git.filter((l) => l.startsWith('D')).map((l) => l.slice(2)).sort())
+    expect([...diff.removed].sort()).toEqual(git.filter((l) => l.startsWith('D')).map((l) => l.slice(2)).sort())
     expect(diff.changed.find((f) => f.path === 'core/run.sh')?.mode).toBe('100755')
   }
+})
+
+test('the same two trees give the same diff in any repository that holds them: computed once, shared (size check in staging, checkout, index)', async () => {
+  const repo = await makeGitRepo({ 'core/a/a.pkg.lua': 'a\n', 'core/b/b.pkg.lua': 'b\n' })
+  const from = await headOf(repo)
+  const to = await commitChanges(repo, { 'core/a/a.pkg.lua': 'a2\n' }, ['core/b/b.pkg.lua'])
+  const copy = join(await makeTempDir(), 'copy')
+  await runGit(repo, ['clone', '-q', '--no-local', repo, copy])
+  const here = new ObjectStore(join(repo, '.git'))
+  const there = new ObjectStore(join(copy, '.git'))
+  const first = diffTrees(here, here.commitTree(from), here.commitTree(to))
+  expect(first.changed.map((f) => f.path)).toEqual(['core/a/a.pkg.lua'])
+  expect(first.removed).toEqual(['core/b/b.pkg.lua'])
+  expect(diffTrees(there, there.commitTree(from), there.commitTree(to))).toBe(first)
 })
