@@ -200,11 +200,6 @@ function readHead(file: string, length: number): Buffer | undefined {
   }
 }
 
-/**
- * Git's tree encoding: `<mode> <name>\0<20-byte id>` per entry. Decoded as one latin1 string
- * (names re-decoded as UTF-8 only when they hold non-ASCII bytes): a registry folder tree has
- * tens of thousands of entries, and a decoder call per name was most of a re-sync's diff.
- */
 /** The entry of a raw tree at `pos`, and where the next one starts. */
 export function treeEntryAt(data: Buffer, pos: number): { entry: TreeEntry; end: number } {
   const space = data.indexOf(0x20, pos)
@@ -216,6 +211,11 @@ export function treeEntryAt(data: Buffer, pos: number): { entry: TreeEntry; end:
   return { entry: { mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid: data.toString('hex', nul + 1, nul + 21), type }, end: nul + 21 }
 }
 
+/**
+ * Git's tree encoding: `<mode> <name>\0<20-byte id>` per entry. Decoded as one latin1 string
+ * (names re-decoded as UTF-8 only when they hold non-ASCII bytes): a registry folder tree has
+ * tens of thousands of entries, and a decoder call per name was most of a re-sync's diff.
+ */
 export function parseTree(data: Uint8Array): TreeEntry[] {
   const text = latin1.decode(data)
   const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')
