@@ -104,8 +104,13 @@ export function parseManifest(text: string, source: string): BundleManifest {
   for (const key of ['requests', 'platforms', 'registries', 'files'] as const) if (!Array.isArray(doc[key])) throw bad(`'${key}' is not a list`)
   if (typeof doc.plans !== 'object' || doc.plans === null) throw bad("'plans' is not an object")
   const files = [...(doc.files as unknown[]), ...((doc.inherited as unknown[] | undefined) ?? [])]
+  // A path named twice (carried and inherited, say) would be placed twice when a chain is
+  // assembled, the second write going through the first one's link into the bundle.
+  const seen = new Set<string>()
   for (const f of files as Record<string, unknown>[]) {
     if (typeof f?.path !== 'string' || !isSafeBundlePath(f.path)) throw bad(`unsafe file path ${JSON.stringify(f?.path)}`)
+    if (seen.has(f.path)) throw bad(`file path ${JSON.stringify(f.path)} is listed twice`)
+    seen.add(f.path)
     if (typeof f.sha512 !== 'string' || !/^[0-9a-f]{128}$/.test(f.sha512)) throw bad(`bad sha512 for ${f.path}`)
     if (typeof f.size !== 'number' || f.size < 0) throw bad(`bad size for ${f.path}`)
   }

@@ -33,7 +33,10 @@ export function toZoiError(e: unknown, source: string, remote: boolean): ZoiErro
       return new ZoiError('NOT_FOUND', `registry ${where}: ${detail}`, details)
     case 'UnsafeFilepathError':
     case 'InvalidFilepathError':
-      return new ZoiError('UNSAFE_PATH', `registry ${where} contains an unsafe path: ${detail}`, details)
+      return new ZoiError('UNSAFE_PATH', `registry ${where} contains an unsafe path: ${detail}`, {
+        ...details,
+        hint: "the previous clone is kept; the registry's tree escapes its folder or names a path twice (git fsck refuses it too): tell its maintainers",
+      })
   }
   const errno = errnoCode(e)
   if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {

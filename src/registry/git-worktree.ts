@@ -98,13 +98,23 @@ function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[],
       continue
     }
     const data = store.get(f.oid, 'blob').data
+    // A new clone has nothing at a path but what this tree made: a folder there means the tree
+    // names the path as a folder and as a file (git's fsck refuses such trees).
+    if (fresh && made.has(f.path)) throw unsafePath(f.path)
     // A symlink of the old tree would be written through, a folder would refuse the write: remove first.
-    if (!fresh || made.has(f.path)) rmSync(target, { force: true, recursive: true })
+    if (!fresh) rmSync(target, { force: true, recursive: true })
     made.delete(f.path) // no longer a folder, if it was one
-    if (f.mode === '120000') symlinkSync(new TextDecoder().decode(data), target)
-    else {
-      writeFileSync(target, data)
-      if (f.mode === '100755') chmodSync(target, 0o755)
+    try {
+      // Created exclusively, never written through what is there: a tree naming `x` twice, first
+      // as a symlink out of the clone and then as a file, wrote the file's bytes to the link's target.
+      if (f.mode === '120000') symlinkSync(new TextDecoder().decode(data), target)
+      else {
+        writeFileSync(target, data, { flag: 'wx' })
+        if (f.mode === '100755') chmodSync(target, 0o755)
+      }
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') throw unsafePath(f.path)
+      throw e
     }
     if (++done % 100 === 0 || done === files.length) onProgress?.({ phase: 'Checking out files', loaded: done, total: files.length })
   }

@@ -44,6 +44,14 @@ describe('bundle.json', () => {
     }
   })
 
+  test('a path listed twice (among the files, or carried and inherited) is refused (exit 6)', () => {
+    const twice = manifest()
+    twice.files.push({ ...twice.files[1]! })
+    expectZoiError(() => parseManifest(JSON.stringify(twice), 'b/bundle.json'), 'INTEGRITY', '"archives/a.pkg.tar.zst" is listed twice')
+    const inherited = { ...manifest(), base: sha('c'), inherited: [{ path: 'zoi/zoi-linux-amd64', sha512: sha('d'), size: 2, role: 'zoi' as const }] }
+    expectZoiError(() => parseManifest(JSON.stringify(inherited), 'b/bundle.json'), 'INTEGRITY', '"zoi/zoi-linux-amd64" is listed twice')
+  })
+
   test('other formats, versions and bad hashes are refused', () => {
     expectZoiError(() => parseManifest('{"format":"x"}', 'b'), 'INTEGRITY', 'not a zoi bundle manifest')
     expectZoiError(() => parseManifest(JSON.stringify({ ...manifest(), version: 2 }), 'b'), 'INTEGRITY', 'not supported')

@@ -132,10 +132,10 @@ describe('zoi checks the files out itself', () => {
 })
 
 /**
- * Commits a tree naming `a` twice — a symlink out of the clone and a folder holding `a/x.lua` —
- * made by hand (git's own tools refuse to write it) on top of `upstream`'s HEAD.
+ * Commits a tree naming `a` twice — a symlink to `outside`, then a folder holding `a/x.lua` or a
+ * file — made by hand (git's own tools refuse to write it) on top of `upstream`'s HEAD.
  */
-async function hostileCommit(upstream: string, outside: string): Promise<string> {
+async function hostileCommit(upstream: string, outside: string, shape: 'folder' | 'file' = 'folder'): Promise<string> {
   const hash = async (args: string[], input: Uint8Array | string) => {
     const proc = Bun.spawn(['git', 'hash-object', '-w', ...args, '--stdin'], { cwd: upstream, stdin: typeof input === 'string' ? new TextEncoder().encode(input) : input, stdout: 'pipe' })
     return (await new Response(proc.stdout).text()).trim()
@@ -145,7 +145,9 @@ async function hostileCommit(upstream: string, outside: string): Promise<string>
   const lua = await hash([], 'return "pwned"\n')
   const inner = await hash(['-t', 'tree', '--literally'], entry('100644', 'x.lua', lua))
   const yaml = await hash([], 'name: Swap\n')
-  const root = await hash(['-t', 'tree', '--literally'], Buffer.concat([entry('120000', 'a', link), entry('40000', 'a', inner), entry('100644', 'repo.yaml', yaml)]))
+  // 'folder': `a` is also a folder holding x.lua; 'file': `a` is also a file, whose bytes went to the link's target.
+  const second = shape === 'folder' ? entry('40000', 'a', inner) : entry('100644', 'a', lua)
+  const root = await hash(['-t', 'tree', '--literally'], Buffer.concat([entry('120000', 'a', link), second, entry('100644', 'repo.yaml', yaml)]))
   const parent = await runGit(upstream, ['rev-parse', 'HEAD'])
   const commit = await runGit(upstream, ['commit-tree', root, '-p', parent.trim(), '-m', 'hostile'])
   await runGit(upstream, ['update-ref', 'refs/heads/main', commit.trim()])
@@ -167,5 +169,22 @@ describe('a tree that names a path twice cannot write outside the clone', () => 
       expect((e as { code?: string }).code).toBe('UNSAFE_PATH')
       expect((e as Error).message).toContain('unsafe path')
     }
+  })
+
+  test('regression: a symlink `a` to a file outside and a file `a` in one tree no longer overwrites the outside file (fresh clone and update)', async () => {
+    const outside = join(await makeTempDir('zoi-outside-'), 'victim.txt')
+    await writeFile(outside, 'precious\n')
+    const upstream = await makeGitRepo({ 'repo.yaml': 'name: Swap\n', 'core/a/a.pkg.lua': 'return 1\n' })
+    const dir = join(await makeTempDir(), 'db', 'swap')
+    await syncClone({ url: upstream, dir, net: offline })
+    await hostileCommit(upstream, outside, 'file')
+    const fresh = await syncClone({ url: upstream, dir: join(await makeTempDir(), 'db', 'fresh'), net: offline }).then(() => undefined, (e: unknown) => e)
+    expect(await readFile(outside, 'utf8')).toBe('precious\n')
+    const update = await syncClone({ url: upstream, dir, net: offline }).then(() => undefined, (e: unknown) => e)
+    expect(await readFile(outside, 'utf8')).toBe('precious\n')
+    expect((fresh as { code?: string }).code).toBe('UNSAFE_PATH')
+    expect((fresh as Error).message).toContain('unsafe path')
+    // An update removes what the old tree had at a path before writing it: the link is replaced, not followed.
+    expect(update === undefined || (update as { code?: string }).code === 'UNSAFE_PATH').toBe(true)
   })
 })
