@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BUNDLE_DIRS, BUNDLE_JSON, BUNDLE_SIG } from '../bundle/manifest.ts'
+import { BUNDLE_DIRS, BUNDLE_JSON, BUNDLE_SIG, isSafeBundlePath } from '../bundle/manifest.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, errnoCode, isZoiError } from '../errors.ts'
 import { writeFileAtomic } from '../platform/fs.ts'
@@ -107,14 +107,21 @@ export async function importBundleSources(ctx: Context, root: string): Promise<n
   const dir = join(root, BUNDLE_DIRS.sources)
   if (!existsSync(dir)) return 0
   const index = readIndex(dir)
-  let n = 0
+  // The index is the bundle's word: it may name files inside the bundle's sources/ only.
+  const refused = (what: string, value: unknown) =>
+    new ZoiError('INTEGRITY', `bundle ${root}: ${BUNDLE_DIRS.sources}/index.json names ${what} as ${JSON.stringify(value)}, not a file of its ${BUNDLE_DIRS.sources}/ folder`, {
+      hint: 'make the bundle again on the online machine',
+    })
+  // Every entry is checked before any is added.
+  const adds: [file: string, url: string][] = []
   for (const [url, entry] of Object.entries(index.urls)) {
-    await sourceAdd(ctx, join(dir, 'sha512', entry.sha512), url)
-    n++
+    if (!/^[0-9a-f]{128}$/.test(String(entry?.sha512))) throw refused(`the file of ${url}`, entry?.sha512)
+    adds.push([join(dir, 'sha512', entry.sha512), url])
   }
   for (const [url, entry] of Object.entries(index.git)) {
-    await sourceAdd(ctx, join(dir, entry.repo), url)
-    n++
+    if (typeof entry?.repo !== 'string' || !isSafeBundlePath(entry.repo)) throw refused(`the repository of ${url}`, entry?.repo)
+    adds.push([join(dir, entry.repo), url])
   }
-  return n
+  for (const [file, url] of adds) await sourceAdd(ctx, file, url)
+  return adds.length
 }
