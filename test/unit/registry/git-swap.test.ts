@@ -135,7 +135,7 @@ describe('zoi checks the files out itself', () => {
  * Commits a tree naming `a` twice — a symlink to `outside`, then a folder holding `a/x.lua` or a
  * file — made by hand (git's own tools refuse to write it) on top of `upstream`'s HEAD.
  */
-async function hostileCommit(upstream: string, outside: string, shape: 'folder' | 'file' = 'folder'): Promise<string> {
+async function hostileCommit(upstream: string, outside: string, shape: 'folder' | 'file' | 'twice' = 'folder'): Promise<string> {
   const hash = async (args: string[], input: Uint8Array | string) => {
     const proc = Bun.spawn(['git', 'hash-object', '-w', ...args, '--stdin'], { cwd: upstream, stdin: typeof input === 'string' ? new TextEncoder().encode(input) : input, stdout: 'pipe' })
     return (await new Response(proc.stdout).text()).trim()
@@ -147,7 +147,9 @@ async function hostileCommit(upstream: string, outside: string, shape: 'folder' 
   const yaml = await hash([], 'name: Swap\n')
   // 'folder': `a` is also a folder holding x.lua; 'file': `a` is also a file, whose bytes went to the link's target.
   const second = shape === 'folder' ? entry('40000', 'a', inner) : entry('100644', 'a', lua)
-  const root = await hash(['-t', 'tree', '--literally'], Buffer.concat([entry('120000', 'a', link), second, entry('100644', 'repo.yaml', yaml)]))
+  // 'twice': no link, the same file path twice.
+  const first = shape === 'twice' ? entry('100644', 'a', yaml) : entry('120000', 'a', link)
+  const root = await hash(['-t', 'tree', '--literally'], Buffer.concat([first, second, entry('100644', 'repo.yaml', yaml)]))
   const parent = await runGit(upstream, ['rev-parse', 'HEAD'])
   const commit = await runGit(upstream, ['commit-tree', root, '-p', parent.trim(), '-m', 'hostile'])
   await runGit(upstream, ['update-ref', 'refs/heads/main', commit.trim()])
@@ -186,5 +188,12 @@ describe('a tree that names a path twice cannot write outside the clone', () => 
     expect((fresh as Error).message).toContain('unsafe path')
     // An update removes what the old tree had at a path before writing it: the link is replaced, not followed.
     expect(update === undefined || (update as { code?: string }).code === 'UNSAFE_PATH').toBe(true)
+  })
+
+  test('the same file path twice in a new clone: unsafe path (the second is never written over the first)', async () => {
+    const upstream = await makeGitRepo({ 'repo.yaml': 'name: Swap\n' })
+    await hostileCommit(upstream, '/nonexistent', 'twice')
+    const e = await syncClone({ url: upstream, dir: join(await makeTempDir(), 'db', 'twice'), net: offline }).then(() => undefined, (x: unknown) => x)
+    expect((e as { code?: string }).code).toBe('UNSAFE_PATH')
   })
 })
