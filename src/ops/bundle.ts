@@ -14,7 +14,7 @@ import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { makeStagingDir, swapDirectory, writeFileAtomic } from '../platform/fs.ts'
 import { withLock } from '../platform/lock.ts'
-import { IndexDb, isRegistryHandle, parseRepoYaml } from '../registry/index.ts'
+import { IndexDb, isRegistryHandle, ownGitdir, parseRepoYaml } from '../registry/index.ts'
 import { exportKeys, importKeys, mergeAuthorities, verifyBundledHead } from './bundle-trust.ts'
 import { openCatalog } from './registries.ts'
 
@@ -81,6 +81,8 @@ export async function importRegistries(ctx: Context, file: string): Promise<{ re
       const entries = await readBundleYaml(path, unpacked)
       for (const e of entries) await checkRegistry(path, unpacked, e)
       for (const e of entries) await verifyBundledHead(ctx, unpacked, e)
+      // The clones came whole, .git included: keep only what zoi writes there (no hooks, its config).
+      for (const e of entries) await ownGitdir(join(unpacked, e.handle, '.git'), e.url)
       await importKeys(ctx, unpacked)
       await mkdir(ctx.layout.dbDir, { recursive: true })
       for (const e of entries) {

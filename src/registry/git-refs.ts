@@ -4,7 +4,7 @@
  * folders and config, and the `origin` remote. Written here rather than through isomorphic-git
  * so that a sync that fetches with zoi's own client never loads that library (~20 ms).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { errnoCode } from '../errors.ts'
 
@@ -55,6 +55,19 @@ export async function initRepo(gitdir: string): Promise<void> {
   for (const dir of ['hooks', 'info', 'objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) await mkdir(join(gitdir, dir), { recursive: true })
   await writeFile(join(gitdir, 'config'), CORE)
   await writeFile(join(gitdir, 'HEAD'), 'ref: refs/heads/main\n')
+}
+
+/**
+ * Makes a `.git` that came from elsewhere (a `sync export` bundle carries whole clones) hold only
+ * what zoi itself writes there: its config (core settings and `origin`) and no hooks. A carried
+ * config can name commands — `core.pager`, `core.fsmonitor` — and hooks are programs: git would
+ * run them for whoever later runs `git log` or `git status` in the registry's folder.
+ */
+export async function ownGitdir(gitdir: string, url: string): Promise<void> {
+  await rm(join(gitdir, 'hooks'), { recursive: true, force: true })
+  await mkdir(join(gitdir, 'hooks'))
+  await writeFile(join(gitdir, 'config'), CORE)
+  await setOrigin(gitdir, url)
 }
 
 /**

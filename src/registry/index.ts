@@ -9,3 +9,4 @@ export { archiveCandidates, archiveFileName, archiveNameFor, bundleFileName, las
 export { commitTime, verifyCommit, type CommitTrust } from './git-verify.ts'
 export { isRegistryHandle, originUrl, registryFolders, withDiscovered } from './discover.ts'
 export { headCommitTime } from './git-read.ts'
+export { ownGitdir } from './git-refs.ts'

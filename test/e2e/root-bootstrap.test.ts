@@ -4,7 +4,8 @@
  * folder copied to another machine works offline.
  */
 import { expect, test } from 'bun:test'
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 
@@ -109,6 +110,26 @@ test('sync export / sync import carry the registry to a machine that never synce
   expect(bad.exitCode, formatResult(bad)).toBe(6)
   expect(bad.stderr).toContain('checksum mismatch')
   expect(existsSync(join(tampered, '.zoi/pkgs/db/example'))).toBe(false)
+
+  // A bundle whose clone carries a hook and a config naming commands: git would run them for
+  // whoever later runs git in the registry's folder. The import keeps only what zoi writes there.
+  const work = makeTempDir()
+  const tree = join(work, 'tree')
+  mkdirSync(tree)
+  expect((await runCommand(['tar', '--zstd', '-xf', bundle, '-C', tree], { home: work })).exitCode).toBe(0)
+  writeFileSync(join(tree, 'example/.git/hooks/post-checkout'), '#!/bin/sh\ntouch /tmp/zoi-hook-ran\n', { mode: 0o755 })
+  writeFileSync(join(tree, 'example/.git/config'), readFileSync(join(tree, 'example/.git/config'), 'utf8') + '[core]\n\tpager = touch /tmp/zoi-pager-ran\n')
+  const hostile = join(work, 'hostile.tar.zst')
+  expect((await runCommand(['tar', '--zstd', '-cf', hostile, '-C', tree, 'bundle.yaml', 'example', 'example.db'], { home: work })).exitCode).toBe(0)
+  writeFileSync(`${hostile}.hash`, `${createHash('sha512').update(readFileSync(hostile)).digest('hex')}  hostile.tar.zst\n`)
+  const clean = makeTempDir()
+  const carried = await runZoi(['sync', 'import', hostile, '--offline'], { home: clean })
+  expect(carried.exitCode, formatResult(carried)).toBe(0)
+  const gitdir = join(clean, '.zoi/pkgs/db/example/.git')
+  expect(readdirSync(join(gitdir, 'hooks'))).toEqual([])
+  expect(readFileSync(join(gitdir, 'config'), 'utf8')).not.toContain('pager')
+  expect(readFileSync(join(gitdir, 'config'), 'utf8')).toContain(`url = ${EXAMPLES}`)
+  expect((await runZoi(['sync', '--offline'], { home: clean })).exitCode).toBe(0)
 
   // An archive that is not a bundle (a package archive) is refused too.
   const notBundle = await runZoi(['sync', 'import', join(usb, 'hello-1.0.0-linux-amd64.pkg.tar.zst')], { home: tampered })
