@@ -111,6 +111,9 @@ export function parseManifest(text: string, source: string): BundleManifest {
     if (typeof f?.path !== 'string' || !isSafeBundlePath(f.path)) throw bad(`unsafe file path ${JSON.stringify(f?.path)}`)
     if (seen.has(f.path)) throw bad(`file path ${JSON.stringify(f.path)} is listed twice`)
     seen.add(f.path)
+    // A bundled repository must hold its own objects: alternates would have the import copy
+    // objects from wherever they point on the importing machine into its registry clone.
+    if (/(^|\/)objects\/info\/(http-)?alternates$/.test(f.path)) throw bad(`${f.path} borrows git objects from outside the bundle`)
     if (typeof f.sha512 !== 'string' || !/^[0-9a-f]{128}$/.test(f.sha512)) throw bad(`bad sha512 for ${f.path}`)
     if (typeof f.size !== 'number' || f.size < 0) throw bad(`bad size for ${f.path}`)
   }

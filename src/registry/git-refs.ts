@@ -59,11 +59,14 @@ export async function initRepo(gitdir: string): Promise<void> {
 
 /**
  * Makes a `.git` that came from elsewhere (a `sync export` bundle carries whole clones) hold only
- * what zoi itself writes there: its config (core settings and `origin`) and no hooks. A carried
- * config can name commands — `core.pager`, `core.fsmonitor` — and hooks are programs: git would
- * run them for whoever later runs `git log` or `git status` in the registry's folder.
+ * what zoi itself writes there: its config (core settings and `origin`), no hooks, no
+ * alternates. A carried config can name commands — `core.pager`, `core.fsmonitor` — and hooks
+ * are programs: git would run them for whoever later runs `git log` or `git status` in the
+ * registry's folder. Alternates would borrow objects from wherever they point on this machine,
+ * and a bundle made here later would carry them off. zoi's own clones have none of these.
  */
 export async function ownGitdir(gitdir: string, url: string): Promise<void> {
+  for (const borrowed of ['alternates', 'http-alternates']) await rm(join(gitdir, 'objects', 'info', borrowed), { force: true })
   await rm(join(gitdir, 'hooks'), { recursive: true, force: true })
   await mkdir(join(gitdir, 'hooks'))
   await writeFile(join(gitdir, 'config'), CORE)

@@ -119,6 +119,8 @@ test('sync export / sync import carry the registry to a machine that never synce
   expect((await runCommand(['tar', '--zstd', '-xf', bundle, '-C', tree], { home: work })).exitCode).toBe(0)
   writeFileSync(join(tree, 'example/.git/hooks/post-checkout'), '#!/bin/sh\ntouch /tmp/zoi-hook-ran\n', { mode: 0o755 })
   writeFileSync(join(tree, 'example/.git/config'), readFileSync(join(tree, 'example/.git/config'), 'utf8') + '[core]\n\tpager = touch /tmp/zoi-pager-ran\n')
+  mkdirSync(join(tree, 'example/.git/objects/info'), { recursive: true })
+  writeFileSync(join(tree, 'example/.git/objects/info/alternates'), '/root/.secret-repo/.git/objects\n')
   const hostile = join(work, 'hostile.tar.zst')
   expect((await runCommand(['tar', '--zstd', '-cf', hostile, '-C', tree, 'bundle.yaml', 'example', 'example.db'], { home: work })).exitCode).toBe(0)
   writeFileSync(`${hostile}.hash`, `${createHash('sha512').update(readFileSync(hostile)).digest('hex')}  hostile.tar.zst\n`)
@@ -128,6 +130,7 @@ test('sync export / sync import carry the registry to a machine that never synce
   const gitdir = join(clean, '.zoi/pkgs/db/example/.git')
   expect(readdirSync(join(gitdir, 'hooks'))).toEqual([])
   expect(readFileSync(join(gitdir, 'config'), 'utf8')).not.toContain('pager')
+  expect(existsSync(join(gitdir, 'objects/info/alternates'))).toBe(false)
   expect(readFileSync(join(gitdir, 'config'), 'utf8')).toContain(`url = ${EXAMPLES}`)
   expect((await runZoi(['sync', '--offline'], { home: clean })).exitCode).toBe(0)
 

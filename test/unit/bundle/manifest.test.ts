@@ -52,6 +52,14 @@ describe('bundle.json', () => {
     expectZoiError(() => parseManifest(JSON.stringify(inherited), 'b/bundle.json'), 'INTEGRITY', '"zoi/zoi-linux-amd64" is listed twice')
   })
 
+  test('a bundled registry that borrows objects through alternates is refused (exit 6)', () => {
+    for (const path of ['registry.git/objects/info/alternates', 'registry.git/objects/info/http-alternates']) {
+      const m = manifest()
+      m.files.push({ path, sha512: sha('e'), size: 20, role: 'registry' })
+      expectZoiError(() => parseManifest(JSON.stringify(m), 'b/bundle.json'), 'INTEGRITY', `${path} borrows git objects from outside the bundle`)
+    }
+  })
+
   test('other formats, versions and bad hashes are refused', () => {
     expectZoiError(() => parseManifest('{"format":"x"}', 'b'), 'INTEGRITY', 'not a zoi bundle manifest')
     expectZoiError(() => parseManifest(JSON.stringify({ ...manifest(), version: 2 }), 'b'), 'INTEGRITY', 'not supported')
