@@ -21,12 +21,7 @@ const PATH_AT = 62
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** path → entry of a version-2 index; undefined when there is none or it is another version. */
-export function readGitIndex(gitdir: string): Map<string, IndexEntry> | undefined {
-  const buf = readIndexFile(gitdir)
-  return buf && parseEntries(buf)
-}
-
+/** path → entry of a version-2 index. */
 function parseEntries(buf: Buffer): Map<string, IndexEntry> {
   const out = new Map<string, IndexEntry>()
   forEachEntry(buf, (pos, end) => {
@@ -53,11 +48,7 @@ export function openGitIndex(gitdir: string): GitIndexUpdate | undefined {
   if (!buf) return undefined
   return {
     apply(changed, removed) {
-      if (removed.length === 0 && patchEntries(buf, changed)) {
-        new Bun.CryptoHasher('sha1').update(buf.subarray(0, buf.length - 20)).digest().copy(buf, buf.length - 20)
-        save(gitdir, buf)
-        return
-      }
+      if (removed.length === 0 && patchEntries(buf, changed)) return save(gitdir, buf)
       const entries = parseEntries(buf)
       for (const path of removed) entries.delete(path)
       for (const f of changed) entries.set(f.path, { oid: f.oid, mode: f.mode })
@@ -85,7 +76,6 @@ export function writeGitIndex(gitdir: string, entries: Map<string, IndexEntry>):
     n.copy(buf, pos + PATH_AT)
     pos += (PATH_AT + n.length + 8) & ~7
   }
-  new Bun.CryptoHasher('sha1').update(buf.subarray(0, size)).digest().copy(buf, size)
   save(gitdir, buf)
 }
 
@@ -129,7 +119,9 @@ function patchEntries(buf: Buffer, changed: readonly ({ path: string } & IndexEn
   return true
 }
 
+/** Seals `buf` (its last 20 bytes become the SHA-1 of the rest, git's trailer) and writes it atomically. */
 function save(gitdir: string, buf: Buffer): void {
+  new Bun.CryptoHasher('sha1').update(buf.subarray(0, buf.length - 20)).digest().copy(buf, buf.length - 20)
   const tmp = join(gitdir, 'index.zoi-tmp')
   writeFileSync(tmp, buf)
   renameSync(tmp, join(gitdir, 'index'))

@@ -205,10 +205,13 @@ export function treeEntryAt(data: Buffer, pos: number): { entry: TreeEntry; end:
   const space = data.indexOf(0x20, pos)
   const nul = data.indexOf(0, space)
   if (space < 0 || nul < 0 || nul + 21 > data.length) throw new Error('corrupt git tree')
-  const mode = data.toString('latin1', pos, space)
-  const name = utf8.decode(data.subarray(space + 1, nul))
+  return { entry: treeEntry(data.toString('latin1', pos, space), utf8.decode(data.subarray(space + 1, nul)), data.toString('hex', nul + 1, nul + 21)), end: nul + 21 }
+}
+
+/** An entry from its raw mode (`40000`, `100644`…), name and id; modes padded to six digits as git prints them. */
+function treeEntry(mode: string, name: string, oid: string): TreeEntry {
   const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
-  return { entry: { mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid: data.toString('hex', nul + 1, nul + 21), type }, end: nul + 21 }
+  return { mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid, type }
 }
 
 /**
@@ -228,9 +231,7 @@ export function parseTree(data: Uint8Array): TreeEntry[] {
     const mode = text.slice(pos, space)
     let name = text.slice(space + 1, nul)
     if (/[^\x00-\x7f]/.test(name)) name = utf8.decode(data.subarray(space + 1, nul))
-    const oid = hex.slice(2 * nul + 2, 2 * nul + 42)
-    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
-    out.push({ mode: mode.length < 6 ? mode.padStart(6, '0') : mode, name, oid, type })
+    out.push(treeEntry(mode, name, hex.slice(2 * nul + 2, 2 * nul + 42)))
     pos = nul + 21
   }
   return out

@@ -99,7 +99,8 @@ export function forgetCache(dir: string): void {
   stores.delete(resolve(dir))
 }
 
-function storeFor(dir: string): ObjectStore {
+/** The cached store of the clone at `dir` (the checkout after a swap and the indexer share it). */
+export function storeFor(dir: string): ObjectStore {
   const key = resolve(dir)
   let store = stores.get(key)
   if (!store) {

@@ -15,6 +15,7 @@ import type { ProgressCallback } from 'isomorphic-git'
 import { openGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
 import { ObjectStore } from './git-objects.ts'
 import { errnoCode } from '../errors.ts'
+import { storeFor } from './git-read.ts'
 import { resolveRef } from './git-refs.ts'
 import { exists } from './git-swap.ts'
 import { diffTrees, listTree, type TreeFile } from './git-tree.ts'
@@ -37,7 +38,8 @@ export async function finishPendingCheckout(dir: string, onProgress: ProgressFn)
 /** Brings the working tree (and index) from commit `from` to HEAD, which is `to`. */
 export async function updateWorktree(dir: string, from: string, to: string, onProgress: ProgressFn): Promise<void> {
   const gitdir = join(dir, '.git')
-  const store = new ObjectStore(gitdir)
+  // The store the indexer reads next: its pack indexes are read once for both.
+  const store = storeFor(dir)
   const index = openGitIndex(gitdir)
   let old: string | undefined
   try {

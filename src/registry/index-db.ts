@@ -275,7 +275,6 @@ export class IndexDb {
   }
 
   setMeta(key: string, value: string): void {
-    this.writing(1)
     this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 

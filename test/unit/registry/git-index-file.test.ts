@@ -6,18 +6,29 @@
 import { afterAll, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { openGitIndex, readGitIndex, writeGitIndex, type IndexEntry } from '../../../src/registry/git-index-file.ts'
+import { openGitIndex, writeGitIndex, type IndexEntry } from '../../../src/registry/git-index-file.ts'
 import { makeGitRepo, makeTempDir, removeTempDirs, runGit } from '../../support/make-git-repo.ts'
 
 afterAll(removeTempDirs)
 
 const FILES = { 'repo.yaml': 'name: T\n', 'core/a/a.pkg.lua': 'a1\n', 'core/b/b.pkg.lua': 'b1\n', 'core/é/é.pkg.lua': 'e1\n' }
 
+/** path → entry, as git itself reads the index of `repo` (`git ls-files --stage`). */
+async function gitIndex(repo: string): Promise<Map<string, IndexEntry>> {
+  const out = new Map<string, IndexEntry>()
+  for (const line of (await runGit(repo, ['-c', 'core.quotePath=false', 'ls-files', '--stage'])).split('\n').filter(Boolean)) {
+    const [meta, path] = line.split('\t') as [string, string]
+    const [mode, oid] = meta.split(' ') as [string, string]
+    out.set(path, { oid, mode })
+  }
+  return out
+}
+
 /** A repository whose index zoi wrote (no stat data, no extensions), as a fresh clone has. */
 async function zoiIndexedRepo(): Promise<{ repo: string; gitdir: string; entries: Map<string, IndexEntry> }> {
   const repo = await makeGitRepo(FILES)
   const gitdir = join(repo, '.git')
-  const entries = readGitIndex(gitdir)!
+  const entries = await gitIndex(repo)
   writeGitIndex(gitdir, entries)
   return { repo, gitdir, entries }
 }
@@ -65,7 +76,7 @@ test('an index git wrote (stat data, a cached-tree extension) is rewritten, not 
   const changed = await edit(repo, 'core/b/b.pkg.lua', 'b2\n')
   openGitIndex(gitdir)!.apply([changed], [])
   expect(readFileSync(join(gitdir, 'index')).includes(Buffer.from('TREE'))).toBe(false)
-  expect(readGitIndex(gitdir)!.get('core/b/b.pkg.lua')).toEqual({ oid: changed.oid, mode: '100644' })
+  expect((await gitIndex(repo)).get('core/b/b.pkg.lua')).toEqual({ oid: changed.oid, mode: '100644' })
   expect(await runGit(repo, ['diff', '--name-only'])).toBe('')
   expect(await runGit(repo, ['diff', '--cached', '--name-only'])).toBe('core/b/b.pkg.lua')
 })
@@ -73,12 +84,12 @@ test('an index git wrote (stat data, a cached-tree extension) is rewritten, not 
 test('an added or a removed path rewrites the index with it', async () => {
   const { repo, gitdir } = await zoiIndexedRepo()
   await runGit(repo, ['rm', '-q', '--cached', 'core/b/b.pkg.lua'])
-  writeGitIndex(gitdir, readGitIndex(gitdir)!) // back to zoi's form, without b
+  writeGitIndex(gitdir, await gitIndex(repo)) // back to zoi's form, without b
   const added = await edit(repo, 'core/b/b.pkg.lua', 'b1\n')
   openGitIndex(gitdir)!.apply([added], [])
-  expect([...readGitIndex(gitdir)!.keys()]).toEqual(['core/a/a.pkg.lua', 'core/b/b.pkg.lua', 'core/é/é.pkg.lua', 'repo.yaml'])
+  expect([...(await gitIndex(repo)).keys()]).toEqual(['core/a/a.pkg.lua', 'core/b/b.pkg.lua', 'core/é/é.pkg.lua', 'repo.yaml'])
   openGitIndex(gitdir)!.apply([], ['core/a/a.pkg.lua'])
-  expect([...readGitIndex(gitdir)!.keys()]).toEqual(['core/b/b.pkg.lua', 'core/é/é.pkg.lua', 'repo.yaml'])
+  expect([...(await gitIndex(repo)).keys()]).toEqual(['core/b/b.pkg.lua', 'core/é/é.pkg.lua', 'repo.yaml'])
   await runGit(repo, ['fsck', '--no-progress'])
 })
 
