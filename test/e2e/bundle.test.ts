@@ -170,6 +170,15 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
   })
 
   const create = (out: string, ...extra: string[]) => zoi(work, 'bundle', 'create', 'hello', '-o', out, '--pkg-dir', pkgs, ...extra)
+  /** A full bundle `<name>-base`, a registry commit changing hello's NOTES, a sync, and the increment `<name>-inc` on top. */
+  const baseThenIncrement = async (name: string, notes: string): Promise<{ base: string; inc: string; made: CliResult }> => {
+    const base = join(work, `${name}-base`)
+    expect((await create(base)).exitCode).toBe(0)
+    await commitChanges(registry, { 'core/hello/NOTES': notes })
+    expect((await zoi(work, 'sync')).exitCode).toBe(0)
+    const inc = join(work, `${name}-inc`)
+    return { base, inc, made: await create(inc, '--since', base) }
+  }
 
   test('a flipped byte, a missing archive, a changed manifest and an extra file are each caught with the file named', async () => {
     const dir = join(work, 'tamper')
@@ -241,12 +250,7 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
   })
 
   test('increment: --since carries only new files; import needs the base first', async () => {
-    const base = join(work, 'base')
-    expect((await create(base)).exitCode).toBe(0)
-    await commitChanges(registry, { 'core/hello/NOTES': 'a new commit\n' })
-    expect((await zoi(work, 'sync')).exitCode).toBe(0)
-    const inc = join(work, 'inc')
-    const made = await create(inc, '--since', base)
+    const { base, inc, made } = await baseThenIncrement('plain', 'a new commit\n')
     expect(made.exitCode, formatResult(made)).toBe(0)
     expect(made.stdout).toMatch(/inherited from the base/)
     const m = JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8'))
@@ -270,12 +274,8 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
   })
 
   test('an increment is proven by a real install with its base given before it, and imported in one command the same way', async () => {
-    const base = join(work, 'chain-base')
-    expect((await create(base)).exitCode).toBe(0)
-    await commitChanges(registry, { 'core/hello/NOTES': 'the chain moved on\n' })
-    expect((await zoi(work, 'sync')).exitCode).toBe(0)
-    const inc = join(work, 'chain-inc')
-    expect((await create(inc, '--since', base)).exitCode).toBe(0)
+    const { base, inc, made } = await baseThenIncrement('chain', 'the chain moved on\n')
+    expect(made.exitCode, formatResult(made)).toBe(0)
     const commit = JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8')).registries[0].commit as string
 
     // On a machine that never saw the base: with the base alongside, the increment installs.
@@ -326,12 +326,8 @@ describe.skipIf(!hasGit)('zoi bundle against tampering, increments, reproducibil
     await commitChanges(registry, { 'core/hello/NOTES': 'the base of a lone increment\n' })
     expect((await runCommand(['git', '-C', registry, 'gc', '-q'], { home: work })).exitCode).toBe(0)
     expect((await zoi(work, 'sync')).exitCode).toBe(0)
-    const base = join(work, 'lone-base')
-    expect((await create(base)).exitCode).toBe(0)
-    await commitChanges(registry, { 'core/hello/NOTES': 'the lone increment\n' })
-    expect((await zoi(work, 'sync')).exitCode).toBe(0)
-    const inc = join(work, 'lone-inc')
-    expect((await create(inc, '--since', base)).exitCode).toBe(0)
+    const { base, inc, made } = await baseThenIncrement('lone', 'the lone increment\n')
+    expect(made.exitCode, formatResult(made)).toBe(0)
     const inherited = (JSON.parse(readFileSync(join(inc, 'bundle.json'), 'utf8')).inherited as { path: string }[]).map((f) => f.path)
     expect(inherited.some((p) => /^registry\.git\/objects\/pack\/pack-[0-9a-f]+\.pack$/.test(p))).toBe(true)
     expect(inherited).toContain('archives/hello-1.0.0-linux-amd64.pkg.tar.zst')

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { createEvaluator, evaluateJobs, runJob, startEvaluation, workersFor, type DefinitionJob } from '../../../src/lua/index.ts'
+import { createEvaluator, evaluateJobs, runJob, startEvaluation, workersFor, type DefinitionJob, type JobOutcome } from '../../../src/lua/index.ts'
 
 const LINUX = { os: 'linux', arch: 'amd64' } as const
 
@@ -12,33 +12,36 @@ function jobs(n: number): DefinitionJob[] {
   })
 }
 
+/** The outcomes of `all` evaluated one by one on this thread: what any sharing must give. */
+async function alone(all: DefinitionJob[]): Promise<JobOutcome[]> {
+  const evaluator = createEvaluator()
+  const out: JobOutcome[] = []
+  for (const job of all) out.push(await runJob(evaluator, job))
+  evaluator.close()
+  return out
+}
+
 test('the same outcomes, in order, whether jobs run on this thread or are shared with workers', async () => {
   const all = jobs(900)
-  const evaluator = createEvaluator()
-  const alone = []
-  for (const job of all) alone.push(await runJob(evaluator, job))
-  evaluator.close()
+  const expected = await alone(all)
   const progress: number[] = []
   const shared = await evaluateJobs(all, 2, (done) => progress.push(done))
-  expect(shared).toEqual(alone)
+  expect(shared).toEqual(expected)
   expect(progress.at(-1)).toBe(900)
-  expect(alone.filter((o) => 'error' in o).length).toBe(10)
-  expect(alone[7]).toMatchObject({ spec: { name: 'p7', version: '7.0.0' } })
+  expect(expected.filter((o) => 'error' in o).length).toBe(10)
+  expect(expected[7]).toMatchObject({ spec: { name: 'p7', version: '7.0.0' } })
 })
 
 test('jobs added while the workers start, as a sync reads them, come back complete and in order', async () => {
   const all = jobs(700)
-  const evaluator = createEvaluator()
-  const alone = []
-  for (const job of all) alone.push(await runJob(evaluator, job))
-  evaluator.close()
+  const expected = await alone(all)
   const pool = startEvaluation(all.length, 2)
   for (const [i, job] of all.entries()) {
     pool.add(job)
     if (i % 50 === 0) await Bun.sleep(1) // reading takes time: workers may take chunks meanwhile
   }
   const progress: number[] = []
-  expect(await pool.finish((done) => progress.push(done))).toEqual(alone)
+  expect(await pool.finish((done) => progress.push(done))).toEqual(expected)
   expect(progress.at(-1)).toBe(700)
 })
 
