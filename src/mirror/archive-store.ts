@@ -13,8 +13,8 @@ import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat } from 'node
 import { basename, dirname, join, resolve } from 'node:path'
 import { archiveFileList, hashFile, listArchive, parseFilesSidecar, parseHashSidecar, parseSizeSidecar } from '../archive/index.ts'
 import { ZoiError } from '../errors.ts'
-import { copyFileAtomic, writeFileAtomic } from '../platform/fs.ts'
-import { archiveRelPath, FLAT_DIR, flatRelPath, PKGS_DIR, SIDECAR_SUFFIXES, STATE_DIR, type MirroredArchive } from './mirror-layout.ts'
+import { copyFileAtomic, hiddenTemp, TEMP_NAME, writeFileAtomic } from '../platform/fs.ts'
+import { archiveRelPath, FLAT_DIR, flatRelPath, PKGS_DIR, REGISTRY_GIT, SIDECAR_SUFFIXES, STATE_DIR, type MirroredArchive } from './mirror-layout.ts'
 
 export interface PlacedArchive {
   /** Relative to the mirror root. */
@@ -65,12 +65,14 @@ export async function keepArchive(root: string, a: MirroredArchive): Promise<voi
 }
 
 /**
- * Temporary files a killed run left in `pkgs/`, `archives/`, the root (manifests) and `.zoi/`
- * (the caller holds the mirror's lock, so no other run is writing them).
+ * Temporary files a killed run left in `pkgs/`, `archives/`, the root (manifests), `.zoi/` and
+ * `registry.git` (cheap to walk: every run packs its loose objects). The caller holds the
+ * mirror's lock, so no other run is writing them.
  */
 export async function sweepTemporaries(root: string): Promise<number> {
   let removed = 0
-  for (const [top, recursive] of [[PKGS_DIR, true], [FLAT_DIR, true], ['', false], [STATE_DIR, false]] as const) {
+  const swept = [[PKGS_DIR, true], [FLAT_DIR, true], ['', false], [STATE_DIR, false], [REGISTRY_GIT, true]] as const
+  for (const [top, recursive] of swept) {
     const entries = await readdir(join(root, top), { recursive, withFileTypes: true }).catch(() => [])
     for (const e of entries) {
       if (!e.isFile() || !TEMP_NAME.test(e.name)) continue
@@ -80,9 +82,6 @@ export async function sweepTemporaries(root: string): Promise<number> {
   }
   return removed
 }
-
-/** `.x.tmp-123` (ours) and `x.tmp-123-abc` (writeFileAtomic's). */
-const TEMP_NAME = /\.tmp-\d+(-[0-9a-z]+)?$/
 
 /**
  * `.size` and `.files` are copied when the source has valid ones (a build wrote them), otherwise
@@ -123,15 +122,9 @@ async function linkFlat(dest: string, flat: string): Promise<void> {
     const [a, b] = await Promise.all([stat(from), stat(to).catch(() => undefined)])
     if (b && b.ino === a.ino && b.dev === a.dev) continue
     const tmp = hiddenTemp(to)
-    await rm(tmp, { force: true })
     await link(from, tmp).catch(() => copyFile(from, tmp))
     await rename(tmp, to)
   }
-}
-
-/** A dot-name beside `path`: the server and the manifest skip it, the next run sweeps it. */
-function hiddenTemp(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`)
 }
 
 async function mirroredHash(dest: string): Promise<string | undefined> {

@@ -11,6 +11,7 @@ import { fetchArchives, isOciUrl, locateArchive } from '../cache/index.ts'
 import type { ArchiveFormat } from '../build/index.ts'
 import type { Context } from '../context.ts'
 import { ZoiError, isZoiError } from '../errors.ts'
+import { damagedRepository } from '../registry/git-errors.ts'
 import {
   archiveComplete, archiveItems, archiveRelPath, keepArchive, sweepTemporaries, bareReader, commitBaseUrl, fetchUpstream, indexCommit, placeArchive, publishBranch, readRepoYamlAt, readServedHead,
   pushArchives, REGISTRY_GIT, selectPackages, STATE_DIR, updateServerInfo, writeManifest, type ArchiveItem, type PushResult,
@@ -73,31 +74,41 @@ export async function mirrorRegistry(ctx: Context, opts: MirrorOptions): Promise
     ctx.net.trust(url)
     const gitdir = join(dir, REGISTRY_GIT)
     ctx.report({ kind: 'phase', phase: 'mirror', text: `Mirroring registry ${redactUrl(url)}` })
-    const before = await readServedHead(gitdir)
-    const upstream = await fetchUpstream({ url, gitdir, net: ctx.net })
-    const repo = await readRepoYamlAt(gitdir, upstream.head)
-
-    const archives: MirrorResult['archives'] = { copied: [], unchanged: [], built: [], missing: [] }
-    const mirrored = new Set<string>()
-    if (opts.all || opts.packages.length > 0) {
-      for (const platform of platforms) {
-        const rows = await indexCommit(dir, gitdir, upstream.head, platform, ctx.report)
-        const chosen = selectPackages(rows, { all: opts.all, names: opts.packages, dependencies: (row) => zoiDependencies(row.dependencies, repo.handle) })
-        const items = archiveItems(chosen, platform)
-        for (const row of chosen) mirrored.add(row.name)
-        ctx.report({ kind: 'phase', phase: 'mirror', text: `Archives for ${platformString(platform)}: ${items.length}`, total: items.length })
-        for (const item of items) await mirrorArchive(ctx, { dir, gitdir, commit: upstream.head, repo, item, build: opts.build }, archives)
-      }
+    try {
+      return await mirrorInto(ctx, opts, { dir, url, gitdir, platforms })
+    } catch (e) {
+      throw damagedRepository(e, gitdir, `remove ${gitdir} and run 'zoi mirror' again: it is fetched anew from the registry`)
     }
-
-    const sources = opts.withSources ? mirrorSources(ctx, dir, mirrored) : undefined
-    const head = opts.baseUrl ? await commitBaseUrl(gitdir, upstream.head, opts.baseUrl) : upstream.head
-    await publishBranch(gitdir, upstream.branch, head)
-    await updateServerInfo(gitdir)
-    const registry = { handle: repo.handle, url: redactUrl(url), branch: upstream.branch, upstream: upstream.head, head, changed: head !== before, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) }
-    const { manifest, hashed } = await writeManifest(dir, { handle: registry.handle, upstream: registry.upstream, head, branch: registry.branch, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) })
-    return { dir, registry, archives, manifest: { files: manifest.files.length, hashed }, ...(sources ? { sources } : {}) }
   })
+}
+
+/** The mirror run itself, under the folder's lock. */
+async function mirrorInto(ctx: Context, opts: MirrorOptions, where: { dir: string; url: string; gitdir: string; platforms: Platform[] }): Promise<MirrorResult> {
+  const { dir, url, gitdir, platforms } = where
+  const before = await readServedHead(gitdir)
+  const upstream = await fetchUpstream({ url, gitdir, net: ctx.net })
+  const repo = await readRepoYamlAt(gitdir, upstream.head)
+
+  const archives: MirrorResult['archives'] = { copied: [], unchanged: [], built: [], missing: [] }
+  const mirrored = new Set<string>()
+  if (opts.all || opts.packages.length > 0) {
+    for (const platform of platforms) {
+      const rows = await indexCommit(dir, gitdir, upstream.head, platform, ctx.report)
+      const chosen = selectPackages(rows, { all: opts.all, names: opts.packages, dependencies: (row) => zoiDependencies(row.dependencies, repo.handle) })
+      const items = archiveItems(chosen, platform)
+      for (const row of chosen) mirrored.add(row.name)
+      ctx.report({ kind: 'phase', phase: 'mirror', text: `Archives for ${platformString(platform)}: ${items.length}`, total: items.length })
+      for (const item of items) await mirrorArchive(ctx, { dir, gitdir, commit: upstream.head, repo, item, build: opts.build }, archives)
+    }
+  }
+
+  const sources = opts.withSources ? mirrorSources(ctx, dir, mirrored) : undefined
+  const head = opts.baseUrl ? await commitBaseUrl(gitdir, upstream.head, opts.baseUrl) : upstream.head
+  await publishBranch(gitdir, upstream.branch, head)
+  await updateServerInfo(gitdir)
+  const registry = { handle: repo.handle, url: redactUrl(url), branch: upstream.branch, upstream: upstream.head, head, changed: head !== before, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) }
+  const { manifest, hashed } = await writeManifest(dir, { handle: registry.handle, upstream: registry.upstream, head, branch: registry.branch, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) })
+  return { dir, registry, archives, manifest: { files: manifest.files.length, hashed }, ...(sources ? { sources } : {}) }
 }
 
 /** The cached sources of the mirrored packages, as `<dir>/sources/…` (what `source fetch` stored for them). */

@@ -1,20 +1,36 @@
 /** Small filesystem primitives with the atomicity the rest of zoi relies on. */
 import { closeSync, openSync, readSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 
 /** Write via a temp file in the same folder, then rename: readers see the old or the new file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  await replaceFile(file, data, undefined, `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`)
+}
+
+/**
+ * Writes `tmp` (a hidden name beside `file` by default) and renames it over `file`. Readers see
+ * the old file or the new one, never a missing or half-written one, even when the process is
+ * killed; other hard links to the old file keep the old bytes. The folder must exist.
+ */
+export async function replaceFile(file: string, data: Parameters<typeof writeFile>[1], options?: Parameters<typeof writeFile>[2], tmp = hiddenTemp(file)): Promise<void> {
   try {
-    await writeFile(tmp, data)
+    await writeFile(tmp, data, options)
     await rename(tmp, file)
   } catch (e) {
     await rm(tmp, { force: true })
     throw e
   }
 }
+
+/** `.name.tmp-<pid>-<random>` beside `path`: servers and listings skip dot-names; see TEMP_NAME. */
+export function hiddenTemp(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`)
+}
+
+/** A temporary name of writeFileAtomic or hiddenTemp: what a killed run may leave, to sweep. */
+export const TEMP_NAME = /\.tmp-\d+(-[0-9a-z]+)?$/
 
 /**
  * Copy via a temp file beside `dest`, then rename: `dest` is never seen half-written. `tmp`

@@ -12,7 +12,7 @@ export function toZoiError(e: unknown, source: string, remote: boolean): ZoiErro
   const where = redactUrl(source)
   const code = (e as { code?: unknown } | null)?.code
   const data = (e as { data?: Record<string, unknown> } | null)?.data ?? {}
-  const detail = redactUrl(describeError(e))
+  const detail = redactUrl(gitDetail(e))
   const details = { cause: e, data: { url: where } }
   switch (code) {
     case 'HttpError':
@@ -59,4 +59,23 @@ export function httpStatusError(where: string, status: number, statusText: strin
     ...details,
     hint: auth ? 'the registry needs credentials: put them in the URL (https://user:token@host/…)' : undefined,
   })
+}
+
+/** isomorphic-git wraps what it did not expect in an InternalError whose own text is in `data.message`. */
+function gitDetail(e: unknown): string {
+  const inner = (e as { code?: unknown; data?: { message?: unknown } } | null)?.data?.message
+  if ((e as { code?: unknown } | null)?.code === 'InternalError' && typeof inner === 'string') return inner.split('\n')[0]!
+  return describeError(e)
+}
+
+/**
+ * Object bytes that fail their own checks (SHA-1 or zlib) in a repository zoi keeps — a disk
+ * error, or a copy an older zoi left half-written when killed — are INTEGRITY (exit 6), naming
+ * the repository, never an internal error. Anything else is returned unchanged.
+ */
+export function damagedRepository(e: unknown, gitdir: string, hint: string): unknown {
+  if (isZoiError(e)) return e
+  const detail = gitDetail(e)
+  if (!/SHA check failed|Invalid compressed buffer|incorrect header check|unexpected end of file|invalid (stored block|distance|code|block type)/i.test(detail)) return e
+  return new ZoiError('INTEGRITY', `git repository ${gitdir} holds a damaged object: ${detail}`, { hint, cause: e })
 }

@@ -3,10 +3,11 @@
  * content-addressed and immutable, so copying the object files the destination lacks, then
  * pointing its refs at the source's HEAD, yields the same repository as a fetch would.
  */
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { git } from './git-lib.ts'
 import { ZoiError } from '../errors.ts'
+import { copyFileAtomic, hiddenTemp, replaceFile } from '../platform/fs.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
 
 export interface UpstreamHead {
@@ -28,7 +29,9 @@ export async function readLocalHead(gitdir: string, label: string): Promise<Upst
 
 /**
  * Copies every object file of `srcGitdir` (and of its alternates) that `destGitdir` lacks, and
- * mirrors the source's shallow list. Returns how many files were copied.
+ * mirrors the source's shallow list. Returns how many files were copied. Each file is copied
+ * under a hidden temp name and renamed, so a killed copy never leaves a truncated object that
+ * a later run would take as present (a mirror's registry.git is written in place).
  */
 export async function copyObjects(srcGitdir: string, destGitdir: string): Promise<number> {
   const dest = join(destGitdir, 'objects')
@@ -41,8 +44,8 @@ export async function copyObjects(srcGitdir: string, destGitdir: string): Promis
       const idx = pack.replace(/\.pack$/, '.idx')
       if (!(await exists(join(src, 'pack', idx))) || (await exists(join(dest, 'pack', idx)))) continue
       await mkdir(join(dest, 'pack'), { recursive: true })
-      await copyFile(join(src, 'pack', pack), join(dest, 'pack', pack))
-      await copyFile(join(src, 'pack', idx), join(dest, 'pack', idx))
+      await copyFileAtomic(join(src, 'pack', pack), join(dest, 'pack', pack), hiddenTemp(join(dest, 'pack', pack)))
+      await copyFileAtomic(join(src, 'pack', idx), join(dest, 'pack', idx), hiddenTemp(join(dest, 'pack', idx)))
       copied += 2
     }
     const fanout = (await readdir(src)).filter((n) => /^[0-9a-f]{2}$/.test(n))
@@ -53,13 +56,13 @@ export async function copyObjects(srcGitdir: string, destGitdir: string): Promis
         if (await exists(join(dest, sub, name))) continue
         if (!made) await mkdir(join(dest, sub), { recursive: true })
         made = true
-        await copyFile(join(src, sub, name), join(dest, sub, name))
+        await copyFileAtomic(join(src, sub, name), join(dest, sub, name), hiddenTemp(join(dest, sub, name)))
         copied++
       }
     })
   }
   const shallow = await readFile(join(srcGitdir, 'shallow')).catch(() => undefined)
-  if (shallow) await writeFile(join(destGitdir, 'shallow'), shallow)
+  if (shallow) await replaceFile(join(destGitdir, 'shallow'), shallow)
   else await rm(join(destGitdir, 'shallow'), { force: true })
   return copied
 }

@@ -4,11 +4,12 @@
  * writes blobs and trees into a repository. Only regular files are taken; `.git` entries,
  * symlinks and empty folders are skipped.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { exists } from './git-swap.ts'
 import { limitFor, tooLarge } from './git-size-limits.ts'
 import { crypto, zlib } from '../platform/node-lazy.ts'
+import { replaceFile } from '../platform/fs.ts'
 
 /** Stores (or just hashes) one object and returns its id. */
 export type ObjectSink = (type: 'blob' | 'tree', content: Uint8Array) => Promise<string>
@@ -30,7 +31,8 @@ export function writeMissing(gitdir: string): ObjectSink {
     const path = join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))
     if (await exists(path)) return oid
     await mkdir(dirname(path), { recursive: true })
-    await writeFile(path, zlib().deflateSync(Buffer.concat([header, content])))
+    // Renamed into place: a killed write never leaves a truncated object that exists() takes as present.
+    await replaceFile(path, zlib().deflateSync(Buffer.concat([header, content])))
     return oid
   }
 }

@@ -9,6 +9,7 @@ import * as fsp from 'node:fs/promises'
 import { copyFileSync, linkSync, mkdirSync, readdirSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { replaceFile, TEMP_NAME } from '../platform/fs.ts'
 import { processAlive } from '../platform/lock.ts'
 
 /** Where the previous clone (or its `.git`) waits during the two renames of a swap. */
@@ -39,17 +40,22 @@ export async function recoverInterruptedSwap(dir: string): Promise<void> {
 }
 
 /**
- * The file system handed to isomorphic-git everywhere. Staging hard-links object files with the
- * live clone, so no write may go through an existing link: writeFile unlinks first, giving new
- * bytes their own inode (copy-on-write). isomorphic-git writes a received pack under its content
- * name even when that file exists, which would otherwise rewrite the live clone's pack in place.
+ * The file system handed to isomorphic-git everywhere. Every write goes to a hidden temp file
+ * renamed over the target (replaceFile), so:
+ * - staging hard-links object files with the live clone, and no write goes through an existing
+ *   link: new bytes get their own inode (copy-on-write). isomorphic-git writes a received pack
+ *   under its content name even when that file exists, which would otherwise rewrite the live
+ *   clone's pack in place;
+ * - a repository written in place (a mirror's registry.git, the source cache) never has a
+ *   missing or half-written HEAD, ref or config, whenever the process is killed. (Unlinking
+ *   first and then writing left a window with no HEAD, after which the folder was no longer a
+ *   repository.) A killed write leaves at most a temp file, which the next run sweeps.
  */
 export const gitFs = {
   promises: {
     readFile: fsp.readFile,
-    async writeFile(...args: Parameters<typeof fsp.writeFile>): Promise<void> {
-      await fsp.unlink(args[0] as string).catch(() => {})
-      await fsp.writeFile(...args)
+    async writeFile(path: string, data: Parameters<typeof fsp.writeFile>[1], options?: Parameters<typeof fsp.writeFile>[2]): Promise<void> {
+      await replaceFile(path, data, options)
     },
     mkdir: fsp.mkdir,
     rmdir: fsp.rmdir,
@@ -80,6 +86,7 @@ export async function stageGitdir(dir: string, staging: string): Promise<void> {
   const gitdir = join(dir, '.git')
   mkdirSync(join(staging, '.git'))
   for (const entry of readdirSync(gitdir, { withFileTypes: true })) {
+    if (TEMP_NAME.test(entry.name)) continue
     const src = join(gitdir, entry.name)
     const dest = join(staging, '.git', entry.name)
     if (entry.isDirectory()) copyTree(src, dest, entry.name === 'objects')
@@ -90,6 +97,7 @@ export async function stageGitdir(dir: string, staging: string): Promise<void> {
 function copyTree(from: string, to: string, linkFiles: boolean): void {
   mkdirSync(to, { recursive: true })
   for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (TEMP_NAME.test(entry.name)) continue // a killed write's leftover: not carried on
     const src = join(from, entry.name)
     const dest = join(to, entry.name)
     if (entry.isDirectory()) copyTree(src, dest, linkFiles)

@@ -3,8 +3,8 @@
  * .size", exit 1, forever). Slow: several mirror runs, each killed at another moment.
  */
 import { afterAll, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { makeGitRepo, makeTempDir, readTree, removeTempDirs, type RepoFiles } from '../support/make-git-repo.ts'
 import { formatResult, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 
@@ -54,6 +54,45 @@ test.skipIf(!hasGit)('an archive whose .size and .files a killed run never wrote
   rmSync(`${hello}.size`)
   const alone = await runZoi(['mirror', dir, '--all'], { home: op.home })
   expect(alone.exitCode, formatResult(alone)).toBe(0)
+  expectConsistent(dir)
+})
+
+test.skipIf(!hasGit)('a git write a killed run left half done (temp files in registry.git) is swept, never served as a ref', async () => {
+  const op = await operator()
+  const dir = join(op.home, 'mirror')
+  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
+  expect((await runZoi(args, { home: op.home })).exitCode).toBe(0)
+  const gitdir = join(dir, 'registry.git')
+  const head = readFileSync(join(gitdir, 'refs/heads/main'), 'utf8')
+  writeFileSync(join(gitdir, '.HEAD.tmp-4242-ab'), 'ref: refs/he')
+  writeFileSync(join(gitdir, 'refs/heads/.main.tmp-4242-cd'), head)
+  const again = await runZoi(args, { home: op.home })
+  expect(again.exitCode, formatResult(again)).toBe(0)
+  expect(readdirSync(gitdir).filter((n) => n.includes('.tmp-'))).toEqual([])
+  expect(readdirSync(join(gitdir, 'refs/heads'))).toEqual(['main'])
+  expect(readFileSync(join(gitdir, 'info/refs'), 'utf8')).not.toContain('tmp')
+  expect(readFileSync(join(gitdir, 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n')
+})
+
+test.skipIf(!hasGit)('a damaged object in registry.git (an older zoi killed mid-copy) is exit 6 naming the repository, and its hint repairs it', async () => {
+  const op = await operator()
+  const dir = join(op.home, 'mirror')
+  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
+  expect((await runZoi(args, { home: op.home })).exitCode).toBe(0)
+  // A truncated copy of the upstream's HEAD commit, as a copy killed half way used to leave it.
+  const upstream = (await runZoi(['sync', 'list', '--json'], { home: op.home })).stdout
+  const url: string = JSON.parse(upstream)[0].url
+  const head = (await Bun.$`git -C ${url} rev-parse HEAD`.text()).trim()
+  const loose = join(dir, 'registry.git/objects', head.slice(0, 2), head.slice(2))
+  mkdirSync(dirname(loose), { recursive: true })
+  writeFileSync(loose, readFileSync(join(url, '.git/objects', head.slice(0, 2), head.slice(2))).subarray(0, 9))
+  const damaged = await runZoi(args, { home: op.home })
+  expect(damaged.exitCode, formatResult(damaged)).toBe(6)
+  expect(damaged.stderr).toContain(`error: git repository ${join(dir, 'registry.git')} holds a damaged object`)
+  expect(damaged.stderr).toContain(`hint: remove ${join(dir, 'registry.git')} and run 'zoi mirror' again`)
+  rmSync(join(dir, 'registry.git'), { recursive: true })
+  const repaired = await runZoi(args, { home: op.home })
+  expect(repaired.exitCode, formatResult(repaired)).toBe(0)
   expectConsistent(dir)
 })
 

@@ -1,6 +1,6 @@
 /** Archives into the mirror: layout, sidecars (copied or made), the flat view, no needless copies. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { archiveComplete, placeArchive, sweepTemporaries } from '../../../src/mirror/index.ts'
 import { buildArchive } from '../cache/cache-fixtures.ts'
@@ -112,8 +112,13 @@ describe('crash safety', () => {
     await writeFile(join(dir, '.tool-1.0.0-linux-amd64.pkg.tar.zst.tmp-4242'), 'half')
     await writeFile(join(dir, 'tool-1.0.0-linux-amd64.pkg.tar.zst.hash.tmp-4242-k3j2'), 'half')
     await writeFile(join(root, 'manifest.json.tmp-4242-zz'), '{')
-    expect(await sweepTemporaries(root)).toBe(3)
+    // What a killed git write leaves in registry.git (gitFs writes a hidden temp and renames it).
+    await mkdir(join(root, 'registry.git/refs/heads'), { recursive: true })
+    await writeFile(join(root, 'registry.git/.HEAD.tmp-4242-ab'), 'ref: refs/he')
+    await writeFile(join(root, 'registry.git/refs/heads/.main.tmp-4242-cd'), '')
+    expect(await sweepTemporaries(root)).toBe(5)
     expect((await readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([])
+    expect(await readdir(join(root, 'registry.git/refs/heads'))).toEqual([])
     expect(await archiveComplete(join(root, REL))).toBe(true)
   })
 })

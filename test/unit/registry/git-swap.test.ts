@@ -62,6 +62,30 @@ describe('crash recovery of a swap', () => {
     expect(await readFile(join(dir, 'staged.pack'), 'utf8')).toBe('new bytes')
   })
 
+  test('regression: a write that dies half way leaves the old file whole (a killed mirror lost HEAD and was refused forever)', async () => {
+    const dir = await makeTempDir()
+    await writeFile(join(dir, 'HEAD'), 'ref: refs/heads/main\n')
+    // The data source fails after its first chunk, as a SIGKILL between the open and the last write would.
+    async function* dying() {
+      yield 'ref: refs/he'
+      throw new Error('killed')
+    }
+    await expect(gitFs.promises.writeFile(join(dir, 'HEAD'), dying() as unknown as string)).rejects.toThrow('killed')
+    expect(await readFile(join(dir, 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n')
+    expect(await readdir(dir)).toEqual(['HEAD'])
+  })
+
+  test('a staged copy leaves behind the temp files a killed write left in the live .git', async () => {
+    const { dir } = await clonedRegistry()
+    await writeFile(join(dir, '.git', '.HEAD.tmp-4242-abc'), 'ref: refs/he')
+    await writeFile(join(dir, '.git', 'refs', 'heads', '.main.tmp-4242-k3'), '')
+    const staging = await makeTempDir()
+    await stageGitdir(dir, staging)
+    expect(existsSync(join(staging, '.git', 'HEAD'))).toBe(true)
+    expect(existsSync(join(staging, '.git', '.HEAD.tmp-4242-abc'))).toBe(false)
+    expect(await readdir(join(staging, '.git', 'refs', 'heads'))).toEqual(['main'])
+  })
+
   test('swapIntoPlace replaces a folder', async () => {
     const parent = await makeTempDir()
     await mkdir(join(parent, 'live'))
