@@ -3,6 +3,7 @@
  * an Output. Commands never print and never exit; program.ts renders what they return.
  */
 import type { Context } from '../context.ts'
+import type { FileText } from '../registry/summary-pages.ts'
 import { ZoiError } from '../errors.ts'
 import { didYouMean } from '../resolve/similar-names.ts'
 
@@ -24,6 +25,12 @@ export interface RowStream<T> {
   /** The rows, a page at a time: one iteration step per page, not per row. */
   pages: Iterable<readonly T[]>
   line(row: T): string
+  /**
+   * The same rows' printed text, ready-made in pieces of whole lines (pages an index keeps, or
+   * the file of them, read from its descriptor): printed instead of `line` over `pages` when
+   * there is no --json.
+   */
+  text?: Iterable<string | Uint8Array | FileText>
   /** Printed (as text) when there are no rows. */
   empty: string
 }

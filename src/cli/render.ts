@@ -1,15 +1,19 @@
 /** Results and errors to text or JSON. The only place that decides how output looks. */
 import { ZoiError, errnoCode } from '../errors.ts'
 import type { Output, RowStream } from './command-spec.ts'
+import type { FileText } from '../registry/summary-pages.ts'
 
 export interface Sink {
   stdout(text: string): void
   stderr(text: string): void
+  /** Ready-made UTF-8 text for stdout (list --all's stored pages); without it, stdout gets it decoded. */
+  stdoutBytes?(bytes: Uint8Array): void
 }
 
 export const processSink: Sink = {
   stdout: (t) => (t.endsWith('\n') ? console.log(t.slice(0, -1)) : writeFd(1, t)),
   stderr: (t) => writeFd(2, t),
+  stdoutBytes: (b) => writeFd(1, b),
 }
 
 const closed = new Set<number>()
@@ -24,9 +28,9 @@ const fs = (): typeof import('node:fs') => require('node:fs')
  * a descriptor some parent left non-blocking (EAGAIN) hands the rest to process.stdout/stderr,
  * which waits.
  */
-function writeFd(fd: 1 | 2, text: string): void {
+function writeFd(fd: 1 | 2, text: string | Uint8Array): void {
   if (closed.has(fd)) return
-  const bytes = Buffer.from(text)
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text
   let done = 0
   try {
     while (done < bytes.length) done += fs().writeSync(fd, bytes, done)
@@ -55,6 +59,7 @@ const FLUSH_AT = 64 * 1024
  * tells whether it needs its comma).
  */
 function renderRows(rows: RowStream<never>, json: boolean, sink: Sink): void {
+  if (!json && rows.text) return renderText(rows.text, rows.empty, sink)
   let buffer = json ? '[\n' : ''
   let held: string | undefined
   let count = 0
@@ -74,6 +79,57 @@ function renderRows(rows: RowStream<never>, json: boolean, sink: Sink): void {
   if (json) buffer = count ? `${buffer}${held}\n]\n` : '[]\n'
   else if (count === 0) buffer = `${rows.empty}\n`
   sink.stdout(buffer)
+}
+
+/**
+ * Ready-made text (whole lines): large pieces are written as they come, small ones gathered to
+ * about FLUSH_AT bytes, and a file is copied through one reused buffer. Every write goes to the
+ * descriptor (never through console.log), so nothing is reordered between two writers.
+ */
+function renderText(chunks: Iterable<string | Uint8Array | FileText>, empty: string, sink: Sink): void {
+  // The bytes handed to `write` are valid only during the call (a file's buffer is reused).
+  // A sink without stdoutBytes gets text; a character split between two pieces stays whole.
+  const decoder = new TextDecoder()
+  const write = sink.stdoutBytes?.bind(sink) ?? ((b: Uint8Array) => sink.stdout(decoder.decode(b, { stream: true })))
+  let pending: Uint8Array[] = []
+  let size = 0
+  let any = false
+  const flush = () => {
+    if (size > 0) write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size))
+    pending = []
+    size = 0
+  }
+  for (const chunk of chunks) {
+    if (typeof chunk === 'object' && 'fd' in chunk) {
+      flush()
+      any = copyFile(chunk, write) || any
+      continue
+    }
+    if (chunk.length === 0) continue
+    any = true
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    if (size === 0 && bytes.byteLength >= FLUSH_AT / 16) {
+      write(bytes)
+      continue
+    }
+    pending.push(bytes)
+    size += bytes.byteLength
+    if (size >= FLUSH_AT) flush()
+  }
+  flush()
+  if (!any) sink.stdout(`${empty}\n`)
+}
+
+/** A file's text from its offset on, through one buffer; whether it held any. */
+function copyFile(file: FileText, write: (bytes: Uint8Array) => void): boolean {
+  const buffer = Buffer.allocUnsafe(4 * FLUSH_AT)
+  let position = file.offset
+  try {
+    for (let n: number; (n = fs().readSync(file.fd, buffer, 0, buffer.length, position)) > 0; position += n) write(buffer.subarray(0, n))
+  } finally {
+    fs().closeSync(file.fd)
+  }
+  return position > file.offset
 }
 
 /** Prints `error: …` / `hint: …` (or a JSON error object) and returns the exit code. */

@@ -2,25 +2,16 @@
 import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
-import type { PackageRow, PackageSummaryRow } from '../registry/index-db.ts'
+import type { PackageRow } from '../registry/index-db.ts'
+import type { FileText } from '../registry/summary-pages.ts'
+import { summaryLine, summaryOf, type PackageSummary } from '../registry/summary-line.ts'
 import { parseSource } from '../resolve/source.ts'
 import { compareVersions } from '../resolve/version.ts'
 import { installedRows, installedScopes } from './installed.ts'
 import { openCatalog, requireCatalog, withCatalog } from './registries.ts'
 import { indexNames, unknownPackage } from './suggest.ts'
 
-export interface PackageSummary {
-  name: string
-  registry: string
-  repo: string
-  version: string
-  description: string
-}
-
-/** A package as search, list --all and show print it; `version` is the one `install <name>` picks. */
-function summaryOf(handle: string, p: PackageSummaryRow): PackageSummary {
-  return { name: p.name, registry: handle, repo: p.repo, version: p.version ?? '', description: p.description }
-}
+export type { PackageSummary } from '../registry/summary-line.ts'
 
 export async function searchPackages(ctx: Context, term: string): Promise<PackageSummary[]> {
   if (!term.trim()) throw new ZoiError('USAGE', 'search needs a term')
@@ -44,21 +35,40 @@ export async function searchFiles(ctx: Context, term: string): Promise<FileHit[]
 
 /**
  * Every package of every synced registry, handed out a page at a time as the caller iterates
- * (list --all prints each page as it comes, so memory does not grow with the index). A missing
- * registry is an error now, before any row; the catalog closes when the iteration ends or is
- * abandoned.
+ * (list --all prints each page as it comes, so memory does not grow with the index): as rows
+ * (for --json), or as the printed text, which a synced index keeps ready in pages
+ * (registry/summary-pages.ts; an index without them for its handle is formatted row by row).
+ * The caller iterates one of the two. A missing registry is an error now, before any row; the
+ * catalog closes when that iteration ends or is abandoned.
  */
-export function listAvailable(ctx: Context): Iterable<PackageSummary[]> {
+export function listAvailable(ctx: Context): { rows: Iterable<PackageSummary[]>; text: Iterable<string | Uint8Array | FileText> } {
   const set = requireCatalog(ctx)
-  return (function* () {
+  let closed = false
+  const close = () => {
+    if (!closed) set.close()
+    closed = true
+  }
+  function* rows(): Generator<PackageSummary[]> {
     try {
       for (const r of set.registries) {
         for (const page of r.index.summaryPages()) yield page.map((p) => summaryOf(r.handle, p))
       }
     } finally {
-      set.close()
+      close()
     }
-  })()
+  }
+  function* text(): Generator<string | Uint8Array | FileText> {
+    try {
+      for (const r of set.registries) {
+        const pages = r.index.summaryText(r.handle)
+        if (pages) yield* pages
+        else for (const page of r.index.summaryPages()) yield page.map((p) => `${summaryLine(summaryOf(r.handle, p))}\n`).join('')
+      }
+    } finally {
+      close()
+    }
+  }
+  return { rows: rows(), text: text() }
 }
 
 export interface PackageDetails extends PackageSummary {

@@ -68,7 +68,7 @@ export async function removeRegistry(ctx: Context, handleOrUrl: string): Promise
   }
   if (isRegistryHandle(found.handle)) {
     await rm(join(ctx.layout.dbDir, found.handle), { recursive: true, force: true })
-    for (const suffix of ['.db', '.db-wal', '.db-shm']) await rm(join(ctx.layout.dbDir, found.handle + suffix), { force: true })
+    for (const suffix of ['.db', '.db-wal', '.db-shm', '.db.list']) await rm(join(ctx.layout.dbDir, found.handle + suffix), { force: true })
   }
   return found
 }

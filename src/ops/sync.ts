@@ -125,8 +125,8 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
   }
   const indexFile = join(db, `${handle}.db`)
   // --force rebuilds the index too, but only when the sidecar data it holds can be fetched again.
-  if (opts.force && !ctx.offline) for (const s of ['', '-wal', '-shm']) await rm(indexFile + s, { force: true })
-  const index = IndexDb.open(indexFile)
+  if (opts.force && !ctx.offline) for (const s of ['', '-wal', '-shm', '.list']) await rm(indexFile + s, { force: true })
+  const index = IndexDb.open(indexFile, { summaryHandle: handle! })
   try {
     const platform = platformString(hostPlatform())
     // The index already describes this exact commit for this platform: a no-change sync costs

@@ -8,6 +8,7 @@
  */
 import { Database } from 'bun:sqlite'
 import { checkIndexFile } from './index-file.ts'
+import { listFileOf, sameKey, SUMMARY_ORDER, SUMMARY_PAGES_SCHEMA, SummaryPages, type FileText } from './summary-pages.ts'
 import { ZoiError, describeError } from '../errors.ts'
 
 const SCHEMA_VERSION = '1'
@@ -180,6 +181,7 @@ export class IndexDb {
   private readonly summaryColumns: string
   /** In WAL mode now (entered for a write, or left so by a writer that did not close). */
   private wal: boolean
+  private readonly pages: SummaryPages
 
   private constructor(
     readonly db: Database,
@@ -189,12 +191,19 @@ export class IndexDb {
     wal: boolean,
     /** Created by this open: nobody read it before, so even its first, large write needs no WAL. */
     private readonly created: boolean,
+    /** The registry handle whose `list --all` pages writes keep current (summary-pages.ts); none: no pages. */
+    private readonly summaryHandle: string | undefined,
   ) {
     this.summaryColumns = summaryColumns(storedDefaults)
     this.wal = wal
+    this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file))
   }
 
-  static open(file: string, options: { readonly?: boolean } = {}): IndexDb {
+  /**
+   * `summaryHandle` (a writable open by sync): keep pages of `list --all` text for that handle,
+   * made now if the index has none for it (an index an older zoi wrote, or a new one).
+   */
+  static open(file: string, options: { readonly?: boolean; summaryHandle?: string } = {}): IndexDb {
     checkIndexFile(file)
     let db: Database | undefined
     let storedDefaults = false
@@ -210,7 +219,7 @@ export class IndexDb {
         // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
         const conn = db
         conn.transaction(() => {
-          conn.exec(SCHEMA)
+          conn.exec(SCHEMA + SUMMARY_PAGES_SCHEMA)
           conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
         })()
       }
@@ -230,7 +239,13 @@ export class IndexDb {
         cause: e,
       })
     }
-    return new IndexDb(db, file, !options.readonly, storedDefaults, wal, created)
+    const index = new IndexDb(db, file, !options.readonly, storedDefaults, wal, created, options.readonly ? undefined : options.summaryHandle)
+    const handle = index.summaryHandle
+    if (handle !== undefined && index.pages.handle() !== handle) {
+      index.db.transaction(() => index.pages.rebuild(handle))()
+      index.pages.writeFile()
+    }
+    return index
   }
 
   /**
@@ -312,7 +327,17 @@ export class IndexDb {
     const insVer = this.db.query('INSERT OR IGNORE INTO versions(package_id, version, channel) VALUES (?, ?, ?)')
     const insDep = this.db.query('INSERT INTO dependencies(package_id, kind, grp, raw) VALUES (?, ?, ?, ?)')
     const insProv = this.db.query('INSERT INTO provides(package_id, name) VALUES (?, ?)')
+    const handle = this.summaryHandle
+    // Pages to re-render: those holding a row this write adds, changes or removes, unless the
+    // write touches so many that making every page again costs less.
+    const rebuild = handle !== undefined && (this.created || changes.length + removed.length >= this.pagesCount() / 2)
+    const keys: [string, string][] = []
+    const oldKey = this.db.query('SELECT name, repo FROM packages WHERE path = ?')
     this.db.transaction(() => {
+      if (handle !== undefined && !rebuild) {
+        for (const path of [...removed, ...changes.map((c) => c.path)]) keys.push(...(oldKey.values(path) as [string, string][]))
+        for (const c of changes) if (c.pkg) keys.push([c.pkg.name, c.pkg.repo])
+      }
       for (const path of removed) delDef.run(path)
       for (const c of changes) {
         delDef.run(c.path)
@@ -331,7 +356,25 @@ export class IndexDb {
         for (const v of p.provides) insProv.run(id, v)
       }
       for (const [k, v] of Object.entries(meta)) this.setMeta(k, v)
+      if (handle === undefined) {
+        if (this.pages.handle() !== undefined) this.pages.drop()
+      } else if (rebuild) this.pages.rebuild(handle)
+      else this.pages.refresh(handle, keys)
     })()
+    this.pages.writeFile()
+  }
+
+  private pagesCount(): number {
+    return (this.db.query('SELECT count(*) AS n FROM summary_pages').get() as { n: number }).n
+  }
+
+  /**
+   * `list --all`'s text of this index as pages of bytes, when the pages were made for `handle`;
+   * otherwise undefined, and the caller formats summaryPages() (an index from an older zoi, one
+   * copied in under another name, or written by something other than sync).
+   */
+  summaryText(handle: string): Iterable<Uint8Array | FileText> | undefined {
+    return this.pages.read(handle)
   }
 
   packageCount(): number {
@@ -360,14 +403,29 @@ export class IndexDb {
    * index size; bun:sqlite's row-by-row iterate() costs 2.5× a page read with all()).
    */
   *summaryPages(): Generator<PackageSummaryRow[]> {
-    const page = this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE (name, repo) > (?, ?) ORDER BY name, repo LIMIT ${SUMMARY_PAGE}`)
-    let after: [string, string] = ['', '']
+    // Keyset pages over (name, repo). Rows sharing the last key of a full page (two files may
+    // define one package) go to the next page whole: a `>` after a page cut between them lost one.
+    const select = (where: string, limit = '') => this.db.query(`SELECT ${this.summaryColumns} FROM packages p WHERE ${where} ORDER BY ${SUMMARY_ORDER}${limit}`)
+    const from = select('(name, repo) >= (?, ?)', ` LIMIT ${SUMMARY_PAGE}`)
+    let key: [string, string] = ['', '']
+    let inclusive = true
     for (;;) {
-      const rows = page.all(...after) as PackageSummaryRow[]
-      if (rows.length > 0) yield rows
-      if (rows.length < SUMMARY_PAGE) return
+      const rows = (inclusive ? from : select('(name, repo) > (?, ?)', ` LIMIT ${SUMMARY_PAGE}`)).all(...key) as PackageSummaryRow[]
+      if (rows.length < SUMMARY_PAGE) {
+        if (rows.length > 0) yield rows
+        return
+      }
       const last = rows[rows.length - 1]!
-      after = [last.name, last.repo]
+      let cut = rows.length
+      while (cut > 0 && sameKey(rows[cut - 1]!, last)) cut--
+      key = [last.name, last.repo]
+      if (cut > 0) {
+        yield rows.slice(0, cut)
+        inclusive = true
+      } else {
+        yield select('name = ? AND repo = ?').all(...key) as PackageSummaryRow[] // one key fills a whole page
+        inclusive = false
+      }
     }
   }
 

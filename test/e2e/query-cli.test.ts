@@ -3,7 +3,7 @@
  * pipe ends `list --all` quietly, and boolean flags may come before the package names.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 
@@ -40,6 +40,21 @@ describe('queries over a synced folder registry', () => {
     const rows = JSON.parse(r.stdout) as { name: string; version: string }[]
     expect(rows).toHaveLength(COUNT)
     expect(rows.find((p) => p.name === 'p-7')?.version).toBe('1.0.7')
+  })
+
+  test('list --all prints the text sync keeps beside the index; without that file, the same text from the index', async () => {
+    const kept = await runZoi(['list', '--all'], { home })
+    expect(kept.exitCode, formatResult(kept)).toBe(0)
+    const file = join(home, '.zoi/pkgs/db/many.db.list')
+    expect(existsSync(file)).toBe(true)
+    const rows = JSON.parse((await runZoi(['list', '--all', '--json'], { home })).stdout) as { registry: string; repo: string; name: string; version: string; description: string }[]
+    expect(kept.stdout).toBe(rows.map((p) => `${p.registry}/${p.repo}/${p.name} ${p.version}\n    ${p.description}\n`).join(''))
+    renameSync(file, `${file}.away`)
+    try {
+      expect((await runZoi(['list', '--all'], { home })).stdout).toBe(kept.stdout)
+    } finally {
+      renameSync(`${file}.away`, file)
+    }
   })
 
   test('install --dry-run before the package name (was: missing required args)', async () => {

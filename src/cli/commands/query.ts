@@ -1,10 +1,7 @@
 /** Read-only queries over the index and the installed db; none of them uses the network. */
-import type { PackageDetails, PackageSummary } from '../../ops/query.ts'
+import type { PackageDetails } from '../../ops/query.ts'
+import { summaryLine, type PackageSummary } from '../../registry/summary-line.ts'
 import { flagBool, needArgs, streamRows, type CommandSpec } from '../command-spec.ts'
-
-function summaryLine(p: PackageSummary): string {
-  return `${p.registry}/${p.repo ? p.repo + '/' : ''}${p.name} ${p.version}${p.description ? `\n    ${p.description}` : ''}`
-}
 
 function summaryLines(rows: PackageSummary[]): string {
   return rows.map(summaryLine).join('\n')
@@ -22,7 +19,8 @@ export const list: CommandSpec = {
     const { listAvailable } = await import('../../ops/query.ts')
     const { listInstalled } = await import('../../ops/installed.ts')
     if (flagBool(flags, 'all')) {
-      return streamRows({ pages: listAvailable(ctx), line: summaryLine, empty: 'No packages in the synced registries.' })
+      const { rows, text } = listAvailable(ctx)
+      return streamRows({ pages: rows, line: summaryLine, text, empty: 'No packages in the synced registries.' })
     }
     const outdated = flagBool(flags, 'outdated')
     const rows = await listInstalled(ctx, { outdated })

@@ -1,0 +1,231 @@
+/**
+ * `list --all` as pages of finished text, kept in the index beside the rows they are made of.
+ * Reading 50,000 rows through bun:sqlite and formatting each costs far more than the query
+ * (about 45 ms against a 6 ms scan); a page is one BLOB of the exact bytes `list --all` prints
+ * for a run of rows, so the command copies pages to stdout.
+ *
+ * A page covers the rows whose (name, repo) sorts from its key up to the next page's key; the
+ * first page's key is ('', ''), below every name. Each write of definitions re-renders, in the
+ * same transaction, only the pages whose range holds a row it added, changed or removed: a
+ * re-sync of 10 definitions renders at most 10 pages of PAGE_ROWS rows. A page that grew past
+ * twice that is split, an emptied one dropped (its range falls to the page before).
+ *
+ * The text names the registry (`handle/repo/name`), so pages are made for one handle, recorded
+ * in `meta`; an index read under another name, or written before pages existed, is printed
+ * from its rows as before. Pages exist only in indexes whose writer asked for them (sync).
+ *
+ * After each write that changed pages, their concatenation is also written beside the index
+ * (`<handle>.db.list`), headed by a token that the same transaction stored in `meta`: printing
+ * it is copying one file to stdout. A file whose token is not the index's (a crash between the
+ * commit and the file, a copy of the .db alone) is ignored and the pages are read instead.
+ */
+import type { Database } from 'bun:sqlite'
+import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
+import type { PackageSummaryRow } from './index-db.ts'
+import { summaryLine, summaryOf } from './summary-line.ts'
+
+export const SUMMARY_PAGES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS summary_pages (
+  first_name TEXT NOT NULL, first_repo TEXT NOT NULL, rows INTEGER NOT NULL, text BLOB NOT NULL,
+  PRIMARY KEY (first_name, first_repo)
+) WITHOUT ROWID;`
+
+/**
+ * The order of list --all: by name and repo, and rows that share both (two files may define one
+ * package) in the covering index's own order, so no query of them needs a sort.
+ */
+export const SUMMARY_ORDER = 'name, repo, version, description, id'
+
+/** Rows per page as pages are made; a page is split when it holds more than twice this. */
+export const PAGE_ROWS = 128
+
+const HANDLE_KEY = 'summary_handle'
+const TOKEN_KEY = 'summary_token'
+/** `zoi list-pages <16 hex>\n`: the header of the file beside the index. */
+const FILE_HEADER = (token: string) => `zoi list-pages ${token}\n`
+const HEADER_BYTES = FILE_HEADER('0'.repeat(16)).length
+
+/** The finished text beside an index file (none beside an in-memory database). */
+export const listFileOf = (indexFile: string) => (indexFile === ':memory:' || indexFile === '' ? undefined : `${indexFile}.list`)
+
+/** The text of a list file from `offset` on, through `fd` (which the reader closes). */
+export interface FileText {
+  fd: number
+  offset: number
+}
+
+type Key = readonly [name: string, repo: string]
+const FIRST: Key = ['', '']
+
+/** The page text of `rows`: each row's line and a newline, UTF-8. */
+function pageText(handle: string, rows: readonly PackageSummaryRow[]): Uint8Array {
+  let text = ''
+  for (const r of rows) text += `${summaryLine(summaryOf(handle, r))}\n`
+  return Buffer.from(text)
+}
+
+export class SummaryPages {
+  /** Pages changed by this connection since the list file was last written. */
+  private changed = false
+
+  constructor(
+    private readonly db: Database,
+    /** `SELECT <columns> FROM packages p` gives PackageSummaryRow (see index-db.ts). */
+    private readonly columns: string,
+    private readonly listFile: string | undefined,
+  ) {}
+
+  private meta(key: string): string | undefined {
+    try {
+      return (this.db.query('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | null)?.value
+    } catch {
+      return undefined
+    }
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  }
+
+  /** Called inside the transaction that changes pages: the list file no longer matches them. */
+  private touch(): void {
+    this.setMeta(TOKEN_KEY, Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'))
+    this.changed = true
+  }
+
+  /**
+   * After the commit: the pages, concatenated, to the list file (a temp file renamed into
+   * place). Best effort: where it cannot be written, readers read the pages.
+   */
+  writeFile(): void {
+    const file = this.listFile
+    if (!this.changed || file === undefined) return
+    this.changed = false
+    const token = this.meta(TOKEN_KEY)
+    const tmp = `${file}.tmp-${process.pid}`
+    try {
+      if (token === undefined) return rmSync(file, { force: true })
+      const fd = openSync(tmp, 'w')
+      try {
+        writeAll(fd, Buffer.from(FILE_HEADER(token)))
+        for (const { text } of this.db.query('SELECT text FROM summary_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) writeAll(fd, text)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(tmp, file)
+    } catch {
+      rmSync(tmp, { force: true })
+    }
+  }
+
+  /** The handle the pages were made for, when there are pages (an empty index has one empty page). */
+  handle(): string | undefined {
+    return this.meta(HANDLE_KEY)
+  }
+
+  /**
+   * The whole text: the list file when its token is the index's, else every page's bytes in
+   * order (streamed); undefined when the pages were not made for `handle`.
+   */
+  read(handle: string): Iterable<Uint8Array | FileText> | undefined {
+    if (this.handle() !== handle) return undefined
+    const file = this.openFile(this.meta(TOKEN_KEY))
+    if (file) return [file]
+    const db = this.db
+    return (function* () {
+      for (const { text } of db.query('SELECT text FROM summary_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) yield text
+    })()
+  }
+
+  private openFile(token: string | undefined): FileText | undefined {
+    if (token === undefined || this.listFile === undefined) return undefined
+    let fd: number
+    try {
+      fd = openSync(this.listFile, 'r')
+    } catch {
+      return undefined
+    }
+    const head = Buffer.alloc(HEADER_BYTES)
+    if (readSync(fd, head, 0, HEADER_BYTES, 0) === HEADER_BYTES && head.toString('latin1') === FILE_HEADER(token)) return { fd, offset: HEADER_BYTES }
+    closeSync(fd)
+    return undefined
+  }
+
+  /** All pages made anew from the rows, for `handle` (a new index, an old one, a large write). */
+  rebuild(handle: string): void {
+    this.db.exec('DELETE FROM summary_pages')
+    const insert = this.db.query('INSERT INTO summary_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
+    let chunk: PackageSummaryRow[] = []
+    let start: Key = FIRST
+    // Streamed a page at a time: memory does not grow with the index.
+    for (const r of this.db.query(`SELECT ${this.columns} FROM packages p ORDER BY ${SUMMARY_ORDER}`).iterate() as IterableIterator<PackageSummaryRow>) {
+      if (chunk.length >= PAGE_ROWS && !sameKey(chunk[chunk.length - 1]!, r)) {
+        insert.run(start[0], start[1], chunk.length, pageText(handle, chunk))
+        chunk = []
+        start = [r.name, r.repo]
+      }
+      chunk.push(r)
+    }
+    insert.run(start[0], start[1], chunk.length, pageText(handle, chunk))
+    this.setMeta(HANDLE_KEY, handle)
+    this.touch()
+  }
+
+  /** No pages: a write by someone who does not keep them (not sync) must not leave them stale. */
+  drop(): void {
+    this.db.exec('DELETE FROM summary_pages')
+    this.db.query('DELETE FROM meta WHERE key IN (?, ?)').run(HANDLE_KEY, TOKEN_KEY)
+    this.changed = true
+  }
+
+  /** Re-renders the pages holding these keys (rows added, changed or removed by the write). */
+  refresh(handle: string, keys: Iterable<Key>): void {
+    const pageOf = this.db.query('SELECT first_name, first_repo FROM summary_pages WHERE (first_name, first_repo) <= (?, ?) ORDER BY first_name DESC, first_repo DESC LIMIT 1')
+    const starts = new Map<string, Key>()
+    for (const [name, repo] of keys) {
+      const page = pageOf.values(name, repo)[0] as [string, string] | undefined
+      const start: Key = page ?? FIRST
+      starts.set(`${start[0]}\0${start[1]}`, start)
+    }
+    const next = this.db.query('SELECT first_name, first_repo FROM summary_pages WHERE (first_name, first_repo) > (?, ?) ORDER BY first_name, first_repo LIMIT 1')
+    const bounded = this.db.query(`SELECT ${this.columns} FROM packages p WHERE (name, repo) >= (?, ?) AND (name, repo) < (?, ?) ORDER BY ${SUMMARY_ORDER}`)
+    const open = this.db.query(`SELECT ${this.columns} FROM packages p WHERE (name, repo) >= (?, ?) ORDER BY ${SUMMARY_ORDER}`)
+    const drop = this.db.query('DELETE FROM summary_pages WHERE first_name = ? AND first_repo = ?')
+    if (starts.size > 0) this.touch()
+    for (const start of starts.values()) {
+      const end = next.values(...start)[0] as [string, string] | undefined
+      const rows = (end ? bounded.all(...start, ...end) : open.all(...start)) as PackageSummaryRow[]
+      drop.run(...start)
+      // An emptied page goes (its range falls to the page before); the first page always stays.
+      if (rows.length > 0 || (start[0] === '' && start[1] === '')) this.insertSplit(handle, start, rows)
+    }
+  }
+
+  /** `rows` (sorted, from key `start` on) as one page, or as pages of PAGE_ROWS when there are too many. */
+  private insertSplit(handle: string, start: Key, rows: readonly PackageSummaryRow[]): void {
+    const insert = this.db.query('INSERT INTO summary_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
+    if (rows.length <= 2 * PAGE_ROWS) {
+      insert.run(start[0], start[1], rows.length, pageText(handle, rows))
+      return
+    }
+    for (let i = 0; i < rows.length; ) {
+      let end = Math.min(i + PAGE_ROWS, rows.length)
+      while (end < rows.length && sameKey(rows[end - 1]!, rows[end]!)) end++
+      const key: Key = i === 0 ? start : [rows[i]!.name, rows[i]!.repo]
+      insert.run(key[0], key[1], end - i, pageText(handle, rows.slice(i, end)))
+      i = end
+    }
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done)
+}
+
+/**
+ * Two definitions may name the same package (same name and repo, different files). A page key
+ * says where a page starts, so rows with one key never straddle two pages.
+ */
+export function sameKey(a: PackageSummaryRow, b: PackageSummaryRow): boolean {
+  return a.name === b.name && a.repo === b.repo
+}
