@@ -241,10 +241,7 @@ export class IndexDb {
     }
     const index = new IndexDb(db, file, !options.readonly, storedDefaults, wal, created, options.readonly ? undefined : options.summaryHandle)
     const handle = index.summaryHandle
-    if (handle !== undefined && index.pages.handle() !== handle) {
-      index.db.transaction(() => index.pages.rebuild(handle))()
-      index.pages.writeFile()
-    }
+    if (handle !== undefined && index.pages.handle() !== handle) index.db.transaction(() => index.pages.rebuild(handle))()
     return index
   }
 
@@ -330,7 +327,7 @@ export class IndexDb {
     const handle = this.summaryHandle
     // Pages to re-render: those holding a row this write adds, changes or removes, unless the
     // write touches so many that making every page again costs less.
-    const rebuild = handle !== undefined && (this.created || changes.length + removed.length >= this.pagesCount() / 2)
+    const rebuild = handle !== undefined && (this.created || changes.length + removed.length >= this.pages.count() / 2)
     const keys: [string, string][] = []
     const oldKey = this.db.query('SELECT name, repo FROM packages WHERE path = ?')
     this.db.transaction(() => {
@@ -361,11 +358,6 @@ export class IndexDb {
       } else if (rebuild) this.pages.rebuild(handle)
       else this.pages.refresh(handle, keys)
     })()
-    this.pages.writeFile()
-  }
-
-  private pagesCount(): number {
-    return (this.db.query('SELECT count(*) AS n FROM summary_pages').get() as { n: number }).n
   }
 
   /**

@@ -2,22 +2,24 @@
  * `list --all` as pages of finished text, kept in the index beside the rows they are made of.
  * Reading 50,000 rows through bun:sqlite and formatting each costs far more than the query
  * (about 45 ms against a 6 ms scan); a page is one BLOB of the exact bytes `list --all` prints
- * for a run of rows, so the command copies pages to stdout.
+ * for a run of rows.
  *
  * A page covers the rows whose (name, repo) sorts from its key up to the next page's key; the
  * first page's key is ('', ''), below every name. Each write of definitions re-renders, in the
  * same transaction, only the pages whose range holds a row it added, changed or removed: a
  * re-sync of 10 definitions renders at most 10 pages of PAGE_ROWS rows. A page that grew past
- * twice that is split, an emptied one dropped (its range falls to the page before).
+ * twice that is split, an emptied one dropped (its range falls to the page before). Pages are
+ * small enough to sit inside SQLite's own pages (no overflow chains to rewrite).
  *
  * The text names the registry (`handle/repo/name`), so pages are made for one handle, recorded
  * in `meta`; an index read under another name, or written before pages existed, is printed
  * from its rows as before. Pages exist only in indexes whose writer asked for them (sync).
  *
- * After each write that changed pages, their concatenation is also written beside the index
- * (`<handle>.db.list`), headed by a token that the same transaction stored in `meta`: printing
- * it is copying one file to stdout. A file whose token is not the index's (a crash between the
- * commit and the file, a copy of the .db alone) is ignored and the pages are read instead.
+ * The first `list --all` after a write also leaves the whole text beside the index
+ * (`<handle>.db.list`), headed by a token that every write of pages changes in `meta`; the next
+ * ones copy that file to stdout. A file whose token is not the index's (written before the last
+ * sync, or copied along with an older .db) is ignored, and the pages are read again. Where the
+ * folder is not writable, every `list --all` reads the pages.
  */
 import type { Database } from 'bun:sqlite'
 import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
@@ -25,10 +27,10 @@ import type { PackageSummaryRow } from './index-db.ts'
 import { summaryLine, summaryOf } from './summary-line.ts'
 
 export const SUMMARY_PAGES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS summary_pages (
-  first_name TEXT NOT NULL, first_repo TEXT NOT NULL, rows INTEGER NOT NULL, text BLOB NOT NULL,
-  PRIMARY KEY (first_name, first_repo)
-) WITHOUT ROWID;`
+CREATE TABLE IF NOT EXISTS list_pages (
+  id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, first_repo TEXT NOT NULL, rows INTEGER NOT NULL, text BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS list_pages_key ON list_pages(first_name, first_repo);`
 
 /**
  * The order of list --all: by name and repo, and rows that share both (two files may define one
@@ -36,8 +38,8 @@ CREATE TABLE IF NOT EXISTS summary_pages (
  */
 export const SUMMARY_ORDER = 'name, repo, version, description, id'
 
-/** Rows per page as pages are made; a page is split when it holds more than twice this. */
-export const PAGE_ROWS = 128
+/** Rows per page as pages are made (about 2 KiB of text); a page is split when it holds more than twice this. */
+export const PAGE_ROWS = 24
 
 const HANDLE_KEY = 'summary_handle'
 const TOKEN_KEY = 'summary_token'
@@ -65,9 +67,6 @@ function pageText(handle: string, rows: readonly PackageSummaryRow[]): Uint8Arra
 }
 
 export class SummaryPages {
-  /** Pages changed by this connection since the list file was last written. */
-  private changed = false
-
   constructor(
     private readonly db: Database,
     /** `SELECT <columns> FROM packages p` gives PackageSummaryRow (see index-db.ts). */
@@ -87,35 +86,9 @@ export class SummaryPages {
     this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 
-  /** Called inside the transaction that changes pages: the list file no longer matches them. */
+  /** Called inside the transaction that changes pages: a list file written before no longer matches. */
   private touch(): void {
     this.setMeta(TOKEN_KEY, Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'))
-    this.changed = true
-  }
-
-  /**
-   * After the commit: the pages, concatenated, to the list file (a temp file renamed into
-   * place). Best effort: where it cannot be written, readers read the pages.
-   */
-  writeFile(): void {
-    const file = this.listFile
-    if (!this.changed || file === undefined) return
-    this.changed = false
-    const token = this.meta(TOKEN_KEY)
-    const tmp = `${file}.tmp-${process.pid}`
-    try {
-      if (token === undefined) return rmSync(file, { force: true })
-      const fd = openSync(tmp, 'w')
-      try {
-        writeAll(fd, Buffer.from(FILE_HEADER(token)))
-        for (const { text } of this.db.query('SELECT text FROM summary_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) writeAll(fd, text)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, file)
-    } catch {
-      rmSync(tmp, { force: true })
-    }
   }
 
   /** The handle the pages were made for, when there are pages (an empty index has one empty page). */
@@ -124,16 +97,30 @@ export class SummaryPages {
   }
 
   /**
-   * The whole text: the list file when its token is the index's, else every page's bytes in
-   * order (streamed); undefined when the pages were not made for `handle`.
+   * The whole text: the list file when its token is the index's; else every page's bytes in
+   * order (streamed), also written to the list file as they pass when the folder allows.
+   * Undefined when the pages were not made for `handle`.
    */
   read(handle: string): Iterable<Uint8Array | FileText> | undefined {
     if (this.handle() !== handle) return undefined
-    const file = this.openFile(this.meta(TOKEN_KEY))
+    // The token is read before the pages: a sync committing in between makes the file's token
+    // older than its text, and readers then ignore it. Never the other way round.
+    const token = this.meta(TOKEN_KEY)
+    const file = this.openFile(token)
     if (file) return [file]
-    const db = this.db
+    const { db, listFile } = this
     return (function* () {
-      for (const { text } of db.query('SELECT text FROM summary_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) yield text
+      const out = token === undefined ? undefined : startFile(listFile, token)
+      let done = false
+      try {
+        for (const { text } of db.query('SELECT text FROM list_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) {
+          out?.write(text)
+          yield text
+        }
+        done = true
+      } finally {
+        out?.finish(done)
+      }
     })()
   }
 
@@ -153,8 +140,8 @@ export class SummaryPages {
 
   /** All pages made anew from the rows, for `handle` (a new index, an old one, a large write). */
   rebuild(handle: string): void {
-    this.db.exec('DELETE FROM summary_pages')
-    const insert = this.db.query('INSERT INTO summary_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
+    this.db.exec('DELETE FROM list_pages')
+    const insert = this.db.query('INSERT INTO list_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
     let chunk: PackageSummaryRow[] = []
     let start: Key = FIRST
     // Streamed a page at a time: memory does not grow with the index.
@@ -173,24 +160,28 @@ export class SummaryPages {
 
   /** No pages: a write by someone who does not keep them (not sync) must not leave them stale. */
   drop(): void {
-    this.db.exec('DELETE FROM summary_pages')
+    this.db.exec('DELETE FROM list_pages')
     this.db.query('DELETE FROM meta WHERE key IN (?, ?)').run(HANDLE_KEY, TOKEN_KEY)
-    this.changed = true
+  }
+
+  /** How many pages there are (what a write compares its size with). */
+  count(): number {
+    return (this.db.query('SELECT count(*) AS n FROM list_pages').get() as { n: number }).n
   }
 
   /** Re-renders the pages holding these keys (rows added, changed or removed by the write). */
   refresh(handle: string, keys: Iterable<Key>): void {
-    const pageOf = this.db.query('SELECT first_name, first_repo FROM summary_pages WHERE (first_name, first_repo) <= (?, ?) ORDER BY first_name DESC, first_repo DESC LIMIT 1')
+    const pageOf = this.db.query('SELECT first_name, first_repo FROM list_pages WHERE (first_name, first_repo) <= (?, ?) ORDER BY first_name DESC, first_repo DESC LIMIT 1')
     const starts = new Map<string, Key>()
     for (const [name, repo] of keys) {
       const page = pageOf.values(name, repo)[0] as [string, string] | undefined
       const start: Key = page ?? FIRST
       starts.set(`${start[0]}\0${start[1]}`, start)
     }
-    const next = this.db.query('SELECT first_name, first_repo FROM summary_pages WHERE (first_name, first_repo) > (?, ?) ORDER BY first_name, first_repo LIMIT 1')
+    const next = this.db.query('SELECT first_name, first_repo FROM list_pages WHERE (first_name, first_repo) > (?, ?) ORDER BY first_name, first_repo LIMIT 1')
     const bounded = this.db.query(`SELECT ${this.columns} FROM packages p WHERE (name, repo) >= (?, ?) AND (name, repo) < (?, ?) ORDER BY ${SUMMARY_ORDER}`)
     const open = this.db.query(`SELECT ${this.columns} FROM packages p WHERE (name, repo) >= (?, ?) ORDER BY ${SUMMARY_ORDER}`)
-    const drop = this.db.query('DELETE FROM summary_pages WHERE first_name = ? AND first_repo = ?')
+    const drop = this.db.query('DELETE FROM list_pages WHERE first_name = ? AND first_repo = ?')
     if (starts.size > 0) this.touch()
     for (const start of starts.values()) {
       const end = next.values(...start)[0] as [string, string] | undefined
@@ -203,7 +194,7 @@ export class SummaryPages {
 
   /** `rows` (sorted, from key `start` on) as one page, or as pages of PAGE_ROWS when there are too many. */
   private insertSplit(handle: string, start: Key, rows: readonly PackageSummaryRow[]): void {
-    const insert = this.db.query('INSERT INTO summary_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
+    const insert = this.db.query('INSERT INTO list_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
     if (rows.length <= 2 * PAGE_ROWS) {
       insert.run(start[0], start[1], rows.length, pageText(handle, rows))
       return
@@ -215,6 +206,44 @@ export class SummaryPages {
       insert.run(key[0], key[1], end - i, pageText(handle, rows.slice(i, end)))
       i = end
     }
+  }
+}
+
+/**
+ * The list file being written while the pages pass (a temp file, renamed into place only when
+ * every page went through); nothing when the folder cannot be written.
+ */
+function startFile(file: string | undefined, token: string): { write(bytes: Uint8Array): void; finish(complete: boolean): void } | undefined {
+  if (file === undefined) return undefined
+  const tmp = `${file}.tmp-${process.pid}`
+  let fd: number
+  try {
+    fd = openSync(tmp, 'w')
+    writeAll(fd, Buffer.from(FILE_HEADER(token)))
+  } catch {
+    rmSync(tmp, { force: true })
+    return undefined
+  }
+  let failed = false
+  return {
+    write(bytes) {
+      if (failed) return
+      try {
+        writeAll(fd, bytes)
+      } catch {
+        failed = true // the listing goes on; the file is not kept
+      }
+    },
+    finish(complete) {
+      try {
+        closeSync(fd)
+        if (complete && !failed) renameSync(tmp, file)
+      } catch {
+        // A full disk or a folder made read-only meanwhile: the next list reads the pages again.
+      } finally {
+        rmSync(tmp, { force: true })
+      }
+    },
   }
 }
 

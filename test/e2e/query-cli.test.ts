@@ -42,7 +42,7 @@ describe('queries over a synced folder registry', () => {
     expect(rows.find((p) => p.name === 'p-7')?.version).toBe('1.0.7')
   })
 
-  test('list --all prints the text sync keeps beside the index; without that file, the same text from the index', async () => {
+  test('list --all leaves the text beside the index and the next ones print that file; without it, the same text from the index', async () => {
     const kept = await runZoi(['list', '--all'], { home })
     expect(kept.exitCode, formatResult(kept)).toBe(0)
     const file = join(home, '.zoi/pkgs/db/many.db.list')

@@ -5,7 +5,7 @@
  * another handle or by a writer that does not keep them.
  */
 import { afterAll, describe, expect, spyOn, test } from 'bun:test'
-import { closeSync, copyFileSync, existsSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, copyFileSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { IndexDb, type DefinitionChange, type IndexedPackage } from '../../../src/registry/index-db.ts'
@@ -47,8 +47,18 @@ function stored(db: IndexDb, handle: string): string | undefined {
   return Buffer.concat(out).toString('utf8')
 }
 
-function fromFile(db: IndexDb, handle: string): boolean {
-  return [...(db.summaryText(handle) ?? [])].some((p) => 'fd' in p)
+/** Where the text would come from now (reading it all, as list --all does). */
+function source(db: IndexDb, handle: string): 'file' | 'pages' | undefined {
+  const pieces = db.summaryText(handle)
+  if (!pieces) return undefined
+  let from: 'file' | 'pages' = 'pages'
+  for (const p of pieces) {
+    if ('fd' in p) {
+      closeSync(p.fd)
+      from = 'file'
+    }
+  }
+  return from
 }
 
 /** A tiny deterministic generator, so a failure names a seed that reproduces it. */
@@ -100,15 +110,17 @@ describe('pages of list --all text', () => {
       db.applyChanges(unique, gone)
       for (const c of unique) if (c.pkg) paths.set(c.path, c.pkg); else paths.delete(c.path)
       for (const p of gone) paths.delete(p)
+      // The first read after a write reads the pages and leaves the file; the next reads the file.
+      expect(source(db, 'main')).toBe('pages')
       expect(stored(db, 'main'), `round ${round}`).toBe(live(db, 'main'))
-      expect(fromFile(db, 'main')).toBe(true)
+      expect(source(db, 'main')).toBe('file')
     }
     expect(rebuilds).not.toHaveBeenCalled() // every small write re-rendered only its pages
     rebuilds.mockRestore()
     // Without the file, the same text comes from the pages in the index.
     rmSync(`${file}.list`)
-    expect(fromFile(db, 'main')).toBe(false)
     expect(stored(db, 'main')).toBe(live(db, 'main'))
+    expect(source(db, 'main')).toBe('file')
     db.close()
   })
 
@@ -118,7 +130,7 @@ describe('pages of list --all text', () => {
     db.applyChanges(Array.from({ length: 8 * PAGE_ROWS }, (_, i) => ({ path: `a${i}`, blob: '1', pkg: pkg(`a${String(i).padStart(5, '0')}`) })), [])
     db.close()
     db = IndexDb.open(file, { summaryHandle: 'main' })
-    const pages = () => new Database(file, { readonly: true }).query('SELECT first_name AS name, rows FROM summary_pages ORDER BY first_name').all() as { name: string; rows: number }[]
+    const pages = () => new Database(file, { readonly: true }).query('SELECT first_name AS name, rows FROM list_pages ORDER BY first_name').all() as { name: string; rows: number }[]
     expect(pages().map((p) => p.rows)).toEqual(Array(8).fill(PAGE_ROWS))
     // Names after every other land in the last page, a few per write.
     for (let w = 0; w < 3 * PAGE_ROWS; w += 3) db.applyChanges([0, 1, 2].map((k) => ({ path: `b${w + k}`, blob: '1', pkg: pkg(`b${String(w + k).padStart(5, '0')}`) })), [])
@@ -138,12 +150,14 @@ describe('pages of list --all text', () => {
     const file = join(await makeTempDir(), 'main.db')
     const db = IndexDb.open(file, { summaryHandle: 'main' })
     db.applyChanges([{ path: 'a', blob: '1', pkg: pkg('alpha') }], [])
+    expect(source(db, 'main')).toBe('pages')
     copyFileSync(`${file}.list`, `${file}.old`)
     db.applyChanges([{ path: 'b', blob: '1', pkg: pkg('beta') }], [])
-    copyFileSync(`${file}.old`, `${file}.list`) // as if killed between the commit and the file
-    expect(fromFile(db, 'main')).toBe(false)
+    copyFileSync(`${file}.old`, `${file}.list`) // the file of the index before the last sync
     expect(stored(db, 'main')).toBe('main/core/alpha 1.0.0\n    the alpha package\nmain/core/beta 1.0.0\n    the beta package\n')
+    expect(source(db, 'main')).toBe('file')
     writeFileSync(`${file}.list`, 'garbage')
+    expect(source(db, 'main')).toBe('pages')
     expect(stored(db, 'main')).toBe(live(db, 'main'))
     db.close()
   })
@@ -158,7 +172,6 @@ describe('pages of list --all text', () => {
     const plain = IndexDb.open(file)
     plain.applyChanges([{ path: 'b', blob: '1', pkg: pkg('beta') }], [])
     expect(plain.summaryText('main')).toBeUndefined()
-    expect(existsSync(`${file}.list`)).toBe(false)
     plain.close()
     // The next sync's open makes them again.
     const again = IndexDb.open(file, { summaryHandle: 'main' })
@@ -173,7 +186,7 @@ describe('pages of list --all text', () => {
     db.applyChanges([{ path: 'a', blob: '1', pkg: pkg('alpha') }], [])
     db.close()
     const raw = new Database(file)
-    raw.exec("DROP TABLE summary_pages; DELETE FROM meta WHERE key LIKE 'summary_%'")
+    raw.exec("DROP TABLE list_pages; DELETE FROM meta WHERE key LIKE 'summary_%'")
     raw.close()
     const reader = IndexDb.open(file, { readonly: true })
     expect(reader.summaryText('old')).toBeUndefined()
@@ -196,6 +209,18 @@ describe('pages of list --all text', () => {
     expect(listed.length).toBe(4500)
     expect(listed.filter((r) => r.name === names[1998]).length).toBe(2)
     expect(listed.filter((r) => r.name === names[3998]).length).toBe(4)
+    db.close()
+  })
+
+  test('a listing abandoned half way (a closed pipe, an error) leaves no file', async () => {
+    const dir = await makeTempDir()
+    const file = join(dir, 'main.db')
+    const db = IndexDb.open(file, { summaryHandle: 'main' })
+    db.applyChanges(Array.from({ length: 10 * PAGE_ROWS }, (_, i) => ({ path: `a${i}`, blob: '1', pkg: pkg(`a${i}`) })), [])
+    const pieces = db.summaryText('main')![Symbol.iterator]()
+    expect(pieces.next().done).toBe(false)
+    pieces.return?.()
+    expect(readdirSync(dir).sort()).toEqual(['main.db'])
     db.close()
   })
 
