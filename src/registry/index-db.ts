@@ -8,6 +8,7 @@
  */
 import { Database } from 'bun:sqlite'
 import { checkIndexFile } from './index-file.ts'
+import { NAME_GRAMS_SCHEMA, NameGrams } from './name-grams.ts'
 import { listFileOf, sameKey, SUMMARY_ORDER, SUMMARY_PAGES_SCHEMA, SummaryPages, type FileText } from './summary-pages.ts'
 import { ZoiError, describeError } from '../errors.ts'
 
@@ -182,6 +183,7 @@ export class IndexDb {
   /** In WAL mode now (entered for a write, or left so by a writer that did not close). */
   private wal: boolean
   private readonly pages: SummaryPages
+  private readonly grams: NameGrams
 
   private constructor(
     readonly db: Database,
@@ -197,6 +199,7 @@ export class IndexDb {
     this.summaryColumns = summaryColumns(storedDefaults)
     this.wal = wal
     this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file))
+    this.grams = new NameGrams(db)
   }
 
   /**
@@ -219,7 +222,7 @@ export class IndexDb {
         // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
         const conn = db
         conn.transaction(() => {
-          conn.exec(SCHEMA + SUMMARY_PAGES_SCHEMA)
+          conn.exec(SCHEMA + SUMMARY_PAGES_SCHEMA + NAME_GRAMS_SCHEMA)
           conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
         })()
       }
@@ -242,6 +245,7 @@ export class IndexDb {
     const index = new IndexDb(db, file, !options.readonly, storedDefaults, wal, created, options.readonly ? undefined : options.summaryHandle)
     const handle = index.summaryHandle
     if (handle !== undefined && index.pages.handle() !== handle) index.db.transaction(() => index.pages.rebuild(handle))()
+    if (!options.readonly && !index.grams.ready()) index.db.transaction(() => index.grams.populate())()
     return index
   }
 
@@ -329,12 +333,16 @@ export class IndexDb {
     // write touches so many that making every page again costs less.
     const rebuild = handle !== undefined && (this.created || changes.length + removed.length >= this.pages.count() / 2)
     const keys: [string, string][] = []
-    const oldKey = this.db.query('SELECT name, repo FROM packages WHERE path = ?')
+    const oldRow = this.db.query('SELECT id, name, repo FROM packages WHERE path = ?')
     this.db.transaction(() => {
-      if (handle !== undefined && !rebuild) {
-        for (const path of [...removed, ...changes.map((c) => c.path)]) keys.push(...(oldKey.values(path) as [string, string][]))
-        for (const c of changes) if (c.pkg) keys.push([c.pkg.name, c.pkg.repo])
+      // The rows this write replaces or removes: their pages and their name bigrams go too.
+      for (const path of [...removed, ...changes.map((c) => c.path)]) {
+        for (const [id, name, repo] of oldRow.values(path) as [number, string, string][]) {
+          this.grams.remove(id, name)
+          keys.push([name, repo])
+        }
       }
+      for (const c of changes) if (c.pkg) keys.push([c.pkg.name, c.pkg.repo])
       for (const path of removed) delDef.run(path)
       for (const c of changes) {
         delDef.run(c.path)
@@ -347,6 +355,7 @@ export class IndexDb {
           JSON.stringify(p.subPackages), JSON.stringify(p.mainSubs), JSON.stringify(p.provides), JSON.stringify(p.conflicts),
           JSON.stringify(p.replaces), JSON.stringify(p.backup), JSON.stringify(p.spec ?? null), defaultVersionOf(p) ?? null,
         ) as { id: number }
+        this.grams.add(id, p.name)
         if (p.version) insVer.run(id, p.version, '')
         for (const [channel, version] of Object.entries(p.channels)) insVer.run(id, version, channel)
         for (const d of p.dependencies) insDep.run(id, d.kind, d.group, d.raw)
@@ -438,10 +447,16 @@ export class IndexDb {
       const q = tokens.map((t) => `"${t}"*`).join(' AND ')
       for (const r of this.db.query('SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH ? ORDER BY rank LIMIT ?').all(q, limit) as { id: number }[]) ids.add(r.id)
     }
-    // A substring of the name, read from a names index, not the wide rows. LIKE folds ASCII case
-    // as lower() does and is twice as fast as instr(lower(name), …); its wildcards are escaped.
-    const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`
-    for (const r of this.db.query("SELECT id FROM packages WHERE name LIKE ? ESCAPE '\\' LIMIT ?").all(pattern, limit) as { id: number }[]) ids.add(r.id)
+    // A substring of the name: found through the names' bigrams (name-grams.ts), or by reading a
+    // names index, not the wide rows. LIKE folds ASCII case as lower() does and is twice as fast
+    // as instr(lower(name), …); its wildcards are escaped. Both give the first `limit` by name.
+    const lowered = term.toLowerCase()
+    const byGrams = this.grams.matching(lowered, limit)
+    if (byGrams) for (const id of byGrams) ids.add(id)
+    else {
+      const pattern = `%${lowered.replace(/[\\%_]/g, '\\$&')}%`
+      for (const r of this.db.query("SELECT id FROM packages WHERE name LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?").all(pattern, limit) as { id: number }[]) ids.add(r.id)
+    }
     return [...ids]
   }
 
