@@ -65,6 +65,21 @@ describe('indexPack', () => {
     expect(ours.equals(git)).toBe(true)
   })
 
+  test('small packs (a comparator sort of the ids) and packs of over 1,024 objects (a bucket sort) both get git\'s idx', async () => {
+    const many: Record<string, string> = {}
+    for (let i = 0; i < 1100; i++) many[`core/q${i}/q${i}.pkg.lua`] = `return ${i}\n`
+    const big = await makeGitRepo(many)
+    const proc = Bun.spawn(['git', 'pack-objects', '--revs', '-q', join(work, 'many')], { cwd: big, stdin: new Blob(['HEAD\n']), stdout: 'pipe' })
+    const sha = (await new Response(proc.stdout).text()).trim()
+    expect(await proc.exited).toBe(0)
+    const large = await bothIndexes(join(work, `many-${sha}.pack`))
+    expect(large.objects).toBeGreaterThan(1024)
+    expect(large.ours.equals(large.git)).toBe(true)
+    const small = await bothIndexes(await gitPack('small', ['--delta-base-offset']))
+    expect(small.objects).toBeLessThanOrEqual(1024)
+    expect(small.ours.equals(small.git)).toBe(true)
+  })
+
   test('reports the size of the largest blob, deltas included, as git counts it', async () => {
     const pack = await gitPack('largest', ['--delta-base-offset'])
     const copy = join(await makeTempDir(), 'pack-y.pack')
