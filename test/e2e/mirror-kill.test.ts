@@ -24,6 +24,16 @@ async function operator(): Promise<{ home: string; built: string }> {
   return { home, built }
 }
 
+/** An operator machine and a mirror it made once: `args` runs the same mirror again. */
+async function mirroredOnce(): Promise<{ op: { home: string; built: string }; dir: string; args: string[] }> {
+  const op = await operator()
+  const dir = join(op.home, 'mirror')
+  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
+  const first = await runZoi(args, { home: op.home })
+  expect(first.exitCode, formatResult(first)).toBe(0)
+  return { op, dir, args }
+}
+
 /** Every archive in the mirror has its three sidecars, its .hash matches it, and no temp file is left. */
 function expectConsistent(dir: string): void {
   const files = readdirSync(join(dir, 'pkgs'), { recursive: true }).map(String)
@@ -39,10 +49,7 @@ function expectConsistent(dir: string): void {
 }
 
 test.skipIf(!hasGit)('an archive whose .size and .files a killed run never wrote does not wedge the next mirror (ENOENT .size)', async () => {
-  const op = await operator()
-  const dir = join(op.home, 'mirror')
-  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
-  expect((await runZoi(args, { home: op.home })).exitCode).toBe(0)
+  const { op, dir, args } = await mirroredOnce()
   const hello = join(dir, 'pkgs/core/linux/amd64/1.0.0/hello-1.0.0-linux-amd64.pkg.tar.zst')
   rmSync(`${hello}.size`)
   rmSync(`${hello}.files`)
@@ -58,10 +65,7 @@ test.skipIf(!hasGit)('an archive whose .size and .files a killed run never wrote
 })
 
 test.skipIf(!hasGit)('a git write a killed run left half done (temp files in registry.git) is swept, never served as a ref', async () => {
-  const op = await operator()
-  const dir = join(op.home, 'mirror')
-  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
-  expect((await runZoi(args, { home: op.home })).exitCode).toBe(0)
+  const { op, dir, args } = await mirroredOnce()
   const gitdir = join(dir, 'registry.git')
   const head = readFileSync(join(gitdir, 'refs/heads/main'), 'utf8')
   writeFileSync(join(gitdir, '.HEAD.tmp-4242-ab'), 'ref: refs/he')
@@ -75,10 +79,7 @@ test.skipIf(!hasGit)('a git write a killed run left half done (temp files in reg
 })
 
 test.skipIf(!hasGit)('a damaged object in registry.git (an older zoi killed mid-copy) is exit 6 naming the repository, and its hint repairs it', async () => {
-  const op = await operator()
-  const dir = join(op.home, 'mirror')
-  const args = ['mirror', dir, '--all', '--pkg-dir', op.built]
-  expect((await runZoi(args, { home: op.home })).exitCode).toBe(0)
+  const { op, dir, args } = await mirroredOnce()
   // A truncated copy of the upstream's HEAD commit, as a copy killed half way used to leave it.
   const upstream = (await runZoi(['sync', 'list', '--json'], { home: op.home })).stdout
   const url: string = JSON.parse(upstream)[0].url

@@ -5,15 +5,9 @@ import { Database } from 'bun:sqlite'
 import { IndexDb, type IndexedPackage } from '../../../src/registry/index-db.ts'
 import { chooseDefaultVersion, defaultVersionOf, toCandidates } from '../../../src/registry/catalog.ts'
 import { makeTempDir } from '../../support/run-cli.ts'
+import { indexedPackage } from '../../support/indexed-package.ts'
 
-function pkg(name: string, over: Partial<IndexedPackage> = {}): IndexedPackage {
-  return {
-    name, repo: 'core', version: '1.0.0', revision: '1', description: `the ${name} package`,
-    bins: [], tags: [], types: ['pre-compiled'], platforms: ['all'], subPackages: [], mainSubs: [],
-    provides: [], conflicts: [], replaces: [], backup: [], channels: {}, dependencies: [], spec: { name },
-    ...over,
-  }
-}
+const pkg = indexedPackage
 
 describe('definitions and packages', () => {
   test('applyChanges stores packages, versions, channels and dependencies', () => {

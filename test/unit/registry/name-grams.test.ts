@@ -5,18 +5,14 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
-import { IndexDb, type DefinitionChange, type IndexedPackage } from '../../../src/registry/index-db.ts'
+import { IndexDb, type DefinitionChange } from '../../../src/registry/index-db.ts'
 import { bigrams, NameGrams } from '../../../src/registry/name-grams.ts'
 import { makeTempDir, removeTempDirs } from '../../support/make-git-repo.ts'
+import { indexedPackage } from '../../support/indexed-package.ts'
 
 afterAll(removeTempDirs)
 
-function pkg(name: string): IndexedPackage {
-  return {
-    name, repo: 'core', version: '1.0.0', revision: '1', description: 'd', bins: [], tags: [], types: [], platforms: ['all'],
-    subPackages: [], mainSubs: [], provides: [], conflicts: [], replaces: [], backup: [], channels: {}, dependencies: [], spec: { name },
-  }
-}
+const pkg = (name: string) => indexedPackage(name)
 
 function random(seed: number): () => number {
   let s = seed >>> 0

@@ -12,16 +12,18 @@ import { IndexDb, type DefinitionChange, type IndexedPackage } from '../../../sr
 import { PAGE_ROWS, SummaryPages, type FileText } from '../../../src/registry/summary-pages.ts'
 import { summaryLine, summaryOf } from '../../../src/registry/summary-line.ts'
 import { makeTempDir, removeTempDirs } from '../../support/make-git-repo.ts'
+import { indexedPackage } from '../../support/indexed-package.ts'
 
 afterAll(removeTempDirs)
 
-function pkg(name: string, over: Partial<IndexedPackage> = {}): IndexedPackage {
-  return {
-    name, repo: 'core', version: '1.0.0', revision: '1', description: `the ${name} package`,
-    bins: [], tags: [], types: ['pre-compiled'], platforms: ['all'], subPackages: [], mainSubs: [],
-    provides: [], conflicts: [], replaces: [], backup: [], channels: {}, dependencies: [], spec: { name },
-    ...over,
-  }
+const pkg = indexedPackage
+
+/** A new index in a temp folder, kept by sync for handle `main`, holding these packages (paths a, b, …). */
+async function syncedWith(...names: string[]): Promise<{ file: string; db: IndexDb }> {
+  const file = join(await makeTempDir(), 'main.db')
+  const db = IndexDb.open(file, { summaryHandle: 'main' })
+  db.applyChanges(names.map((name, i) => ({ path: String.fromCharCode(97 + i), blob: '1', pkg: pkg(name) })), [])
+  return { file, db }
 }
 
 /** What formatting the rows prints (the path an index without pages takes). */
@@ -147,9 +149,7 @@ describe('pages of list --all text', () => {
   })
 
   test('a file left from before the last write (its token is not the index\'s) is ignored; the pages are read', async () => {
-    const file = join(await makeTempDir(), 'main.db')
-    const db = IndexDb.open(file, { summaryHandle: 'main' })
-    db.applyChanges([{ path: 'a', blob: '1', pkg: pkg('alpha') }], [])
+    const { file, db } = await syncedWith('alpha')
     expect(source(db, 'main')).toBe('pages')
     copyFileSync(`${file}.list`, `${file}.old`)
     db.applyChanges([{ path: 'b', blob: '1', pkg: pkg('beta') }], [])
@@ -163,9 +163,7 @@ describe('pages of list --all text', () => {
   })
 
   test('pages are for one handle; read under another name, or written by a writer that keeps none, the rows are formatted instead', async () => {
-    const file = join(await makeTempDir(), 'main.db')
-    const db = IndexDb.open(file, { summaryHandle: 'main' })
-    db.applyChanges([{ path: 'a', blob: '1', pkg: pkg('alpha') }], [])
+    const { file, db } = await syncedWith('alpha')
     expect(db.summaryText('other')).toBeUndefined()
     db.close()
     // Another writer (a mirror's or a bundle plan's index) changes the rows: the pages go.
