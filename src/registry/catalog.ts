@@ -48,7 +48,9 @@ export function openRegistries(opts: OpenOptions): RegistrySet {
       if (!dbDir) missing.push(ref)
       continue
     }
-    registries.push({ handle: ref.handle, url: ref.url, isDefault: i === 0, dbDir, index: IndexDb.open(join(dbDir, `${ref.handle}.db`), { readonly: true }) })
+    // Only the first folder is this run's own; the others (the host's, under --root) are read, never written.
+    const foreign = dbDir !== opts.dbDirs[0]
+    registries.push({ handle: ref.handle, url: ref.url, isDefault: i === 0, dbDir, index: IndexDb.open(join(dbDir, `${ref.handle}.db`), { readonly: true, foreign }) })
   }
 
   const inScope = (r: OpenRegistry, scope?: PackageScope) => !scope?.handle || scope.handle === r.handle

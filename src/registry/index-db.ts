@@ -195,18 +195,21 @@ export class IndexDb {
     private readonly created: boolean,
     /** The registry handle whose `list --all` pages writes keep current (summary-pages.ts); none: no pages. */
     private readonly summaryHandle: string | undefined,
+    foreign: boolean,
   ) {
     this.summaryColumns = summaryColumns(storedDefaults)
     this.wal = wal
-    this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file))
+    this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file), !foreign)
     this.grams = new NameGrams(db)
   }
 
   /**
    * `summaryHandle` (a writable open by sync): keep pages of `list --all` text for that handle,
    * made now if the index has none for it (an index an older zoi wrote, or a new one).
+   * `foreign`: the index is not this run's own (a --root run reading the host's): reading it
+   * leaves nothing beside it.
    */
-  static open(file: string, options: { readonly?: boolean; summaryHandle?: string } = {}): IndexDb {
+  static open(file: string, options: { readonly?: boolean; summaryHandle?: string; foreign?: boolean } = {}): IndexDb {
     checkIndexFile(file)
     let db: Database | undefined
     let storedDefaults = false
@@ -242,7 +245,7 @@ export class IndexDb {
         cause: e,
       })
     }
-    const index = new IndexDb(db, file, !options.readonly, storedDefaults, wal, created, options.readonly ? undefined : options.summaryHandle)
+    const index = new IndexDb(db, file, !options.readonly, storedDefaults, wal, created, options.readonly ? undefined : options.summaryHandle, options.foreign === true)
     const handle = index.summaryHandle
     if (handle !== undefined && index.pages.handle() !== handle) index.db.transaction(() => index.pages.rebuild(handle))()
     if (!options.readonly && !index.grams.ready()) index.db.transaction(() => index.grams.populate())()

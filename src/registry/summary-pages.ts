@@ -19,7 +19,8 @@
  * (`<handle>.db.list`), headed by a token that every write of pages changes in `meta`; the next
  * ones copy that file to stdout. A file whose token is not the index's (written before the last
  * sync, or copied along with an older .db) is ignored, and the pages are read again. Where the
- * folder is not writable, every `list --all` reads the pages.
+ * folder is not writable, or is not this run's own (a --root run reading the host's
+ * registries writes nothing outside its root), every `list --all` reads the pages.
  */
 import type { Database } from 'bun:sqlite'
 import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
@@ -72,6 +73,8 @@ export class SummaryPages {
     /** `SELECT <columns> FROM packages p` gives PackageSummaryRow (see index-db.ts). */
     private readonly columns: string,
     private readonly listFile: string | undefined,
+    /** Whether a read may leave the list file (not beside an index of another root, see IndexDb.open). */
+    private readonly mayWriteFile: boolean,
   ) {}
 
   private meta(key: string): string | undefined {
@@ -108,9 +111,9 @@ export class SummaryPages {
     const token = this.meta(TOKEN_KEY)
     const file = this.openFile(token)
     if (file) return [file]
-    const { db, listFile } = this
+    const { db, listFile, mayWriteFile: mayWrite } = this
     return (function* () {
-      const out = token === undefined ? undefined : startFile(listFile, token)
+      const out = token === undefined || !mayWrite ? undefined : startFile(listFile, token)
       let done = false
       try {
         for (const { text } of db.query('SELECT text FROM list_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) {

@@ -36,6 +36,14 @@ test('--root writes nothing outside the root: HOME and the host system paths are
   const { home, usb } = await syncedHome()
   const disk = makeTempDir('zoi-disk-')
   const before = { home: fingerprint(home), host: HOST_PATHS.map(fingerprint) }
+  // Before the install the root has no registry of its own: queries read the host's, and may
+  // not leave anything beside it (list --all keeps its text in a file only beside an index the
+  // root owns).
+  for (const query of [['list', '--all'], ['search', 'hello'], ['show', 'hello']]) {
+    const q = await runZoi([...query, '--root', disk, '--offline'], { home })
+    expect(q.stdout, formatResult(q)).toContain('hello')
+  }
+  expect(fingerprint(home)).toEqual(before.home)
   const r = await runZoi(['install', 'hello', '--root', disk, '--pkg-dir', usb, '--offline'], { home })
   expect(r.exitCode, formatResult(r)).toBe(0)
   expect(fingerprint(home)).toEqual(before.home)

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, spyOn, test } from 'bun:test'
 import { closeSync, copyFileSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { IndexDb, type DefinitionChange, type IndexedPackage } from '../../../src/registry/index-db.ts'
 import { PAGE_ROWS, SummaryPages, type FileText } from '../../../src/registry/summary-pages.ts'
@@ -208,6 +208,16 @@ describe('pages of list --all text', () => {
     expect(listed.filter((r) => r.name === names[1998]).length).toBe(2)
     expect(listed.filter((r) => r.name === names[3998]).length).toBe(4)
     db.close()
+  })
+
+  test('an index that is not this run\'s own (the host\'s, read under --root) is read from its pages and left as it was', async () => {
+    const { file, db } = await syncedWith('alpha', 'beta')
+    db.close()
+    const host = IndexDb.open(file, { readonly: true, foreign: true })
+    expect(source(host, 'main')).toBe('pages')
+    expect(stored(host, 'main')).toBe(live(host, 'main'))
+    expect(readdirSync(dirname(file)).sort()).toEqual(['main.db'])
+    host.close()
   })
 
   test('a listing abandoned half way (a closed pipe, an error) leaves no file', async () => {
