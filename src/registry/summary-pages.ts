@@ -42,6 +42,9 @@ export const SUMMARY_ORDER = 'name, repo, version, description, id'
 /** Rows per page as pages are made (about 2 KiB of text); a page is split when it holds more than twice this. */
 export const PAGE_ROWS = 24
 
+/** Pages read per statement (about 128 KiB). */
+const READ_BATCH = 64
+
 const HANDLE_KEY = 'summary_handle'
 const TOKEN_KEY = 'summary_token'
 /** `zoi list-pages <16 hex>\n`: the header of the file beside the index. */
@@ -116,9 +119,20 @@ export class SummaryPages {
       const out = token === undefined || !mayWrite ? undefined : startFile(listFile, token)
       let done = false
       try {
-        for (const { text } of db.query('SELECT text FROM list_pages ORDER BY first_name, first_repo').iterate() as IterableIterator<{ text: Uint8Array }>) {
-          out?.write(text)
-          yield text
+        // A batch per statement: a reader that waits on a slow pipe (`| less`) holds no lock that
+        // would keep a sync from committing meanwhile.
+        const batch = (op: '>=' | '>') => db.query(`SELECT first_name, first_repo, text FROM list_pages WHERE (first_name, first_repo) ${op} (?, ?) ORDER BY first_name, first_repo LIMIT ${READ_BATCH}`)
+        let key: Key = FIRST
+        let op: '>=' | '>' = '>='
+        for (;;) {
+          const rows = batch(op).all(...key) as { first_name: string; first_repo: string; text: Uint8Array }[]
+          for (const { text } of rows) {
+            out?.write(text)
+            yield text
+          }
+          if (rows.length < READ_BATCH) break
+          key = [rows[rows.length - 1]!.first_name, rows[rows.length - 1]!.first_repo]
+          op = '>'
         }
         done = true
       } finally {

@@ -80,7 +80,7 @@ describe('pages of list --all text', () => {
     const paths = new Map<string, IndexedPackage>()
     const name = () => `${['a', 'b', 'lib', 'z', 'ü'][Math.floor(rnd() * 5)]}${Math.floor(rnd() * 20000)}`
     // A first large write (pages made whole), then small ones that re-render only their pages.
-    const first = Array.from({ length: 40 * PAGE_ROWS }, (_, i) => ({ path: `p${i}`, blob: '1', pkg: pkg(name(), { repo: i % 3 ? 'core' : 'extra' }) }))
+    const first = Array.from({ length: 100 * PAGE_ROWS }, (_, i) => ({ path: `p${i}`, blob: '1', pkg: pkg(name(), { repo: i % 3 ? 'core' : 'extra' }) }))
     db.applyChanges(first, [])
     for (const c of first) paths.set(c.path, c.pkg)
     expect(stored(db, 'main')).toBe(live(db, 'main'))
@@ -218,6 +218,22 @@ describe('pages of list --all text', () => {
     expect(stored(host, 'main')).toBe(live(host, 'main'))
     expect(readdirSync(dirname(file)).sort()).toEqual(['main.db'])
     host.close()
+  })
+
+  test('a listing waiting on a slow reader (a pager) holds no lock: a sync commits meanwhile', async () => {
+    const file = join(await makeTempDir(), 'main.db')
+    const writer = IndexDb.open(file, { summaryHandle: 'main' })
+    writer.applyChanges(Array.from({ length: 200 * PAGE_ROWS }, (_, i) => ({ path: `a${i}`, blob: '1', pkg: pkg(`a${i}`) })), [])
+    writer.close()
+    const reader = IndexDb.open(file, { readonly: true })
+    const pieces = reader.summaryText('main')![Symbol.iterator]()
+    expect(pieces.next().done).toBe(false) // the listing has begun and waits for its reader
+    const sync = IndexDb.open(file, { summaryHandle: 'main' })
+    sync.db.exec('PRAGMA busy_timeout = 0') // a lock held by the reader would fail this write at once
+    expect(() => sync.applyChanges([{ path: 'z', blob: '1', pkg: pkg('zzz') }], [])).not.toThrow()
+    sync.close()
+    pieces.return?.()
+    reader.close()
   })
 
   test('a listing abandoned half way (a closed pipe, an error) leaves no file', async () => {
