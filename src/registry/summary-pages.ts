@@ -23,7 +23,9 @@
  * registries writes nothing outside its root), every `list --all` reads the pages.
  */
 import type { Database } from 'bun:sqlite'
-import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { processAlive } from '../platform/lock.ts'
 import type { PackageSummaryRow } from './index-db.ts'
 import { summaryLine, summaryOf } from './summary-line.ts'
 
@@ -232,6 +234,7 @@ export class SummaryPages {
  */
 function startFile(file: string | undefined, token: string): { write(bytes: Uint8Array): void; finish(complete: boolean): void } | undefined {
   if (file === undefined) return undefined
+  sweepTemps(file)
   const tmp = `${file}.tmp-${process.pid}`
   let fd: number
   try {
@@ -261,6 +264,18 @@ function startFile(file: string | undefined, token: string): { write(bytes: Uint
         rmSync(tmp, { force: true })
       }
     },
+  }
+}
+
+/** Temp files of listings that were killed half way (their process is gone). */
+function sweepTemps(file: string): void {
+  const prefix = `${basename(file)}.tmp-`
+  try {
+    for (const name of readdirSync(dirname(file))) {
+      if (name.startsWith(prefix) && !processAlive(Number(name.slice(prefix.length)))) rmSync(join(dirname(file), name), { force: true })
+    }
+  } catch {
+    // Unreadable folder: nothing to sweep, and the file will not be written either.
   }
 }
 

@@ -236,7 +236,7 @@ describe('pages of list --all text', () => {
     reader.close()
   })
 
-  test('a listing abandoned half way (a closed pipe, an error) leaves no file', async () => {
+  test('a listing abandoned half way (a closed pipe, an error) leaves no file; one killed half way is swept by the next', async () => {
     const dir = await makeTempDir()
     const file = join(dir, 'main.db')
     const db = IndexDb.open(file, { summaryHandle: 'main' })
@@ -245,6 +245,10 @@ describe('pages of list --all text', () => {
     expect(pieces.next().done).toBe(false)
     pieces.return?.()
     expect(readdirSync(dir).sort()).toEqual(['main.db'])
+    // A listing killed half way leaves its temp file: the next listing that writes the file sweeps it.
+    writeFileSync(join(dir, 'main.db.list.tmp-999999999'), 'half')
+    expect(stored(db, 'main')).toBe(live(db, 'main'))
+    expect(readdirSync(dir).sort()).toEqual(['main.db', 'main.db.list'])
     db.close()
   })
 
