@@ -3,8 +3,8 @@ import type { Context } from '../context.ts'
 import { ZoiError } from '../errors.ts'
 import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
 import type { PackageRow } from '../registry/index-db.ts'
-import type { FileText } from '../registry/summary-pages.ts'
-import { summaryLine, summaryOf, type PackageSummary } from '../registry/summary-line.ts'
+import { pageText, type FileText } from '../registry/summary-pages.ts'
+import { summaryOf, type PackageSummary } from '../registry/summary-line.ts'
 import { parseSource } from '../resolve/source.ts'
 import { compareVersions } from '../resolve/version.ts'
 import { installedRows, installedScopes } from './installed.ts'
@@ -62,7 +62,7 @@ export function listAvailable(ctx: Context): { rows: Iterable<PackageSummary[]>;
       for (const r of set.registries) {
         const pages = r.index.summaryText(r.handle)
         if (pages) yield* pages
-        else for (const page of r.index.summaryPages()) yield page.map((p) => `${summaryLine(summaryOf(r.handle, p))}\n`).join('')
+        else for (const page of r.index.summaryPages()) yield pageText(r.handle, page)
       }
     } finally {
       close()

@@ -137,9 +137,6 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
  * top bit set points into a table of 64-bit ones), the pack's checksum, the idx's own checksum.
  * `oids` holds 20 bytes per object, in the same order as `crcs` and `offsets`.
  */
-/** Up to this many objects, sortIds uses a comparator sort. */
-const SMALL_SORT = 1024
-
 export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array, packChecksum: Uint8Array): Buffer {
   const n = crcs.length
   const order = sortIds(oids, n)
@@ -174,6 +171,9 @@ export function encodeIdx(oids: Buffer, crcs: Uint32Array, offsets: Float64Array
   out.set(new Bun.CryptoHasher('sha1').update(out.subarray(0, bigAt + 20)).digest(), bigAt + 20)
   return out
 }
+
+/** Up to this many objects, sortIds uses a comparator sort. */
+const SMALL_SORT = 1024
 
 /**
  * Object indexes in id order. A big pack: a counting sort on the first two bytes (ids are

@@ -8,8 +8,8 @@
  */
 import { Database } from 'bun:sqlite'
 import { checkIndexFile } from './index-file.ts'
-import { NAME_GRAMS_SCHEMA, NameGrams } from './name-grams.ts'
-import { listFileOf, sameKey, SUMMARY_ORDER, SUMMARY_PAGES_SCHEMA, SummaryPages, type FileText } from './summary-pages.ts'
+import { containing, NAME_GRAMS_SCHEMA, NameGrams } from './name-grams.ts'
+import { listFileOf, sameKey, SUMMARY_ORDER, SUMMARY_PAGES_SCHEMA, SummaryPages, type FileText, type IndexMeta } from './summary-pages.ts'
 import { ZoiError, describeError } from '../errors.ts'
 
 const SCHEMA_VERSION = '1'
@@ -184,6 +184,12 @@ export class IndexDb {
   private wal: boolean
   private readonly pages: SummaryPages
   private readonly grams: NameGrams
+  /** `meta` for the parts that keep their own state there (list pages, name bigrams). */
+  readonly meta: IndexMeta = {
+    get: (key) => this.getMeta(key),
+    set: (key, value) => this.setMeta(key, value),
+    delete: (key) => void this.db.query('DELETE FROM meta WHERE key = ?').run(key),
+  }
 
   private constructor(
     readonly db: Database,
@@ -199,8 +205,8 @@ export class IndexDb {
   ) {
     this.summaryColumns = summaryColumns(storedDefaults)
     this.wal = wal
-    this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file), !foreign)
-    this.grams = new NameGrams(db)
+    this.pages = new SummaryPages(db, this.summaryColumns, listFileOf(file), !foreign, this.meta)
+    this.grams = new NameGrams(db, this.meta)
   }
 
   /**
@@ -456,10 +462,7 @@ export class IndexDb {
     const lowered = term.toLowerCase()
     const byGrams = this.grams.matching(lowered, limit)
     if (byGrams) for (const id of byGrams) ids.add(id)
-    else {
-      const pattern = `%${lowered.replace(/[\\%_]/g, '\\$&')}%`
-      for (const r of this.db.query("SELECT id FROM packages WHERE name LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?").all(pattern, limit) as { id: number }[]) ids.add(r.id)
-    }
+    else for (const r of this.db.query("SELECT id FROM packages WHERE name LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?").all(containing(lowered), limit) as { id: number }[]) ids.add(r.id)
     return [...ids]
   }
 

@@ -11,6 +11,7 @@
  * is scanned as before. `meta` says they are complete.
  */
 import type { Database } from 'bun:sqlite'
+import type { IndexMeta } from './summary-pages.ts'
 
 export const NAME_GRAMS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS name_grams (
@@ -35,28 +36,22 @@ export function bigrams(s: string): string[] {
 export class NameGrams {
   private known: boolean | undefined
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly meta: IndexMeta,
+  ) {}
 
   /** Whether every package's bigrams are stored (false for an index an older zoi wrote). */
   ready(): boolean {
-    if (this.known === undefined) {
-      try {
-        this.known = this.db.query('SELECT 1 FROM meta WHERE key = ?').get(READY_KEY) !== null
-      } catch {
-        this.known = false
-      }
-    }
+    this.known ??= this.meta.get(READY_KEY) !== undefined
     return this.known
   }
 
   /** Every package's bigrams, made anew (inside the caller's transaction). */
   populate(): void {
     this.db.exec('DELETE FROM name_grams')
-    const insert = this.db.query('INSERT OR IGNORE INTO name_grams(gram, package_id) VALUES (?, ?)')
-    for (const { id, name } of this.db.query('SELECT id, name FROM packages').iterate() as IterableIterator<{ id: number; name: string }>) {
-      for (const g of bigrams(name)) insert.run(g, id)
-    }
-    this.db.query("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(READY_KEY)
+    for (const { id, name } of this.db.query('SELECT id, name FROM packages').iterate() as IterableIterator<{ id: number; name: string }>) this.add(id, name)
+    this.meta.set(READY_KEY, '1')
     this.known = true
   }
 
@@ -78,8 +73,12 @@ export class NameGrams {
     const grams = bigrams(term)
     if (grams.length === 0 || !this.ready()) return undefined
     const candidates = grams.map(() => 'SELECT package_id FROM name_grams WHERE gram = ?').join(' INTERSECT ')
-    const pattern = `%${term.replace(/[\\%_]/g, '\\$&')}%`
-    const rows = this.db.query(`SELECT id FROM packages WHERE id IN (${candidates}) AND name LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?`).values(...grams, pattern, limit) as [number][]
+    const rows = this.db.query(`SELECT id FROM packages WHERE id IN (${candidates}) AND name LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?`).values(...grams, containing(term), limit) as [number][]
     return rows.map((r) => r[0])
   }
+}
+
+/** The LIKE pattern (ESCAPE '\\') of names containing `term`: its own wildcards escaped. */
+export function containing(term: string): string {
+  return `%${term.replace(/[\\%_]/g, '\\$&')}%`
 }

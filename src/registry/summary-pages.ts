@@ -65,8 +65,15 @@ export interface FileText {
 type Key = readonly [name: string, repo: string]
 const FIRST: Key = ['', '']
 
-/** The page text of `rows`: each row's line and a newline, UTF-8. */
-function pageText(handle: string, rows: readonly PackageSummaryRow[]): Uint8Array {
+/** The index's `meta` table, as IndexDb reads and writes it. */
+export interface IndexMeta {
+  get(key: string): string | undefined
+  set(key: string, value: string): void
+  delete(key: string): void
+}
+
+/** The text `list --all` prints for `rows`: each row's line and a newline, UTF-8. */
+export function pageText(handle: string, rows: readonly PackageSummaryRow[]): Uint8Array {
   let text = ''
   for (const r of rows) text += `${summaryLine(summaryOf(handle, r))}\n`
   return Buffer.from(text)
@@ -80,28 +87,17 @@ export class SummaryPages {
     private readonly listFile: string | undefined,
     /** Whether a read may leave the list file (not beside an index of another root, see IndexDb.open). */
     private readonly mayWriteFile: boolean,
+    private readonly meta: IndexMeta,
   ) {}
-
-  private meta(key: string): string | undefined {
-    try {
-      return (this.db.query('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | null)?.value
-    } catch {
-      return undefined
-    }
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.db.query('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
-  }
 
   /** Called inside the transaction that changes pages: a list file written before no longer matches. */
   private touch(): void {
-    this.setMeta(TOKEN_KEY, Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'))
+    this.meta.set(TOKEN_KEY, Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'))
   }
 
   /** The handle the pages were made for, when there are pages (an empty index has one empty page). */
   handle(): string | undefined {
-    return this.meta(HANDLE_KEY)
+    return this.meta.get(HANDLE_KEY)
   }
 
   /**
@@ -113,7 +109,7 @@ export class SummaryPages {
     if (this.handle() !== handle) return undefined
     // The token is read before the pages: a sync committing in between makes the file's token
     // older than its text, and readers then ignore it. Never the other way round.
-    const token = this.meta(TOKEN_KEY)
+    const token = this.meta.get(TOKEN_KEY)
     const file = this.openFile(token)
     if (file) return [file]
     const { db, listFile, mayWriteFile: mayWrite } = this
@@ -160,27 +156,18 @@ export class SummaryPages {
   /** All pages made anew from the rows, for `handle` (a new index, an old one, a large write). */
   rebuild(handle: string): void {
     this.db.exec('DELETE FROM list_pages')
-    const insert = this.db.query('INSERT INTO list_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
-    let chunk: PackageSummaryRow[] = []
-    let start: Key = FIRST
     // Streamed a page at a time: memory does not grow with the index.
-    for (const r of this.db.query(`SELECT ${this.columns} FROM packages p ORDER BY ${SUMMARY_ORDER}`).iterate() as IterableIterator<PackageSummaryRow>) {
-      if (chunk.length >= PAGE_ROWS && !sameKey(chunk[chunk.length - 1]!, r)) {
-        insert.run(start[0], start[1], chunk.length, pageText(handle, chunk))
-        chunk = []
-        start = [r.name, r.repo]
-      }
-      chunk.push(r)
-    }
-    insert.run(start[0], start[1], chunk.length, pageText(handle, chunk))
-    this.setMeta(HANDLE_KEY, handle)
+    const rows = this.db.query(`SELECT ${this.columns} FROM packages p ORDER BY ${SUMMARY_ORDER}`).iterate() as IterableIterator<PackageSummaryRow>
+    for (const [key, page] of pagesOf(rows, FIRST)) this.insert(handle, key, page)
+    this.meta.set(HANDLE_KEY, handle)
     this.touch()
   }
 
   /** No pages: a write by someone who does not keep them (not sync) must not leave them stale. */
   drop(): void {
     this.db.exec('DELETE FROM list_pages')
-    this.db.query('DELETE FROM meta WHERE key IN (?, ?)').run(HANDLE_KEY, TOKEN_KEY)
+    this.meta.delete(HANDLE_KEY)
+    this.meta.delete(TOKEN_KEY)
   }
 
   /** How many pages there are (what a write compares its size with). */
@@ -207,25 +194,34 @@ export class SummaryPages {
       const rows = (end ? bounded.all(...start, ...end) : open.all(...start)) as PackageSummaryRow[]
       drop.run(...start)
       // An emptied page goes (its range falls to the page before); the first page always stays.
-      if (rows.length > 0 || (start[0] === '' && start[1] === '')) this.insertSplit(handle, start, rows)
+      if (rows.length === 0 && !(start[0] === '' && start[1] === '')) continue
+      // One page, or pages of PAGE_ROWS when it grew past twice that.
+      if (rows.length <= 2 * PAGE_ROWS) this.insert(handle, start, rows)
+      else for (const [key, page] of pagesOf(rows, start)) this.insert(handle, key, page)
     }
   }
 
-  /** `rows` (sorted, from key `start` on) as one page, or as pages of PAGE_ROWS when there are too many. */
-  private insertSplit(handle: string, start: Key, rows: readonly PackageSummaryRow[]): void {
-    const insert = this.db.query('INSERT INTO list_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)')
-    if (rows.length <= 2 * PAGE_ROWS) {
-      insert.run(start[0], start[1], rows.length, pageText(handle, rows))
-      return
-    }
-    for (let i = 0; i < rows.length; ) {
-      let end = Math.min(i + PAGE_ROWS, rows.length)
-      while (end < rows.length && sameKey(rows[end - 1]!, rows[end]!)) end++
-      const key: Key = i === 0 ? start : [rows[i]!.name, rows[i]!.repo]
-      insert.run(key[0], key[1], end - i, pageText(handle, rows.slice(i, end)))
-      i = end
-    }
+  private insert(handle: string, key: Key, rows: readonly PackageSummaryRow[]): void {
+    this.db.query('INSERT INTO list_pages(first_name, first_repo, rows, text) VALUES (?, ?, ?, ?)').run(key[0], key[1], rows.length, pageText(handle, rows))
   }
+}
+
+/**
+ * Sorted rows (from key `start` on) cut into pages of PAGE_ROWS, each keyed by its first row
+ * (the first by `start`), never cutting between rows of one key; at least one page, maybe empty.
+ */
+function* pagesOf(rows: Iterable<PackageSummaryRow>, start: Key): Generator<[Key, PackageSummaryRow[]]> {
+  let page: PackageSummaryRow[] = []
+  let key = start
+  for (const r of rows) {
+    if (page.length >= PAGE_ROWS && !sameKey(page[page.length - 1]!, r)) {
+      yield [key, page]
+      page = []
+      key = [r.name, r.repo]
+    }
+    page.push(r)
+  }
+  yield [key, page]
 }
 
 /**

@@ -41,7 +41,9 @@ describe.skipIf(!HAS_GPG)('commit signatures over time (needs gnupg)', () => {
     const ring = await makeTempDir('zoi-ring-')
     await addKey(ring, readFileSync(key.publicFile), { source: key.publicFile, name: 'old' })
     const keys = await loadKeyring([ring])
-    expect(keys[0]!.expires!.getTime()).toBeLessThan(Date.now())
+    // Valid when it signs (2020-06-01), expired since (a year after 2020-01-01): fixed dates, not this machine's clock.
+    expect(keys[0]!.expires!.getTime()).toBeGreaterThan(Date.parse('2020-06-01T00:00:00Z'))
+    expect(keys[0]!.expires!.getTime()).toBeLessThan(Date.parse('2021-01-02T00:00:00Z'))
 
     const oid = signedCommit(repo, key, '20200601T000000', '2020-06-01T00:00:00Z', 'signed in 2020')
     const check = await verifyCommit(join(repo, '.git'), oid, { label: 'old', keys })

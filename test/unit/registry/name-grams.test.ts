@@ -39,7 +39,7 @@ describe('name bigrams', () => {
   test('random names, terms and writes: the bigrams find exactly what scanning every name finds', async () => {
     const file = join(await makeTempDir(), 'g.db')
     const db = IndexDb.open(file)
-    const grams = new NameGrams(db.db)
+    const grams = new NameGrams(db.db, db.meta)
     const rnd = random(7)
     const alphabet = ['a', 'b', 'A', 'B', 'l', 'i', 'L', '-', '_', '%', '1', '7', 'ü', 'Ü', 'é', 't']
     const word = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('')
@@ -84,11 +84,11 @@ describe('name bigrams', () => {
     raw.exec("DROP TABLE name_grams; DELETE FROM meta WHERE key = 'name_grams'")
     raw.close()
     const reader = IndexDb.open(file, { readonly: true })
-    expect(new NameGrams(reader.db).matching('lib', 200)).toBeUndefined()
+    expect(new NameGrams(reader.db, reader.meta).matching('lib', 200)).toBeUndefined()
     expect(reader.search('lib').map((p) => p.name)).toEqual(['foolib', 'libfoo'])
     reader.close()
     const writer = IndexDb.open(file)
-    expect(new NameGrams(writer.db).matching('lib', 200)).toHaveLength(2)
+    expect(new NameGrams(writer.db, writer.meta).matching('lib', 200)).toHaveLength(2)
     expect(writer.search('LIB').map((p) => p.name)).toEqual(['foolib', 'libfoo'])
     writer.close()
   })
