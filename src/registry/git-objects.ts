@@ -100,8 +100,7 @@ export class ObjectStore {
     if (cached) return cached
     const entries = parseTree(this.get(oid, 'tree').data)
     if (entries.length >= 256) {
-      if (bigTrees.size >= 16) bigTrees.delete(bigTrees.keys().next().value!)
-      bigTrees.set(oid, entries)
+      keepBounded(bigTrees, oid, entries, 16)
     }
     return entries
   }
@@ -113,8 +112,7 @@ export class ObjectStore {
     const { data } = this.get(oid, 'tree')
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     if (buf.length >= 16 * 1024) {
-      if (bigTreeData.size >= 16) bigTreeData.delete(bigTreeData.keys().next().value!)
-      bigTreeData.set(oid, buf)
+      keepBounded(bigTreeData, oid, buf, 16)
     }
     return buf
   }
@@ -198,6 +196,12 @@ function readHead(file: string, length: number): Buffer | undefined {
   } finally {
     closeSync(fd)
   }
+}
+
+/** Keeps `value` under `key`, dropping the oldest entry once `cache` holds `max`: a few recent ones, never all. */
+export function keepBounded<K, V>(cache: Map<K, V>, key: K, value: V, max: number): void {
+  if (cache.size >= max) cache.delete(cache.keys().next().value!)
+  cache.set(key, value)
 }
 
 /** The entry of a raw tree at `pos`, and where the next one starts. */

@@ -3,7 +3,7 @@
  * two trees. The difference descends only into subtrees whose id changed, so comparing two
  * commits of a 50k-definition registry that differ in 10 files reads a handful of trees.
  */
-import { treeEntryAt, type ObjectStore, type TreeEntry } from './git-objects.ts'
+import { keepBounded, treeEntryAt, type ObjectStore, type TreeEntry } from './git-objects.ts'
 
 /** A file of a tree (blob, symlink or submodule link) with its path from the root. */
 export interface TreeFile {
@@ -57,8 +57,7 @@ export function diffTrees(store: ObjectStore, a: string | undefined, b: string):
   const known = recentDiffs.get(key)
   if (known) return known
   const diff = diffInto(store, a, b, '', { changed: [], removed: [], trees: new Map() })
-  if (recentDiffs.size >= 4) recentDiffs.delete(recentDiffs.keys().next().value!)
-  recentDiffs.set(key, diff)
+  keepBounded(recentDiffs, key, diff, 4)
   return diff
 }
 
