@@ -22,7 +22,18 @@ async function compile(outfile: string, target?: string): Promise<void> {
   const result = await Bun.build({
     // The Lua worker of a large sync's evaluation (src/lua/evaluate-jobs.ts) is started by URL: it must be an entrypoint.
     entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts'],
-    compile: target ? { target: target as Bun.Build.CompileTarget, outfile: tmp } : { outfile: tmp },
+    // A standalone binary of Bun would read .env and bunfig.toml from the current folder when it
+    // starts: a bunfig.toml's `preload` in the folder a user runs zoi from (a cloned repository,
+    // a USB stick) would run its code inside zoi, and a .env would change zoi's environment.
+    // Looking for them also read the whole folder at every start (30 ms in a folder of 30,000).
+    compile: {
+      ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
+      outfile: tmp,
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
     minify: true,
     bytecode: true,
     format: 'esm',

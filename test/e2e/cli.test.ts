@@ -1,6 +1,6 @@
 /** The command-line contract of the compiled binary: flags, exit codes, error shape, config edits. */
 import { describe, expect, test } from 'bun:test'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatResult, makeTempDir, runZoi } from '../support/run-cli.ts'
 
@@ -29,6 +29,30 @@ describe('basics', () => {
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toContain('--dry-run')
     expect(r.stdout).toContain('--offline')
+  })
+})
+
+describe('the folder zoi runs in cannot change it', () => {
+  // Bun's standalone binaries load .env and bunfig.toml from the current folder unless built
+  // not to (build.ts): a bunfig.toml preload would run its code inside zoi.
+  test('a bunfig.toml preload and a .env in the current folder are ignored', async () => {
+    const h = home()
+    const cwd = join(h, 'cloned-repo')
+    mkdirSync(cwd)
+    writeFileSync(join(cwd, 'bunfig.toml'), 'preload = ["./preload.js"]\n')
+    writeFileSync(join(cwd, 'preload.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(h, 'preload-ran'))}, 'yes')\nconsole.error('PRELOAD RAN')\n`)
+    const otherHome = join(h, 'home-from-dotenv')
+    writeFileSync(join(cwd, '.env'), `HOME=${otherHome}\n`)
+    for (const args of [['--version'], ['sync', 'set', 'https://127.0.0.1:9/registry.git'], ['sync', 'list'], ['list']]) {
+      const r = await runZoi(args, { home: h, cwd })
+      expect(r.exitCode, formatResult(r)).toBe(0)
+      expect(r.stderr).not.toContain('PRELOAD RAN')
+    }
+    expect(existsSync(join(h, 'preload-ran'))).toBe(false)
+    // The registry was set in the real HOME's config, not in the HOME the .env names.
+    expect(existsSync(otherHome)).toBe(false)
+    const r = await runZoi(['sync', 'list'], { home: h })
+    expect(r.stdout).toContain('https://127.0.0.1:9/registry.git')
   })
 })
 
