@@ -11,7 +11,9 @@ export async function helloBinary(): Promise<string> {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'hello.ts'), "console.log('hello')\n")
   const outfile = join(dir, 'hello')
-  const r = await Bun.build({ entrypoints: [join(dir, 'hello.ts')], compile: { outfile }, minify: true, bytecode: true, format: 'esm' })
+  // The same start-up options as zoi's own build (build.ts): nothing read from the current folder.
+  const compile = { outfile, autoloadDotenv: false, autoloadBunfig: false, autoloadTsconfig: false, autoloadPackageJson: false }
+  const r = await Bun.build({ entrypoints: [join(dir, 'hello.ts')], compile, minify: true, bytecode: true, format: 'esm' })
   if (!r.success) throw new Error(`building the hello-world binary failed: ${r.logs.join('\n')}`)
   return outfile
 }
