@@ -14,6 +14,9 @@ const TARGETS = [
   { target: 'bun-windows-x64', file: 'zoi-windows-x64.exe' },
 ] as const
 
+/** See `jitPolicy` below and src/platform/jit.ts. */
+const JIT_POLICY = 100
+
 async function compile(outfile: string, target?: string): Promise<void> {
   // Write to a temp name first: a failed build never leaves a stale or half-written dist/zoi.
   // Bun appends .exe to Windows outputs, so the temp name keeps the extension last.
@@ -33,6 +36,9 @@ async function compile(outfile: string, target?: string): Promise<void> {
       autoloadBunfig: false,
       autoloadTsconfig: false,
       autoloadPackageJson: false,
+      // JavaScriptCore's tier-up thresholds times JIT_POLICY at start; src/platform/jit.ts restores
+      // the normal policy for long work. README "Performance" has the numbers.
+      jitPolicy: JIT_POLICY,
     },
     minify: true,
     bytecode: true,

@@ -10,6 +10,7 @@ import { describeError } from '../errors.ts'
 import { createEvaluator } from './evaluator.ts'
 import { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
 import { adoptCompiledModule } from './lua-module.ts'
+import { normalJit } from '../platform/jit.ts'
 
 declare const self: Worker
 
@@ -17,6 +18,8 @@ export interface WorkerStart {
   module?: WebAssembly.Module
 }
 
+// A worker evaluates hundreds of definitions or more.
+normalJit()
 const evaluator = createEvaluator()
 
 self.onmessage = async (e: MessageEvent<DefinitionJob[] | WorkerStart>) => {

@@ -5,6 +5,7 @@ import { defaultVersionOf, toCandidates } from '../registry/catalog.ts'
 import type { PackageRow } from '../registry/index-db.ts'
 import { pageText, type FileText } from '../registry/summary-pages.ts'
 import { summaryOf, type PackageSummary } from '../registry/summary-line.ts'
+import { normalJit } from '../platform/jit.ts'
 import { parseSource } from '../resolve/source.ts'
 import { compareVersions } from '../resolve/version.ts'
 import { installedRows, installedScopes } from './installed.ts'
@@ -49,6 +50,7 @@ export function listAvailable(ctx: Context): { rows: Iterable<PackageSummary[]>;
     closed = true
   }
   function* rows(): Generator<PackageSummary[]> {
+    normalJit() // every row is formatted here
     try {
       for (const r of set.registries) {
         for (const page of r.index.summaryPages()) yield page.map((p) => summaryOf(r.handle, p))
@@ -62,7 +64,10 @@ export function listAvailable(ctx: Context): { rows: Iterable<PackageSummary[]>;
       for (const r of set.registries) {
         const pages = r.index.summaryText(r.handle)
         if (pages) yield* pages
-        else for (const page of r.index.summaryPages()) yield pageText(r.handle, page)
+        else {
+          normalJit() // every row is formatted here
+          for (const page of r.index.summaryPages()) yield pageText(r.handle, page)
+        }
       }
     } finally {
       close()
