@@ -3,10 +3,10 @@
  * content-addressed and immutable, so copying the object files the destination lacks, then
  * pointing its refs at the source's HEAD, yields the same repository as a fetch would.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { git } from './git-lib.ts'
-import { ZoiError } from '../errors.ts'
+import { ZoiError, errnoCode } from '../errors.ts'
 import { copyFileAtomic, hiddenTemp, replaceFile } from '../platform/fs.ts'
 import { exists, gitFs as fs } from './git-swap.ts'
 
@@ -34,8 +34,45 @@ export async function readLocalHead(gitdir: string, label: string): Promise<Upst
  * a later run would take as present (a mirror's registry.git is written in place).
  */
 export async function copyObjects(srcGitdir: string, destGitdir: string): Promise<number> {
+  let copied = 0
+  // A `git gc` in the source (git starts one by itself after a large commit) packs loose objects
+  // and deletes them, or replaces packs, while they are being copied: what vanished is then in a
+  // pack this pass did not list. Another pass copies it.
+  for (let pass = 1; ; pass++) {
+    const done = await copyPass(srcGitdir, destGitdir)
+    copied += done.copied
+    if (done.vanished === 0) break
+    if (pass === COPY_PASSES) {
+      throw new ZoiError('CONFLICT', `the objects of git repository ${srcGitdir} kept changing while zoi copied them (${done.vanished} vanished)`, {
+        hint: "wait for the git command working in that repository (such as 'git gc') to finish, then run zoi again",
+      })
+    }
+  }
+  const shallow = await readFile(join(srcGitdir, 'shallow')).catch(() => undefined)
+  if (shallow) await replaceFile(join(destGitdir, 'shallow'), shallow)
+  else await rm(join(destGitdir, 'shallow'), { force: true })
+  return copied
+}
+
+/** Passes of copyObjects before objects that keep vanishing are an error. */
+const COPY_PASSES = 4
+
+/** One pass over the source's objects: how many files it copied and how many vanished under it. */
+async function copyPass(srcGitdir: string, destGitdir: string): Promise<{ copied: number; vanished: number }> {
   const dest = join(destGitdir, 'objects')
   let copied = 0
+  let vanished = 0
+  // A file (or fanout folder) of the source that is gone by the time it is read was removed by
+  // a concurrent gc; anything else is an error.
+  const unlessVanished = async <T>(source: string, step: () => Promise<T>, none: T): Promise<T> => {
+    try {
+      return await step()
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT' || (await exists(source))) throw e
+      vanished++
+      return none
+    }
+  }
   for (const src of await objectDirs(srcGitdir)) {
     // Packs before loose objects, and each .pack before its .idx: readers find packs through
     // their .idx, so an index never points at a pack that is not there yet.
@@ -44,27 +81,36 @@ export async function copyObjects(srcGitdir: string, destGitdir: string): Promis
       const idx = pack.replace(/\.pack$/, '.idx')
       if (!(await exists(join(src, 'pack', idx))) || (await exists(join(dest, 'pack', idx)))) continue
       await mkdir(join(dest, 'pack'), { recursive: true })
-      await copyFileAtomic(join(src, 'pack', pack), join(dest, 'pack', pack), hiddenTemp(join(dest, 'pack', pack)))
-      await copyFileAtomic(join(src, 'pack', idx), join(dest, 'pack', idx), hiddenTemp(join(dest, 'pack', idx)))
-      copied += 2
+      // Both copied before either is renamed in: a pack that vanishes half way leaves nothing.
+      const temps = [hiddenTemp(join(dest, 'pack', pack)), hiddenTemp(join(dest, 'pack', idx))] as const
+      try {
+        const both = await unlessVanished(join(src, 'pack', pack), async () => {
+          await copyFile(join(src, 'pack', pack), temps[0])
+          await copyFile(join(src, 'pack', idx), temps[1])
+          return true
+        }, false)
+        if (!both) continue
+        await rename(temps[0], join(dest, 'pack', pack))
+        await rename(temps[1], join(dest, 'pack', idx))
+        copied += 2
+      } finally {
+        for (const t of temps) await rm(t, { force: true })
+      }
     }
     const fanout = (await readdir(src)).filter((n) => /^[0-9a-f]{2}$/.test(n))
     await runLimited(fanout, 16, async (sub) => {
-      const names = await readdir(join(src, sub))
+      const names = await unlessVanished(join(src, sub), () => readdir(join(src, sub)), [] as string[])
       let made = false
       for (const name of names) {
         if (await exists(join(dest, sub, name))) continue
         if (!made) await mkdir(join(dest, sub), { recursive: true })
         made = true
-        await copyFileAtomic(join(src, sub, name), join(dest, sub, name), hiddenTemp(join(dest, sub, name)))
-        copied++
+        const source = join(src, sub, name)
+        if (await unlessVanished(source, () => copyFileAtomic(source, join(dest, sub, name), hiddenTemp(join(dest, sub, name))).then(() => true), false)) copied++
       }
     })
   }
-  const shallow = await readFile(join(srcGitdir, 'shallow')).catch(() => undefined)
-  if (shallow) await replaceFile(join(destGitdir, 'shallow'), shallow)
-  else await rm(join(destGitdir, 'shallow'), { force: true })
-  return copied
+  return { copied, vanished }
 }
 
 /** The source's object folder followed by its alternates (`objects/info/alternates`), recursively. */
