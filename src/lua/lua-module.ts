@@ -8,6 +8,7 @@
  * definition. So the module's own exports are kept too, caught as the glue instantiates them;
  * where they cannot be caught, `raw` falls back to the wrapped functions: same calls, slower.
  */
+import { readFileSync } from 'node:fs'
 import type { LuaWasm } from 'wasmoon'
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
 
@@ -85,18 +86,31 @@ export function discardLuaModule(): void {
   loading = undefined
 }
 
+/** The module compiled from the file, or undefined when that failed (the glue then compiles it, and reports why). */
+async function compileOffThread(): Promise<WebAssembly.Module | undefined> {
+  try {
+    return await WebAssembly.compile(readFileSync(wasmPath))
+  } catch {
+    return undefined
+  }
+}
+
 /** Where the wasm file is read from; exposed so the build can be checked for /$bunfs/. */
 export function luaWasmPath(): string {
   return wasmPath
 }
 
 async function load(): Promise<LuaModule> {
+  // JavaScriptCore compiles the wasm on a thread of its own: started first, it overlaps the
+  // loading of wasmoon and the set-up its glue does before it instantiates (together about as long).
+  const compiling = compiled ? undefined : compileOffThread()
   const { LuaFactory } = await import('wasmoon')
   const instantiate = WebAssembly.instantiate
   let exports: Record<string, unknown> | undefined
   // Only for the moment the glue instantiates: anything else that instantiates meanwhile passes through.
   WebAssembly.instantiate = async function (this: unknown, ...args: unknown[]) {
-    // The glue instantiates from the file's bytes; an adopted module is instantiated instead, as the same result.
+    compiled ??= await compiling
+    // The glue instantiates from the file's bytes; the module compiled beforehand (or adopted) is instantiated instead, as the same result.
     const adopted = compiled !== undefined && !(args[0] instanceof WebAssembly.Module) ? compiled : undefined
     const result = adopted
       ? { instance: await instantiate(adopted, args[1] as Parameters<typeof WebAssembly.instantiate>[1]), module: adopted }
