@@ -5,6 +5,7 @@
 import type { CAC } from 'cac'
 import { ZoiError, fromSystemError } from '../errors.ts'
 import { VERSION } from '../version.ts'
+import { normalJitAfterStartUp } from '../platform/jit.ts'
 import { invokedAs } from '../platform/self.ts'
 import type { CommandSpec, Flags } from './command-spec.ts'
 import type { GlobalFlags } from './context.ts'
@@ -12,6 +13,7 @@ import { processSink, renderError, renderOutput, type Sink } from './render.ts'
 import { rewriteHelpCommand } from './help.ts'
 
 export async function runCli(given: string[], sink: Sink = processSink, argv0 = process.argv0): Promise<number> {
+  normalJitAfterStartUp()
   // Multi-call: under the name `git`, zoi is the git of builds (src/sources/git-command.ts).
   if (invokedAs(argv0) === 'git') return (await import('./git-entry.ts')).runAsGit(given.slice(2), sink)
   const argv = rewriteHelpCommand(given)

@@ -10,7 +10,6 @@ import { describeError } from '../errors.ts'
 import { createEvaluator } from './evaluator.ts'
 import { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
 import { adoptCompiledModule } from './lua-module.ts'
-import { normalJit } from '../platform/jit.ts'
 
 declare const self: Worker
 
@@ -18,8 +17,9 @@ export interface WorkerStart {
   module?: WebAssembly.Module
 }
 
-// A worker evaluates hundreds of definitions or more.
-normalJit()
+// A worker evaluates hundreds of definitions or more: the normal JIT policy, whatever the
+// binary started with (build.ts; platform/jit.ts does the same for the main thread).
+Bun.unsafe.setJITPolicy(1)
 const evaluator = createEvaluator()
 
 self.onmessage = async (e: MessageEvent<DefinitionJob[] | WorkerStart>) => {

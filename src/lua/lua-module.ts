@@ -8,7 +8,6 @@
  * definition. So the module's own exports are kept too, caught as the glue instantiates them;
  * where they cannot be caught, `raw` falls back to the wrapped functions: same calls, slower.
  */
-import { readFileSync } from 'node:fs'
 import type { LuaWasm } from 'wasmoon'
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
 
@@ -86,10 +85,13 @@ export function discardLuaModule(): void {
   loading = undefined
 }
 
-/** The module compiled from the file, or undefined when that failed (the glue then compiles it, and reports why). */
+/**
+ * The module compiled from the file embedded in the binary, or undefined when that failed (the
+ * glue then compiles it, and reports why).
+ */
 async function compileOffThread(): Promise<WebAssembly.Module | undefined> {
   try {
-    return await WebAssembly.compile(readFileSync(wasmPath))
+    return await WebAssembly.compile(await Bun.file(wasmPath).bytes())
   } catch {
     return undefined
   }
