@@ -14,11 +14,10 @@ export const sync: CommandSpec = {
   ],
   examples: ['zoi sync', 'zoi sync set /mnt/usb/registry', 'zoi sync add https://git.corp/zoi/extra.git', 'zoi sync list'],
   async run(ctx, args, flags) {
-    const { exportRegistries, importRegistries } = await import('../../ops/bundle.ts')
-    const { addRegistry, removeRegistry, setDefaultRegistry } = await import('../../ops/registry-config.ts')
-    const { syncRegistries } = await import('../../ops/sync.ts')
+    // Each action imports what it runs: a plain `zoi sync` loads neither bundles nor config edits.
     const [action, ...rest] = args
     if (action === undefined) {
+      const { syncRegistries } = await import('../../ops/sync.ts')
       const results = await syncRegistries(ctx, { force: flagBool(flags, 'force'), fallback: flagBool(flags, 'fallback'), full: flagBool(flags, 'full') })
       const lines = results.map((r) => {
         const how = r.fetched ? (r.changed ? 'updated' : 'up to date') : 'kept (offline), re-indexed'
@@ -30,26 +29,31 @@ export const sync: CommandSpec = {
     switch (requireAction('sync', action, ACTIONS)) {
       case 'set': {
         const [url] = needArgs('sync set <url|default|github|gitlab|codeberg>', rest)
+        const { setDefaultRegistry } = await import('../../ops/registry-config.ts')
         const ref = await setDefaultRegistry(ctx, url!)
         return { text: `Default registry set to: ${redactUrl(ref.url)}\nIt is used the next time you run 'zoi sync'.`, json: redacted(ref) }
       }
       case 'add': {
         const [url] = needArgs('sync add <url>', rest)
+        const { addRegistry } = await import('../../ops/registry-config.ts')
         const ref = await addRegistry(ctx, url!)
         return { text: `Added registry: ${redactUrl(ref.url)}\nIt is fetched the next time you run 'zoi sync'.`, json: redacted(ref) }
       }
       case 'export': {
         const [file] = needArgs('sync export <file.tar.zst>', rest)
+        const { exportRegistries } = await import('../../ops/bundle.ts')
         const r = await exportRegistries(ctx, file!)
         return { text: `Exported ${r.registries.map((x) => x.handle).join(', ')} to ${r.file} (and ${r.file}.hash)`, json: r }
       }
       case 'import': {
         const [file] = needArgs('sync import <file.tar.zst>', rest)
+        const { importRegistries } = await import('../../ops/bundle.ts')
         const r = await importRegistries(ctx, file!)
         return { text: r.registries.map((x) => `Imported ${x.handle} (${x.packages} packages) from ${x.url}`).join('\n'), json: r }
       }
       case 'remove': {
         const [which] = needArgs('sync remove <handle|url>', rest)
+        const { removeRegistry } = await import('../../ops/registry-config.ts')
         const ref = await removeRegistry(ctx, which!)
         return { text: `Removed registry: ${ref.handle || redactUrl(ref.url)}`, json: redacted(ref) }
       }
