@@ -88,6 +88,18 @@ function addDefaultVersions(db: Database): void {
 }
 
 const TABLES = [...SCHEMA.matchAll(/CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!)
+const ALL_SCHEMAS = SCHEMA + SUMMARY_PAGES_SCHEMA + NAME_GRAMS_SCHEMA
+/** Every table, index and trigger a writable open makes sure of. */
+const SCHEMA_OBJECTS = [...ALL_SCHEMAS.matchAll(/CREATE (?:UNIQUE )?(?:VIRTUAL )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)/g)].map((m) => m[1]!)
+
+/** The index's schema version; undefined when it has none (or no meta table: not an index). */
+function schemaOf(db: Database): string | undefined {
+  try {
+    return (db.query("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | null)?.value
+  } catch {
+    return undefined
+  }
+}
 
 /** What the indexer stores for one evaluated definition. */
 export interface IndexedPackage {
@@ -226,18 +238,23 @@ export class IndexDb {
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       if (!options.readonly) {
         wal = (db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode === 'wal'
-        created = (db.query('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n === 0
-        addDefaultVersions(db)
-        // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
-        const conn = db
-        conn.transaction(() => {
-          conn.exec(SCHEMA + SUMMARY_PAGES_SCHEMA + NAME_GRAMS_SCHEMA)
-          conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
-        })()
+        const present = new Set((db.query('SELECT name FROM sqlite_master').all() as { name: string }[]).map((r) => r.name))
+        created = present.size === 0
+        // An index that has every object at this schema version (each re-sync opens one) runs no CREATE.
+        const current = SCHEMA_OBJECTS.every((name) => present.has(name)) && schemaOf(db) === SCHEMA_VERSION
+        if (!current) {
+          addDefaultVersions(db)
+          // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
+          const conn = db
+          conn.transaction(() => {
+            conn.exec(ALL_SCHEMAS)
+            conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
+          })()
+        }
       }
       // A database that is not an index (no meta table, another schema) is as bad as a broken one.
-      const schema = db.query("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | null
-      if (schema?.value !== SCHEMA_VERSION) throw new Error(`schema ${schema?.value ?? 'missing'}, expected ${SCHEMA_VERSION}`)
+      const schema = schemaOf(db)
+      if (schema !== SCHEMA_VERSION) throw new Error(`schema ${schema ?? 'missing'}, expected ${SCHEMA_VERSION}`)
       const names = db.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { type: string; name: string }[]
       const tables = new Set(names.filter((t) => t.type === 'table').map((t) => t.name))
       const missing = TABLES.filter((t) => !tables.has(t))

@@ -124,6 +124,26 @@ test('failed definitions are listed from a partial index; an index written befor
   again.close()
 })
 
+test.each([
+  ['an index', 'DROP INDEX packages_name', 'packages_name'],
+  ['a trigger', 'DROP TRIGGER packages_ai', 'packages_ai'],
+  ['a table', 'DROP TABLE list_pages', 'list_pages'],
+])('a writable open of an index missing %s makes it again (a current index is opened without running the schema)', (_kind, drop, name) => {
+  const file = join(makeTempDir(), 'idx.db')
+  const db = IndexDb.open(file, { summaryHandle: 'core' })
+  db.applyChanges([{ path: 'core/ok/ok.pkg.lua', blob: 'b1', pkg: pkg('ok') }], [])
+  db.close()
+  const raw = new Database(file)
+  raw.exec(drop)
+  raw.close()
+  const again = IndexDb.open(file, { summaryHandle: 'core' })
+  expect(again.db.query('SELECT count(*) AS n FROM sqlite_master WHERE name = ?').get(name)).toEqual({ n: 1 })
+  // The trigger is live again: a new package is found by search.
+  again.applyChanges([{ path: 'core/newer/newer.pkg.lua', blob: 'b2', pkg: pkg('newer') }], [])
+  expect(again.search('newer').map((p) => p.name)).toEqual(['newer'])
+  again.close()
+})
+
 describe('journal modes', () => {
   const mode = (file: string) => {
     const raw = new Database(file, { readonly: true })
