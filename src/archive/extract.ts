@@ -8,7 +8,7 @@
  * Extraction is sequential, so the per-entry syscalls are synchronous: for archives with many
  * small files that is several times faster than a promise round trip per call.
  */
-import { chmodSync, closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, symlinkSync, writeSync } from 'node:fs'
+import { chmodSync, closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, symlinkSync, write, writeSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
@@ -77,16 +77,26 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           // Created with its final mode (the fd stays writable whatever the mode says).
           const fd = openSync(target, 'wx', entry.mode & 0o777)
           const content = fileHashes && crypto().createHash('sha256')
+          // A large chunk is written on the I/O pool while this thread hashes it (the chunks are
+          // never reused); a small one, synchronously: a round trip per tiny file costs more.
+          let writing: Promise<void> | undefined
           try {
             for await (const chunk of data) {
-              writeAll(fd, chunk)
+              await writing
+              writing = undefined
+              if (chunk.length >= WRITE_BEHIND) writing = writeAllAsync(fd, chunk)
+              else writeAll(fd, chunk)
               content?.update(chunk)
               bytes += chunk.length
               options.onProgress?.(bytes)
             }
+            await writing
+            writing = undefined
             if (content) fileHashes!.set(entry.path, content.digest('hex'))
             if ((entry.mode & umask) !== 0 || (entry.mode & 0o7000) !== 0) fchmodSync(fd, entry.mode)
           } finally {
+            // Never close under a write still in flight (its error, if any, was already thrown or is moot).
+            await writing?.catch(() => undefined)
             closeSync(fd)
           }
           break
@@ -153,6 +163,16 @@ function ensureDir(root: string, path: string, made: Set<string>): void {
 function writeAll(fd: number, chunk: Uint8Array): void {
   let at = 0
   while (at < chunk.length) at += writeSync(fd, chunk, at)
+}
+
+/** Chunks from this size on are written behind the hashing (see extractArchive). */
+const WRITE_BEHIND = 256 * 1024
+
+async function writeAllAsync(fd: number, chunk: Uint8Array): Promise<void> {
+  let at = 0
+  while (at < chunk.length) {
+    at += await new Promise<number>((resolve, reject) => write(fd, chunk, at, chunk.length - at, null, (e, n) => (e ? reject(e) : resolve(n))))
+  }
 }
 
 function toExtractError(e: unknown, archivePath: string): ZoiError {
