@@ -84,8 +84,11 @@ export async function extractArchive(archivePath: string, destDir: string, optio
             for await (const chunk of data) {
               await writing
               writing = undefined
-              if (chunk.length >= WRITE_BEHIND) writing = writeAllAsync(fd, chunk)
-              else writeAll(fd, chunk)
+              if (chunk.length >= WRITE_BEHIND) {
+                writing = writeAllAsync(fd, chunk)
+                // Awaited at the next chunk; one failing before that (the disk is full) must not count as unhandled.
+                writing.catch(() => undefined)
+              } else writeAll(fd, chunk)
               content?.update(chunk)
               bytes += chunk.length
               options.onProgress?.(bytes)
