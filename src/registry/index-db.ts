@@ -236,13 +236,15 @@ export class IndexDb {
     try {
       db = options.readonly ? new Database(file, { readonly: true }) : new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
+      const objectsOf = (conn: Database) => conn.query('SELECT type, name FROM sqlite_master').all() as { type: string; name: string }[]
+      let names = objectsOf(db)
+      let schema = schemaOf(db)
       if (!options.readonly) {
         wal = (db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode === 'wal'
-        const present = new Set((db.query('SELECT name FROM sqlite_master').all() as { name: string }[]).map((r) => r.name))
-        created = present.size === 0
+        created = names.length === 0
         // An index that has every object at this schema version (each re-sync opens one) runs no CREATE.
-        const current = SCHEMA_OBJECTS.every((name) => present.has(name)) && schemaOf(db) === SCHEMA_VERSION
-        if (!current) {
+        const present = new Set(names.map((o) => o.name))
+        if (schema !== SCHEMA_VERSION || !SCHEMA_OBJECTS.every((name) => present.has(name))) {
           addDefaultVersions(db)
           // One transaction: each CREATE on its own is a commit with its fsyncs (84 for a new index).
           const conn = db
@@ -250,12 +252,12 @@ export class IndexDb {
             conn.exec(ALL_SCHEMAS)
             conn.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION)
           })()
+          names = objectsOf(db)
+          schema = schemaOf(db)
         }
       }
       // A database that is not an index (no meta table, another schema) is as bad as a broken one.
-      const schema = schemaOf(db)
       if (schema !== SCHEMA_VERSION) throw new Error(`schema ${schema ?? 'missing'}, expected ${SCHEMA_VERSION}`)
-      const names = db.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { type: string; name: string }[]
       const tables = new Set(names.filter((t) => t.type === 'table').map((t) => t.name))
       const missing = TABLES.filter((t) => !tables.has(t))
       if (missing.length > 0) throw new Error(`not a registry index (no table ${missing.join(', ')})`)
