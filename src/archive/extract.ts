@@ -82,8 +82,10 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           let writing: Promise<void> | undefined
           try {
             for await (const chunk of data) {
-              await writing
-              writing = undefined
+              if (writing) {
+                await writing
+                writing = undefined
+              }
               if (chunk.length >= WRITE_BEHIND) {
                 writing = writeAllAsync(fd, chunk)
                 // Awaited at the next chunk; one failing before that (the disk is full) must not count as unhandled.
@@ -93,8 +95,10 @@ export async function extractArchive(archivePath: string, destDir: string, optio
               bytes += chunk.length
               options.onProgress?.(bytes)
             }
-            await writing
-            writing = undefined
+            if (writing) {
+              await writing
+              writing = undefined
+            }
             if (content) fileHashes!.set(entry.path, content.digest('hex'))
             if ((entry.mode & umask) !== 0 || (entry.mode & 0o7000) !== 0) fchmodSync(fd, entry.mode)
           } finally {
