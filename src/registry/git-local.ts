@@ -73,6 +73,8 @@ async function copyPass(srcGitdir: string, destGitdir: string): Promise<{ copied
       return none
     }
   }
+  const copyUnlessVanished = (source: string, target: string): Promise<boolean> =>
+    unlessVanished(source, () => copyFileAtomic(source, target, hiddenTemp(target)).then(() => true), false)
   for (const src of await objectDirs(srcGitdir)) {
     // Packs before loose objects, and each .pack before its .idx: readers find packs through
     // their .idx, so an index never points at a pack that is not there yet.
@@ -81,15 +83,12 @@ async function copyPass(srcGitdir: string, destGitdir: string): Promise<{ copied
       const idx = pack.replace(/\.pack$/, '.idx')
       if (!(await exists(join(src, 'pack', idx))) || (await exists(join(dest, 'pack', idx)))) continue
       await mkdir(join(dest, 'pack'), { recursive: true })
-      // Both copied before either is renamed in: a pack that vanishes half way leaves nothing.
+      // Both copied before either is renamed in: a pack that vanishes half way (or a kill) leaves
+      // no .pack without its .idx, which a mirror's objects/info/packs would advertise.
       const temps = [hiddenTemp(join(dest, 'pack', pack)), hiddenTemp(join(dest, 'pack', idx))] as const
+      const toTemp = (name: string, temp: string) => unlessVanished(join(src, 'pack', name), () => copyFile(join(src, 'pack', name), temp).then(() => true), false)
       try {
-        const both = await unlessVanished(join(src, 'pack', pack), async () => {
-          await copyFile(join(src, 'pack', pack), temps[0])
-          await copyFile(join(src, 'pack', idx), temps[1])
-          return true
-        }, false)
-        if (!both) continue
+        if (!(await toTemp(pack, temps[0])) || !(await toTemp(idx, temps[1]))) continue
         await rename(temps[0], join(dest, 'pack', pack))
         await rename(temps[1], join(dest, 'pack', idx))
         copied += 2
@@ -105,8 +104,7 @@ async function copyPass(srcGitdir: string, destGitdir: string): Promise<{ copied
         if (await exists(join(dest, sub, name))) continue
         if (!made) await mkdir(join(dest, sub), { recursive: true })
         made = true
-        const source = join(src, sub, name)
-        if (await unlessVanished(source, () => copyFileAtomic(source, join(dest, sub, name), hiddenTemp(join(dest, sub, name))).then(() => true), false)) copied++
+        if (await copyUnlessVanished(join(src, sub, name), join(dest, sub, name))) copied++
       }
     })
   }
