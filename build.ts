@@ -17,6 +17,15 @@ const TARGETS = [
 /** See `jitPolicy` below and src/platform/jit.ts. */
 const JIT_POLICY = 100
 
+/**
+ * A standalone binary of Bun would read .env and bunfig.toml from the current folder when it
+ * starts: a bunfig.toml's `preload` in the folder a user runs zoi from (a cloned repository, a
+ * USB stick) would run its code inside zoi, and a .env would change zoi's environment. Looking
+ * for them also read the whole folder at every start (30 ms in a folder of 30,000). The bench's
+ * hello-world reference is built with the same options.
+ */
+export const NOTHING_FROM_CWD = { autoloadDotenv: false, autoloadBunfig: false, autoloadTsconfig: false, autoloadPackageJson: false } as const
+
 async function compile(outfile: string, target?: string): Promise<void> {
   // Write to a temp name first: a failed build never leaves a stale or half-written dist/zoi.
   // Bun appends .exe to Windows outputs, so the temp name keeps the extension last.
@@ -25,17 +34,10 @@ async function compile(outfile: string, target?: string): Promise<void> {
   const result = await Bun.build({
     // The Lua worker of a large sync's evaluation (src/lua/evaluate-jobs.ts) is started by URL: it must be an entrypoint.
     entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts'],
-    // A standalone binary of Bun would read .env and bunfig.toml from the current folder when it
-    // starts: a bunfig.toml's `preload` in the folder a user runs zoi from (a cloned repository,
-    // a USB stick) would run its code inside zoi, and a .env would change zoi's environment.
-    // Looking for them also read the whole folder at every start (30 ms in a folder of 30,000).
     compile: {
       ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
       outfile: tmp,
-      autoloadDotenv: false,
-      autoloadBunfig: false,
-      autoloadTsconfig: false,
-      autoloadPackageJson: false,
+      ...NOTHING_FROM_CWD,
       // JavaScriptCore's tier-up thresholds times JIT_POLICY at start; src/platform/jit.ts restores
       // the normal policy for long work. README "Performance" has the numbers.
       jitPolicy: JIT_POLICY,
@@ -53,16 +55,19 @@ async function compile(outfile: string, target?: string): Promise<void> {
   await rename(tmp, outfile)
 }
 
-const all = process.argv.includes('--all')
-await mkdir('dist', { recursive: true })
-const rows: [string, number][] = []
-await compile('dist/zoi')
-rows.push(['dist/zoi', (await stat('dist/zoi')).size])
-if (all) {
-  for (const t of TARGETS) {
-    const out = `dist/${t.file}`
-    await compile(out, t.target)
-    rows.push([out, (await stat(out)).size])
+// Run as `bun build.ts`; imported (by the bench, for NOTHING_FROM_CWD) it builds nothing.
+if (import.meta.main) {
+  const all = process.argv.includes('--all')
+  await mkdir('dist', { recursive: true })
+  const rows: [string, number][] = []
+  await compile('dist/zoi')
+  rows.push(['dist/zoi', (await stat('dist/zoi')).size])
+  if (all) {
+    for (const t of TARGETS) {
+      const out = `dist/${t.file}`
+      await compile(out, t.target)
+      rows.push([out, (await stat(out)).size])
+    }
   }
+  for (const [file, size] of rows) console.log(`${file.padEnd(28)} ${(size / 1048576).toFixed(1).padStart(7)} MiB`)
 }
-for (const [file, size] of rows) console.log(`${file.padEnd(28)} ${(size / 1048576).toFixed(1).padStart(7)} MiB`)

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { NOTHING_FROM_CWD } from '../build.ts'
 import { OUT, ZOI, compare, step, type Row } from './lib.ts'
 
 export async function helloBinary(): Promise<string> {
@@ -11,8 +12,8 @@ export async function helloBinary(): Promise<string> {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'hello.ts'), "console.log('hello')\n")
   const outfile = join(dir, 'hello')
-  // The same start-up options as zoi's own build (build.ts): nothing read from the current folder.
-  const compile = { outfile, autoloadDotenv: false, autoloadBunfig: false, autoloadTsconfig: false, autoloadPackageJson: false }
+  // The same start-up options as zoi's own build: nothing read from the current folder.
+  const compile = { outfile, ...NOTHING_FROM_CWD }
   const r = await Bun.build({ entrypoints: [join(dir, 'hello.ts')], compile, minify: true, bytecode: true, format: 'esm' })
   if (!r.success) throw new Error(`building the hello-world binary failed: ${r.logs.join('\n')}`)
   return outfile
