@@ -1,14 +1,13 @@
 /**
- * The C functions that every Lua engine of a module shares: Lua's allocator (lua-allocator.ts,
- * with each engine's memory counters), and, implemented in JS, the count hook of the budget and
- * the trampoline behind host functions. The glue compiles a small wasm module for every JS function it puts in the
- * function table (about 1 ms each), which made up half of an engine's start; so they are made
- * once per module. The engine served is found from the arguments: the allocator's userdata and
- * the upvalues of a host closure hold the engine's slot; the hook reports to the engine whose
- * call() is running (calls are synchronous and never nest across engines).
+ * The C functions that every Lua engine of a module shares (lua-allocator.ts puts them in the
+ * module's function table): Lua's allocator, with each engine's memory counters, and, implemented
+ * in JS, the count hook of the budget and the trampoline behind host functions. They are made once
+ * per module. The engine served is found from the arguments: the allocator's userdata and the
+ * upvalues of a host closure hold the engine's slot; the hook reports to the engine whose call()
+ * is running (calls are synchronous and never nest across engines).
  */
 import type { LuaWasm } from 'wasmoon'
-import { makeAllocator, NO_CEILING } from './lua-allocator.ts'
+import { addTableFunctions, NO_CEILING } from './lua-allocator.ts'
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import type { LuaModule } from './lua-module.ts'
 import { pushText } from './lua-stack.ts'
@@ -55,21 +54,19 @@ function memoryCounters(lua: LuaWasm, raw: LuaModule['raw']): MemoryCounters {
 
 const made = new WeakMap<LuaWasm, Callbacks>()
 
-export function moduleCallbacks({ lua, raw }: LuaModule): Callbacks {
+export function moduleCallbacks(module: LuaModule): Callbacks {
+  const { lua, raw } = module
   const known = made.get(lua)
   if (known) return known
   const engines: (EngineCallbacks | undefined)[] = []
   const freeSlots: number[] = []
   let active: EngineCallbacks | undefined
-  const m = lua.module
 
-  const allocator = makeAllocator({ lua, raw })
-
-  const hook = m.addFunction((state: number) => active?.onCount(state), 'vii')
+  const hook = (state: number): void => active?.onCount(state)
 
   // Must never throw: a JS exception unwinding through the Lua VM would skip Lua's own error
   // handling, so failures become Lua errors instead.
-  const host = m.addFunction((state: number) => {
+  const host = (state: number): number => {
     try {
       const slot = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 1, 0)
       const index = raw.lua_tonumberx(state, LUA_REGISTRYINDEX - 2, 0)
@@ -79,11 +76,13 @@ export function moduleCallbacks({ lua, raw }: LuaModule): Callbacks {
       pushText(lua, state, `host function failed: ${e.message}`)
       return lua.lua_error(state)
     }
-  }, 'ii')
+  }
+
+  const table = addTableFunctions(module, hook, host)
 
   const callbacks: Callbacks = {
-    allocator,
-    hook,
+    allocator: table.allocator,
+    hook: table.hook,
     register(engine) {
       const slot = freeSlots.pop() ?? engines.length
       engines[slot] = engine
@@ -97,7 +96,7 @@ export function moduleCallbacks({ lua, raw }: LuaModule): Callbacks {
     pushHost(state, slot, index) {
       lua.lua_pushnumber(state, slot)
       lua.lua_pushnumber(state, index)
-      lua.lua_pushcclosure(state, host, 2)
+      lua.lua_pushcclosure(state, table.host, 2)
     },
     running(engine, steps) {
       const before = active

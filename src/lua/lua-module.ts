@@ -10,6 +10,8 @@
  */
 import type { LuaWasm } from 'wasmoon'
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
+import { compileTableFunctions } from './lua-allocator.ts'
+import { lowerInitialMemory } from './wasm-initial-memory.ts'
 
 /** The C functions zoi calls on hot paths, by their C names. */
 export interface RawLua {
@@ -35,10 +37,18 @@ export interface RawLua {
 export interface LuaModule {
   lua: LuaWasm
   raw: RawLua
+  /** lua-allocator.ts's module, compiled alongside; undefined when that failed (its JS fallbacks are used). */
+  tableFunctions?: WebAssembly.Module
 }
 
 const RAW_NAMES = ['realloc', 'free', 'malloc', 'lua_gettop', 'lua_settop', 'lua_rawgeti', 'lua_sethook', 'lua_pcallk',
   'lua_pushlstring', 'lua_pushnil', 'lua_type', 'lua_tolstring', 'lua_tonumberx'] as const
+
+/**
+ * The module's memory at start, in 64 KiB pages: 2 MiB, of which its stack and static data take
+ * about 1 (wasm-initial-memory.ts). Lua's heap grows it from there.
+ */
+const INITIAL_PAGES = 32
 
 let loading: Promise<LuaModule> | undefined
 const raws = new WeakMap<LuaWasm, RawLua>()
@@ -91,7 +101,9 @@ export function discardLuaModule(): void {
  */
 async function compileOffThread(): Promise<WebAssembly.Module | undefined> {
   try {
-    return await WebAssembly.compile(await Bun.file(wasmPath).bytes())
+    const wasm = await Bun.file(wasmPath).bytes()
+    lowerInitialMemory(wasm, INITIAL_PAGES)
+    return await WebAssembly.compile(wasm)
   } catch {
     return undefined
   }
@@ -106,6 +118,7 @@ async function load(): Promise<LuaModule> {
   // JavaScriptCore compiles the wasm on a thread of its own: started first, it overlaps the
   // loading of wasmoon and the set-up its glue does before it instantiates (together about as long).
   const compiling = compiled ? undefined : compileOffThread()
+  const tableFunctions = compileTableFunctions().catch(() => undefined)
   const { LuaFactory } = await import('wasmoon')
   const instantiate = WebAssembly.instantiate
   let exports: Record<string, unknown> | undefined
@@ -139,5 +152,5 @@ async function load(): Promise<LuaModule> {
   if (exports?.memory instanceof WebAssembly.Memory) raw.memory = exports.memory
   raw.scratch = (raw as unknown as RawLua).malloc(8)
   raws.set(lua, raw as unknown as RawLua)
-  return { lua, raw: raw as unknown as RawLua }
+  return { lua, raw: raw as unknown as RawLua, tableFunctions: await tableFunctions }
 }
