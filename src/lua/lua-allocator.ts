@@ -10,8 +10,7 @@
  * memory error. The same small module imports the two JS functions and exports them as wasm
  * functions, which is what the table needs: Emscripten's addFunction would compile a module for
  * each JS function, synchronously, on the main thread. This module is compiled off the main
- * thread with the Lua module (lua-module.ts). Where the module's own exports could not be caught,
- * the JS version below does the allocator's work on the same counters.
+ * thread with the Lua module (lua-module.ts).
  *
  * The wasm code, as text (assembled with wabt's wat2wasm; the unit tests of the sandbox's limits
  * exercise it):
@@ -60,39 +59,15 @@ export interface TableFunctions {
 
 /** The three functions' indexes in the module's function table. */
 export function addTableFunctions(
-  { lua, raw, tableFunctions }: LuaModule,
+  { lua, tableFunctions }: LuaModule,
   hook: (state: number, debug: number) => void,
   host: (state: number) => number,
 ): TableFunctions {
-  const m = lua.module
-  if (raw.memory && tableFunctions) {
-    const imports = { e: { realloc: raw.realloc, free: raw.free, memory: raw.memory, hook, host } }
-    const { exports } = new WebAssembly.Instance(tableFunctions, imports)
-    return {
-      allocator: m.addFunction(exports.alloc as (...args: number[]) => number, 'iiiii'),
-      hook: m.addFunction(exports.hook as (...args: number[]) => void, 'vii'),
-      host: m.addFunction(exports.host as (...args: number[]) => number, 'ii'),
-    }
+  const { realloc, free, memory } = lua.exports
+  const { exports } = new WebAssembly.Instance(tableFunctions, { e: { realloc, free, memory, hook, host } })
+  return {
+    allocator: lua.addFunction(exports.alloc as (...args: never[]) => unknown),
+    hook: lua.addFunction(exports.hook as (...args: never[]) => unknown),
+    host: lua.addFunction(exports.host as (...args: never[]) => unknown),
   }
-  return { allocator: jsAllocator({ lua, raw }), hook: m.addFunction(hook, 'vii'), host: m.addFunction(host, 'ii') }
-}
-
-/** The allocator in JS, for a module whose exports were not caught. */
-function jsAllocator({ lua, raw }: Pick<LuaModule, 'lua' | 'raw'>): number {
-  const m = lua.module
-  return m.addFunction((counters: number, pointer: number, oldSize: number, newSize: number) => {
-    const at = counters >> 3
-    if (newSize === 0) {
-      if (pointer) {
-        m.HEAP64[at] = m.HEAP64[at]! - BigInt(oldSize)
-        raw.free(pointer)
-      }
-      return 0
-    }
-    const delta = BigInt(pointer ? newSize - oldSize : newSize)
-    if (delta > 0n && m.HEAP64[at]! + delta > m.HEAP64[at + 1]!) return 0
-    const moved = raw.realloc(pointer, newSize)
-    if (moved) m.HEAP64[at] = m.HEAP64[at]! + delta // read again: realloc may have grown the heap
-    return moved
-  }, 'iiiii')
 }

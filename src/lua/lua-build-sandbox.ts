@@ -53,21 +53,21 @@ export async function openBuildSandbox(limits: SandboxLimits): Promise<BuildSand
     // build-sandbox.lua first (it keeps the coroutine functions), then sandbox.lua as in
     // sandbox-environment.ts, then bind(encode, run_definition, locate_error, host_build).
     loadChunk(lua, L, buildSandboxLua, '=sandbox')
-    check(lua, L, lua.lua_pcallk(L, 0, 1, 0, 0, null))
+    check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
     loadChunk(lua, L, toJsonLua, '=to-json')
-    check(lua, L, lua.lua_pcallk(L, 0, 1, 0, 0, null))
+    check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
     pushSandboxCall(engine, () => run)
     // stack: bind, encode, evaluate, collect, locate_error, run_definition
-    check(lua, L, lua.lua_pcallk(L, 6, 4, 0, 0, null))
-    lua.lua_pushvalue(L, -2)
-    const handler = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    lua.lua_rotate(L, -4, 1) // run_definition below evaluate/collect/locate_error
-    lua.lua_settop(L, -4) // bind, encode, run_definition
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handler))
+    check(lua, L, lua.exports.lua_pcallk(L, 6, 4, 0, 0, 0))
+    lua.exports.lua_pushvalue(L, -2)
+    const handler = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
+    lua.exports.lua_rotate(L, -4, 1) // run_definition below evaluate/collect/locate_error
+    lua.exports.lua_settop(L, -4) // bind, encode, run_definition
+    lua.exports.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handler))
     engine.pushHost(hostBuild)
-    check(lua, L, lua.lua_pcallk(L, 4, 2, 0, 0, null))
-    const step = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    const start = lua.luaL_ref(L, LUA_REGISTRYINDEX)
+    check(lua, L, lua.exports.lua_pcallk(L, 4, 2, 0, 0, 0))
+    const step = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
+    const start = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
     return { handler, step, start }
   })
   engine.limitMemory()

@@ -6,10 +6,10 @@
  * upvalues of a host closure hold the engine's slot; the hook reports to the engine whose call()
  * is running (calls are synchronous and never nest across engines).
  */
-import type { LuaWasm } from 'wasmoon'
 import { addTableFunctions, NO_CEILING } from './lua-allocator.ts'
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import type { LuaModule } from './lua-module.ts'
+import type { LuaInstance } from './lua-runtime.ts'
 import { pushText } from './lua-stack.ts'
 
 /** What the shared functions need of one engine. */
@@ -40,22 +40,24 @@ export interface MemoryCounters {
   setCeiling(bytes: number | undefined): void
 }
 
-function memoryCounters(lua: LuaWasm, raw: LuaModule['raw']): MemoryCounters {
-  const address = raw.malloc(16) // malloc aligns to 8: the two i64 are at index address >> 3
+function memoryCounters(lua: LuaInstance): MemoryCounters {
+  const address = lua.exports.malloc(16) // malloc aligns to 8: the two i64 are at index address >> 3
+  if (!address) throw new Error('the Lua module is out of memory')
   const at = address >> 3
-  lua.module.HEAP64[at] = 0n
-  lua.module.HEAP64[at + 1] = NO_CEILING
+  lua.i64[at] = 0n
+  lua.i64[at + 1] = NO_CEILING
   return {
     address,
-    used: () => Number(lua.module.HEAP64[at]),
-    setCeiling: (bytes) => void (lua.module.HEAP64[at + 1] = bytes === undefined ? NO_CEILING : BigInt(Math.floor(bytes))),
+    used: () => Number(lua.i64[at]),
+    setCeiling: (bytes) => void (lua.i64[at + 1] = bytes === undefined ? NO_CEILING : BigInt(Math.floor(bytes))),
   }
 }
 
-const made = new WeakMap<LuaWasm, Callbacks>()
+const made = new WeakMap<LuaInstance, Callbacks>()
 
 export function moduleCallbacks(module: LuaModule): Callbacks {
-  const { lua, raw } = module
+  const { lua } = module
+  const raw = lua.exports
   const known = made.get(lua)
   if (known) return known
   const engines: (EngineCallbacks | undefined)[] = []
@@ -74,7 +76,7 @@ export function moduleCallbacks(module: LuaModule): Callbacks {
     } catch (e) {
       if (!(e instanceof Error)) throw e // a Lua error (longjmp) already on its way up
       pushText(lua, state, `host function failed: ${e.message}`)
-      return lua.lua_error(state)
+      return raw.lua_error(state)
     }
   }
 
@@ -86,7 +88,7 @@ export function moduleCallbacks(module: LuaModule): Callbacks {
     register(engine) {
       const slot = freeSlots.pop() ?? engines.length
       engines[slot] = engine
-      return { slot, counters: memoryCounters(lua, raw) }
+      return { slot, counters: memoryCounters(lua) }
     },
     release(slot, counters) {
       engines[slot] = undefined
@@ -94,9 +96,9 @@ export function moduleCallbacks(module: LuaModule): Callbacks {
       raw.free(counters.address)
     },
     pushHost(state, slot, index) {
-      lua.lua_pushnumber(state, slot)
-      lua.lua_pushnumber(state, index)
-      lua.lua_pushcclosure(state, table.host, 2)
+      raw.lua_pushnumber(state, slot)
+      raw.lua_pushnumber(state, index)
+      raw.lua_pushcclosure(state, table.host, 2)
     },
     running(engine, steps) {
       const before = active

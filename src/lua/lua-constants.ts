@@ -1,8 +1,6 @@
 /**
- * The few numbers of the Lua 5.4 C API that zoi passes to wasmoon's raw functions. They live
- * here, not imported from wasmoon, so that merely loading the Lua modules does not initialise
- * wasmoon (it is loaded on first evaluation, see lua-module.ts). A unit test checks that they
- * equal wasmoon's own values.
+ * The few numbers of the Lua 5.4 C API that zoi passes to the module's functions (lua-runtime.ts).
+ * A unit test checks that they equal the values wasmoon (whose build of Lua zoi runs) exports.
  */
 
 /** LUA_REGISTRYINDEX = -LUAI_MAXSTACK - 1000 with LUAI_MAXSTACK = 1,000,000. */

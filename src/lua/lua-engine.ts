@@ -4,11 +4,11 @@
  * in lua-callbacks.ts), and the host functions handed to Lua. It knows nothing about
  * definitions or sandbox.lua.
  */
-import type { LuaWasm } from 'wasmoon'
 import { moduleCallbacks, type EngineCallbacks } from './lua-callbacks.ts'
 import { LUA_REGISTRYINDEX, LuaEventMasks, LuaReturn } from './lua-constants.ts'
 import { luaModule } from './lua-module.ts'
-import { readTop } from './lua-stack.ts'
+import type { LuaInstance } from './lua-runtime.ts'
+import { pushText, readTop } from './lua-stack.ts'
 
 export interface SandboxLimits {
   instructionBudget: number
@@ -21,7 +21,7 @@ export type SandboxOutcome =
   | { ok: false; message: string; limit?: 'instructions' | 'time' | 'memory'; where?: string }
 
 export interface LuaEngine {
-  readonly lua: LuaWasm
+  readonly lua: LuaInstance
   /** The main Lua state. */
   readonly L: number
   /** Pushes a C function whose body is JS (see lua-callbacks.ts); it may be called only during
@@ -53,33 +53,34 @@ interface Trip {
 
 export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   const module = await luaModule()
-  const { lua, raw } = module
+  const { lua } = module
+  const raw = lua.exports
   const shared = moduleCallbacks(module)
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
   const self: EngineCallbacks = { onCount, hosts: [] }
   const { slot, counters } = shared.register(self)
-  const L = lua.lua_newstate(shared.allocator, counters.address)
+  const L = raw.lua_newstate(shared.allocator, counters.address)
   if (!L) {
     shared.release(slot, counters)
     throw new Error('the Lua state could not be created (out of memory)')
   }
-  lua.luaL_openlibs(L)
+  raw.luaL_openlibs(L)
 
   // Runs every HOOK_INTERVAL instructions. Once tripped it fires on every instruction, so a
   // definition that catches the error with pcall fails again on its next instruction.
   function onCount(state: number): void {
     budget.hookCalls++
     if (!budget.trip && (budget.hookCalls > maxHookCalls || performance.now() > budget.deadline)) {
-      lua.luaL_where(state, 0)
-      const where = lua.lua_tolstring(state, -1, null)
-      lua.lua_settop(state, -2)
+      raw.luaL_where(state, 0)
+      const where = lua.readCString(raw.lua_tolstring(state, -1, 0))
+      raw.lua_settop(state, -2)
       budget.trip = { limit: budget.hookCalls > maxHookCalls ? 'instructions' : 'time', where }
     }
     if (budget.trip) {
-      lua.lua_sethook(state, shared.hook, LuaEventMasks.Count, 1)
-      lua.lua_pushstring(state, 'sandbox limit reached')
-      lua.lua_error(state)
+      raw.lua_sethook(state, shared.hook, LuaEventMasks.Count, 1)
+      pushText(lua, state, 'sandbox limit reached')
+      raw.lua_error(state)
     }
   }
 
@@ -87,7 +88,7 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   const close = (): void => {
     if (!open) return // a second lua_close would free the state twice
     open = false
-    lua.lua_close(L)
+    raw.lua_close(L)
     shared.release(slot, counters)
   }
 

@@ -27,20 +27,20 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
   // run_definition (for build mode only), where_of.
   const refs = engine.setup(() => {
     pushSandboxCall(engine, () => current)
-    check(lua, L, lua.lua_pcallk(L, 6, 5, 0, 0, null))
-    const whereOf = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    lua.lua_settop(L, -2)
-    const handler = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    const collect = lua.luaL_ref(L, LUA_REGISTRYINDEX)
-    const evaluate = lua.luaL_ref(L, LUA_REGISTRYINDEX)
+    check(lua, L, lua.exports.lua_pcallk(L, 6, 5, 0, 0, 0))
+    const whereOf = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
+    lua.exports.lua_settop(L, -2)
+    const handler = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
+    const collect = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
+    const evaluate = lua.exports.luaL_ref(L, LUA_REGISTRYINDEX)
     return { handler, collect, evaluate, whereOf }
   })
   const baseline = engine.memoryUsed()
 
   function collectGarbage(): void {
     engine.unlimitMemory()
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(refs.collect))
-    check(lua, L, lua.lua_pcallk(L, 0, 0, 0, 0, null))
+    lua.exports.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(refs.collect))
+    check(lua, L, lua.exports.lua_pcallk(L, 0, 0, 0, 0, 0))
   }
 
   function run(request: SandboxRun): SandboxOutcome {
@@ -58,11 +58,11 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
 
   // Reads a table of sandbox.lua's own (no code of the definition runs), outside any budget.
   function whereSet(key: string): string {
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(refs.whereOf))
+    lua.exports.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(refs.whereOf))
     pushText(lua, L, key)
-    check(lua, L, lua.lua_pcallk(L, 1, 1, 0, 0, null))
+    check(lua, L, lua.exports.lua_pcallk(L, 1, 1, 0, 0, 0))
     const where = readTop(lua, L)
-    lua.lua_settop(L, -2)
+    lua.exports.lua_settop(L, -2)
     return where
   }
 

@@ -49,11 +49,11 @@ export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | u
     return 7
   }
   const hostInclude = (state: number): number => {
-    const path = lua.lua_type(state, 1) === LuaType.String ? lua.lua_tolstring(state, 1, null) : ''
+    const path = lua.exports.lua_type(state, 1) === LuaType.String ? lua.readCString(lua.exports.lua_tolstring(state, 1, 0)) : ''
     const run = current()
     const answer = run ? run.include(path) : { error: 'INCLUDE() is not available here' }
     if ('error' in answer) {
-      lua.lua_pushnil(state)
+      lua.exports.lua_pushnil(state)
       pushText(lua, state, answer.error)
     } else {
       pushText(lua, state, answer.source)
@@ -63,8 +63,8 @@ export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | u
   }
   loadChunk(lua, L, sandboxLua, '=sandbox')
   loadChunk(lua, L, toJsonLua, '=to-json')
-  check(lua, L, lua.lua_pcallk(L, 0, 1, 0, 0, null))
+  check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
   loadChunk(lua, L, safeLibrariesLua, '=sandbox')
-  check(lua, L, lua.lua_pcallk(L, 0, 2, 0, 0, null))
+  check(lua, L, lua.exports.lua_pcallk(L, 0, 2, 0, 0, 0))
   for (const body of [hostSource, hostContext, hostInclude]) engine.pushHost(body)
 }

@@ -75,13 +75,13 @@ describe('lowerInitialMemory', () => {
     const probe = `
       import { evaluateDefinition } from ${JSON.stringify(`${lua}/index.ts`)}
       import { luaModule } from ${JSON.stringify(`${lua}/lua-module.ts`)}
-      const { raw } = await luaModule()
-      const start = raw.memory.buffer.byteLength
+      const { lua } = await luaModule()
+      const start = lua.exports.memory.buffer.byteLength
       const spec = await evaluateDefinition({
         source: 'local big = string.rep("x", 8 * 1024 * 1024) metadata({ name = "big", version = tostring(#big) })',
         file: 'core/big/big.pkg.lua', target: { os: 'linux', arch: 'amd64' },
       })
-      console.log(JSON.stringify({ start, version: spec.version, grown: raw.memory.buffer.byteLength }))`
+      console.log(JSON.stringify({ start, version: spec.version, grown: lua.exports.memory.buffer.byteLength }))`
     const run = Bun.spawnSync([process.execPath, '-e', probe])
     expect(run.stderr.toString()).toBe('')
     const out = JSON.parse(run.stdout.toString()) as { start: number; version: string; grown: number }
