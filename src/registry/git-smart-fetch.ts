@@ -30,11 +30,6 @@ export interface SmartFetch {
   /** Commits of history to fetch; undefined for all of it. */
   depth?: number
   report?: Report
-  /**
-   * Called once the request is on its way, for work that can run while the server builds the
-   * pack (it runs on this thread: started earlier, it delayed the request by as much).
-   */
-  whileWaiting?: () => void
 }
 
 const text = new TextDecoder()
@@ -65,8 +60,6 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
     headers: { ...opts.ad.headers, 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
     body: Buffer.concat(request),
   })
-  // A macrotask later: the request has left by then (its destination check is a few microtasks).
-  if (opts.whileWaiting) setTimeout(opts.whileWaiting, 0)
   const res = await answer
   if (res.status !== 200) {
     for await (const c of res.body) void c

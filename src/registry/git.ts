@@ -47,7 +47,8 @@ export interface SyncOptions {
   /**
    * Called once a new commit is being fetched (not when the clone is already current): the
    * caller may start loading what indexing it will need while the fetch waits on the network.
-   * Over smart HTTP it runs once the pack request has left (that work shares this thread).
+   * It should not keep this thread busy before it awaits something (the Lua module's compile
+   * runs on a thread of its own): staging and the pack request come next.
    */
   onNewCommit?: () => void
 }
@@ -155,14 +156,13 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
   const head = ad.head
   const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
   if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
-  // The hook runs once the pack request is sent (fetchPack), not before staging.
-  return await buildStaged(dir, reuse, { ...opts, onNewCommit: undefined }, async (staging) => {
+  return await buildStaged(dir, reuse, opts, async (staging) => {
     const gitdir = join(staging, '.git')
     await setOrigin(gitdir, url)
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
-    const { largestBlob } = await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report, whileWaiting: opts.onNewCommit })
+    const { largestBlob } = await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
     await writeRemoteRefs(gitdir, branch, head)
     return { oid: head, branch, ...(reuse ? {} : { largestBlob }) }
   })
