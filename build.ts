@@ -4,6 +4,7 @@
  * runtime from the npm registry) and prints the sizes.
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 
 const TARGETS = [
   { target: 'bun-linux-x64', file: 'zoi-linux-x64' },
@@ -26,6 +27,31 @@ const JIT_POLICY = 100
  */
 export const NOTHING_FROM_CWD = { autoloadDotenv: false, autoloadBunfig: false, autoloadTsconfig: false, autoloadPackageJson: false } as const
 
+/** Where the build writes the Lua snapshot it embeds (src/lua/lua-snapshot.ts). */
+const LUA_SNAPSHOT = resolve(import.meta.dir, 'dist/lua-snapshot.bin')
+
+/**
+ * Makes the Lua snapshot in a process of its own (one that has not used Lua: this one may have,
+ * when imported), from the sources as they are now.
+ */
+async function makeLuaSnapshot(): Promise<void> {
+  const script = `const { makeLuaSnapshot } = await import(${JSON.stringify(resolve(import.meta.dir, 'src/lua/make-lua-snapshot.ts'))})
+await Bun.write(${JSON.stringify(LUA_SNAPSHOT)}, await makeLuaSnapshot())`
+  const run = Bun.spawnSync([process.execPath, '-e', script], { stdout: 'inherit', stderr: 'inherit' })
+  if (run.exitCode !== 0) throw new Error('making the Lua snapshot failed')
+}
+
+/** Replaces src/lua/lua-snapshot-file.ts with a module that embeds the snapshot (its path, inside the binary). */
+const embedLuaSnapshot: Bun.BunPlugin = {
+  name: 'zoi-lua-snapshot',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]lua[\\/]lua-snapshot-file\.ts$/ }, () => ({
+      contents: `import file from ${JSON.stringify(LUA_SNAPSHOT)} with { type: 'file' }\nexport default file\n`,
+      loader: 'ts',
+    }))
+  },
+}
+
 async function compile(outfile: string, target?: string): Promise<void> {
   // Write to a temp name first: a failed build never leaves a stale or half-written dist/zoi.
   // Bun appends .exe to Windows outputs, so the temp name keeps the extension last.
@@ -42,6 +68,7 @@ async function compile(outfile: string, target?: string): Promise<void> {
       // the normal policy for long work. README "Performance" has the numbers.
       jitPolicy: JIT_POLICY,
     },
+    plugins: [embedLuaSnapshot],
     minify: true,
     bytecode: true,
     format: 'esm',
@@ -59,6 +86,7 @@ async function compile(outfile: string, target?: string): Promise<void> {
 if (import.meta.main) {
   const all = process.argv.includes('--all')
   await mkdir('dist', { recursive: true })
+  await makeLuaSnapshot()
   const rows: [string, number][] = []
   await compile('dist/zoi')
   rows.push(['dist/zoi', (await stat('dist/zoi')).size])

@@ -14,7 +14,8 @@ import { adoptCompiledModule } from './lua-module.ts'
 declare const self: Worker
 
 export interface WorkerStart {
-  module?: WebAssembly.Module
+  /** The compiled wasm and its hash (lua-module.ts). */
+  module?: { module: WebAssembly.Module; hash: string }
 }
 
 // A worker evaluates hundreds of definitions or more: the normal JIT policy, whatever the

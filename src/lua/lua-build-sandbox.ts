@@ -10,7 +10,7 @@
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import { openLuaEngine, type SandboxLimits, type SandboxOutcome } from './lua-engine.ts'
 import { check, loadChunk, pushOptional, pushText } from './lua-stack.ts'
-import { pushSandboxCall, type SandboxRun } from './sandbox-environment.ts'
+import { pushSandboxCall, sandboxHosts, type SandboxRun } from './sandbox-environment.ts'
 import buildSandboxLua from './build-sandbox.lua' with { type: 'text' }
 import toJsonLua from './to-json.lua' with { type: 'text' }
 
@@ -56,7 +56,7 @@ export async function openBuildSandbox(limits: SandboxLimits): Promise<BuildSand
     check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
     loadChunk(lua, L, toJsonLua, '=to-json')
     check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
-    pushSandboxCall(engine, () => run)
+    pushSandboxCall(engine, sandboxHosts(engine, () => run))
     // stack: bind, encode, evaluate, collect, locate_error, run_definition
     check(lua, L, lua.exports.lua_pcallk(L, 6, 4, 0, 0, 0))
     lua.exports.lua_pushvalue(L, -2)

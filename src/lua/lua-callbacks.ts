@@ -6,7 +6,7 @@
  * upvalues of a host closure hold the engine's slot; the hook reports to the engine whose call()
  * is running (calls are synchronous and never nest across engines).
  */
-import { addTableFunctions, NO_CEILING } from './lua-allocator.ts'
+import { addTableFunctions, NO_CEILING, type TableFunctions } from './lua-allocator.ts'
 import { LUA_REGISTRYINDEX } from './lua-constants.ts'
 import type { LuaModule } from './lua-module.ts'
 import type { LuaInstance } from './lua-runtime.ts'
@@ -23,8 +23,13 @@ export interface Callbacks {
   readonly allocator: number
   /** lua_Hook for the instruction count. */
   readonly hook: number
-  /** Takes a slot (the upvalue of its host closures) and memory counters for `engine`. */
-  register(engine: EngineCallbacks): { slot: number; counters: MemoryCounters }
+  /** Where the three functions are in the module's function table. */
+  readonly table: TableFunctions
+  /**
+   * Takes a slot (the upvalue of its host closures) and memory counters for `engine`; the
+   * counters at `countersAt` when the engine's state comes from a snapshot (lua-snapshot.ts).
+   */
+  register(engine: EngineCallbacks, countersAt?: number): { slot: number; counters: MemoryCounters }
   release(slot: number, counters: MemoryCounters): void
   /** Pushes a host closure calling engine.hosts[index]. */
   pushHost(state: number, slot: number, index: number): void
@@ -40,12 +45,14 @@ export interface MemoryCounters {
   setCeiling(bytes: number | undefined): void
 }
 
-function memoryCounters(lua: LuaInstance): MemoryCounters {
-  const address = lua.exports.malloc(16) // malloc aligns to 8: the two i64 are at index address >> 3
+function memoryCounters(lua: LuaInstance, adopted?: number): MemoryCounters {
+  const address = adopted ?? lua.exports.malloc(16) // malloc aligns to 8: the two i64 are at index address >> 3
   if (!address) throw new Error('the Lua module is out of memory')
   const at = address >> 3
-  lua.i64[at] = 0n
-  lua.i64[at + 1] = NO_CEILING
+  if (adopted === undefined) {
+    lua.i64[at] = 0n
+    lua.i64[at + 1] = NO_CEILING
+  }
   return {
     address,
     used: () => Number(lua.i64[at]),
@@ -85,10 +92,11 @@ export function moduleCallbacks(module: LuaModule): Callbacks {
   const callbacks: Callbacks = {
     allocator: table.allocator,
     hook: table.hook,
-    register(engine) {
+    table,
+    register(engine, countersAt) {
       const slot = freeSlots.pop() ?? engines.length
       engines[slot] = engine
-      return { slot, counters: memoryCounters(lua) }
+      return { slot, counters: memoryCounters(lua, countersAt) }
     },
     release(slot, counters) {
       engines[slot] = undefined

@@ -20,14 +20,27 @@ export type SandboxOutcome =
   | { ok: true; json: string }
   | { ok: false; message: string; limit?: 'instructions' | 'time' | 'memory'; where?: string }
 
+/** Where an engine lives in the module's memory: what a snapshot records of it (lua-snapshot.ts). */
+export interface EngineState {
+  /** The main Lua state. */
+  L: number
+  /** Its slot among the module's engines (the upvalue of its host closures). */
+  slot: number
+  /** Its memory counters (lua-callbacks.ts). */
+  counters: number
+}
+
 export interface LuaEngine {
   readonly lua: LuaInstance
   /** The main Lua state. */
   readonly L: number
+  readonly state: EngineState
   /** Pushes a C function whose body is JS (see lua-callbacks.ts); it may be called only during
    *  call(). It must leave its results on the stack and return their count; a JS error it
    *  throws becomes a Lua error. */
   pushHost(body: (state: number) => number): void
+  /** Gives the body of the host closure the state of a snapshot already holds, in the order they were pushed. */
+  addHost(body: (state: number) => number): void
   /** Runs the setup of the state; if it throws, the engine is closed and the error rethrown. */
   setup<T>(steps: () => T): T
   /** Calls the registry function `ref` under the budget, with `handlerRef` as message handler.
@@ -51,7 +64,8 @@ interface Trip {
   where: string
 }
 
-export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
+/** A new engine, or (`from`) the one a snapshot left in the module's memory (lua-snapshot.ts). */
+export async function openLuaEngine(limits: SandboxLimits, from?: EngineState): Promise<LuaEngine> {
   const module = await luaModule()
   const { lua } = module
   const raw = lua.exports
@@ -59,13 +73,17 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
   const self: EngineCallbacks = { onCount, hosts: [] }
-  const { slot, counters } = shared.register(self)
-  const L = raw.lua_newstate(shared.allocator, counters.address)
+  const { slot, counters } = shared.register(self, from?.counters)
+  if (from && from.slot !== slot) {
+    shared.release(slot, counters)
+    throw new Error(`the Lua snapshot's engine has slot ${from.slot}, this one ${slot}`)
+  }
+  const L = from ? from.L : raw.lua_newstate(shared.allocator, counters.address)
   if (!L) {
     shared.release(slot, counters)
     throw new Error('the Lua state could not be created (out of memory)')
   }
-  raw.luaL_openlibs(L)
+  if (!from) raw.luaL_openlibs(L)
 
   // Runs every HOOK_INTERVAL instructions. Once tripped it fires on every instruction, so a
   // definition that catches the error with pcall fails again on its next instruction.
@@ -118,9 +136,13 @@ export async function openLuaEngine(limits: SandboxLimits): Promise<LuaEngine> {
   return {
     lua,
     L,
+    state: { L, slot, counters: counters.address },
     pushHost(body) {
       self.hosts.push(body)
       shared.pushHost(L, slot, self.hosts.length - 1)
+    },
+    addHost(body) {
+      self.hosts.push(body)
     },
     setup(steps) {
       try {

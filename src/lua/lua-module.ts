@@ -6,13 +6,26 @@
  */
 import wasmPath from 'wasmoon/dist/glue.wasm' with { type: 'file' }
 import { compileTableFunctions } from './lua-allocator.ts'
+import { moduleCallbacks } from './lua-callbacks.ts'
 import { LuaInstance } from './lua-runtime.ts'
+import type { SandboxState } from './lua-sandbox.ts'
+import snapshotFile from './lua-snapshot-file.ts'
+import { decodeSnapshot, restoreSnapshot, wasmHash, type Snapshot } from './lua-snapshot.ts'
 import { lowerInitialMemory } from './wasm-initial-memory.ts'
 
 export interface LuaModule {
   lua: LuaInstance
   /** lua-allocator.ts's module of the functions Lua calls back, compiled alongside. */
   tableFunctions: WebAssembly.Module
+  /** The wasm's hash (lua-snapshot.ts). */
+  wasm: string
+  /** The sandbox a snapshot left in the memory, once (lua-snapshot.ts); the first openSandbox takes it. */
+  takeRestored(): SandboxState | undefined
+}
+
+interface Compiled {
+  module: WebAssembly.Module
+  hash: string
 }
 
 /**
@@ -23,7 +36,7 @@ const INITIAL_PAGES = 32
 
 let loading: Promise<LuaModule> | undefined
 /** The compiled wasm of this thread's module, once loaded; or one adopted from another thread before loading. */
-let compiled: WebAssembly.Module | undefined
+let compiled: Compiled | undefined
 
 /**
  * The compiled wasm module, to hand to a worker thread (adoptCompiledModule there): instances of
@@ -31,13 +44,13 @@ let compiled: WebAssembly.Module | undefined
  * up its own copy of the interpreter's code (JavaScriptCore tiers up the code, not an instance).
  * Undefined when the module could not be loaded; loads it if needed.
  */
-export async function compiledLuaModule(): Promise<WebAssembly.Module | undefined> {
+export async function compiledLuaModule(): Promise<Compiled | undefined> {
   await luaModule().catch(() => undefined)
   return compiled
 }
 
 /** Use a module compiled on another thread; only before this thread loads its own. */
-export function adoptCompiledModule(module: WebAssembly.Module): void {
+export function adoptCompiledModule(module: Compiled): void {
   if (!loading) compiled = module
 }
 
@@ -59,10 +72,20 @@ export function discardLuaModule(): void {
 }
 
 /** The module compiled from the file embedded in the binary, its memory lowered (INITIAL_PAGES). */
-async function compileLua(): Promise<WebAssembly.Module> {
+async function compileLua(): Promise<Compiled> {
   const wasm = await Bun.file(wasmPath).bytes()
   lowerInitialMemory(wasm, INITIAL_PAGES)
-  return await WebAssembly.compile(wasm)
+  return { module: await WebAssembly.compile(wasm), hash: wasmHash(wasm) }
+}
+
+/** The snapshot embedded in the binary, if any (none when run from the sources, or unreadable). */
+async function readSnapshot(): Promise<Snapshot | undefined> {
+  if (!snapshotFile) return undefined
+  try {
+    return decodeSnapshot(await Bun.file(snapshotFile).bytes())
+  } catch {
+    return undefined // the sandbox is then set up as usual
+  }
 }
 
 /** Where the wasm file is read from; exposed so the build can be checked for /$bunfs/. */
@@ -73,7 +96,28 @@ export function luaWasmPath(): string {
 async function load(): Promise<LuaModule> {
   // JavaScriptCore compiles both on a thread of its own.
   const tableFunctions = compileTableFunctions()
+  const snapshot = readSnapshot()
   compiled ??= await compileLua()
-  const lua = await LuaInstance.create(compiled)
-  return { lua, tableFunctions: await tableFunctions }
+  const lua = await LuaInstance.create(compiled.module)
+  let restored: SandboxState | undefined
+  const module: LuaModule = {
+    lua,
+    tableFunctions: await tableFunctions,
+    wasm: compiled.hash,
+    takeRestored() {
+      const taken = restored
+      restored = undefined
+      return taken
+    },
+  }
+  const found = await snapshot
+  if (found && restoreSnapshot(lua, found, compiled.hash)) {
+    const { table } = moduleCallbacks(module)
+    const want = found.header.table
+    if (table.allocator !== want.allocator || table.hook !== want.hook || table.host !== want.host) {
+      throw new Error('the Lua snapshot does not match this module: its functions are elsewhere in the table')
+    }
+    restored = found.header.sandbox
+  }
+  return module
 }

@@ -52,6 +52,7 @@ export interface LuaExports {
   lua_settop(L: number, index: number): void
   lua_rotate(L: number, index: number, n: number): void
   lua_pushvalue(L: number, index: number): void
+  lua_getfield(L: number, index: number, name: number): number
   lua_rawgeti(L: number, index: number, n: bigint): number
   lua_sethook(L: number, hook: number, mask: number, count: number): void
   lua_pushlstring(L: number, text: number, size: number): number
@@ -74,9 +75,12 @@ export class LuaInstance {
   i64!: BigInt64Array
   /** Eight bytes of the heap for out-parameters (the length lua_tolstring reports). */
   scratch = 0
+  /** The function table's length after instantiation, before zoi added any function. */
+  readonly tableBase: number
 
   private constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as LuaExports
+    this.tableBase = this.exports.__indirect_function_table.length
     this.updateViews()
   }
 
@@ -97,6 +101,26 @@ export class LuaInstance {
     this.i32 = new Int32Array(buffer)
     this.u32 = new Uint32Array(buffer)
     this.i64 = new BigInt64Array(buffer)
+  }
+
+  /** The whole memory and stack pointer, at a moment no Lua or C code runs (lua-snapshot.ts). */
+  capture(): { memory: Uint8Array; stackPointer: number } {
+    return { memory: this.u8.slice(), stackPointer: this.exports.stackSave() }
+  }
+
+  /**
+   * Readies a fresh instance to take the memory `capture` saw in another instance of the same
+   * module, which did the same from its start (so their function tables match too): grown to
+   * `size`, all zero, stack pointer set. The caller then writes the captured bytes into u8.
+   */
+  resetMemory(size: number, stackPointer: number): void {
+    const memory = this.exports.memory
+    if (size > memory.buffer.byteLength) {
+      memory.grow((size - memory.buffer.byteLength) / 65536)
+      this.updateViews()
+    }
+    this.u8.fill(0)
+    this.exports.stackRestore(stackPointer)
   }
 
   /** Puts a wasm function (an export of some instance) into the table; its index, a C function pointer. */

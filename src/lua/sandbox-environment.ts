@@ -30,14 +30,11 @@ export interface SandboxRun {
 }
 
 /**
- * Registers the host functions, which answer for `current()` (the run in progress, if any),
- * and pushes them onto the stack as the last three arguments of sandbox.lua. The stack then holds
- * sandbox.lua(encode, base, libraries, host_source, host_context, host_include), ready for
- * lua_pcallk(L, 6, results). Errors raised in its wrappers carry the chunkname =sandbox, which
- * locate_error rewrites. Call it inside engine.setup(), which cleans up when it throws.
+ * The three host functions, which answer for `current()` (the run in progress, if any), in the
+ * order sandbox.lua takes them.
  */
-export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | undefined): void {
-  const { lua, L } = engine
+export function sandboxHosts(engine: LuaEngine, current: () => SandboxRun | undefined): ((state: number) => number)[] {
+  const { lua } = engine
   const hostSource = (state: number): number => {
     pushText(lua, state, current()?.source ?? '')
     pushText(lua, state, current()?.chunkname ?? '=#0')
@@ -61,10 +58,22 @@ export function pushSandboxCall(engine: LuaEngine, current: () => SandboxRun | u
     }
     return 2
   }
+  return [hostSource, hostContext, hostInclude]
+}
+
+/**
+ * Pushes sandbox.lua and its arguments onto the stack: sandbox.lua(encode, base, libraries,
+ * host_source, host_context, host_include), ready for lua_pcallk(L, 6, results), the host
+ * functions being `hosts` (sandboxHosts). Errors raised in its wrappers carry the chunkname
+ * =sandbox, which locate_error rewrites. Call it inside engine.setup(), which cleans up when it
+ * throws.
+ */
+export function pushSandboxCall(engine: LuaEngine, hosts: ((state: number) => number)[]): void {
+  const { lua, L } = engine
   loadChunk(lua, L, sandboxLua, '=sandbox')
   loadChunk(lua, L, toJsonLua, '=to-json')
   check(lua, L, lua.exports.lua_pcallk(L, 0, 1, 0, 0, 0))
   loadChunk(lua, L, safeLibrariesLua, '=sandbox')
   check(lua, L, lua.exports.lua_pcallk(L, 0, 2, 0, 0, 0))
-  for (const body of [hostSource, hostContext, hostInclude]) engine.pushHost(body)
+  for (const body of hosts) engine.pushHost(body)
 }
