@@ -78,15 +78,29 @@ export interface Row {
  * (start-up, queries) run bare, where that overhead would skew the ratio, and their RSS comes
  * from one extra run.
  */
-export async function compare(what: string, goal: string, limit: number | undefined, zoi: Run, ref: Run, rounds: number, warmup = 1, quick = false): Promise<Row> {
+/**
+ * How a round is run: `setup` before the round's two runs (untimed; for work both runs see,
+ * such as a new commit both fetch), and `alternate` to run the reference first in every other
+ * round, for rows where the first run after `setup` pays for what `setup` left behind.
+ */
+export interface Rounds {
+  setup?: () => Promise<void>
+  alternate?: boolean
+}
+
+export async function compare(what: string, goal: string, limit: number | undefined, zoi: Run, ref: Run, rounds: number, warmup = 1, quick = false, each: Rounds = {}): Promise<Row> {
   for (let i = 0; i < warmup; i++) {
+    await each.setup?.()
     await runOnce(zoi)
     await runOnce(ref)
   }
   const row: Row = { what, goal, limit, zoiMs: [], refMs: [], zoiCpuMs: [], refCpuMs: [], rssBytes: [] }
   for (let i = 0; i < rounds; i++) {
+    await each.setup?.()
+    const refFirst = each.alternate === true && i % 2 === 1
+    const r0 = refFirst ? await runOnce(ref, !quick) : undefined
     const z = await runOnce(zoi, !quick)
-    const r = await runOnce(ref, !quick)
+    const r = r0 ?? (await runOnce(ref, !quick))
     row.zoiMs.push(z.ms)
     row.refMs.push(r.ms)
     row.zoiCpuMs.push(z.cpuMs)
