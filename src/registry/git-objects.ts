@@ -7,7 +7,7 @@
  * used for a whole sync; open a new one after the repository's packs changed.
  */
 import { readdirSync, readFileSync, openSync, readSync, closeSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { errnoCode } from '../errors.ts'
 import { MAX_DELTA_DEPTH, applyDelta, deltaVarint, findOffset, inflate, objectHeader, type Pack } from './git-pack.ts'
 // node:zlib only for the partial inflate of an object's header (Bun.inflateSync needs a whole stream).
@@ -39,7 +39,7 @@ const bigTreeData = new Map<string, Buffer>()
 const utf8 = new TextDecoder()
 
 export class ObjectStore {
-  private readonly packs: Pack[] = []
+  private packs: Pack[] = []
 
   constructor(readonly gitdir: string) {
     const dir = join(gitdir, 'objects', 'pack')
@@ -55,6 +55,17 @@ export class ObjectStore {
       if (idx.length < 8 + 256 * 4 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue
       this.packs.push({ idx, count: idx.readUInt32BE(8 + 255 * 4), file: join(dir, name.replace(/\.idx$/, '.pack')) })
     }
+  }
+
+  /**
+   * This store for the same repository moved to `gitdir` (renamed, its files unchanged): the pack
+   * indexes read and the packs mapped are shared, the files named at their new place.
+   */
+  moved(gitdir: string): ObjectStore {
+    const store = Object.create(ObjectStore.prototype) as ObjectStore
+    const dir = join(gitdir, 'objects', 'pack')
+    Object.assign(store, { gitdir, packs: this.packs.map((p) => ({ ...p, file: join(dir, basename(p.file)) })) })
+    return store
   }
 
   /** The object, or undefined when the repository lacks it. */

@@ -99,6 +99,17 @@ export function forgetCache(dir: string): void {
   stores.delete(resolve(dir))
 }
 
+/**
+ * Called after the `.git` of the clone staged at `from` became `to`'s, unchanged since its
+ * store was made: `to` gets that store (its pack indexes are not read again), `from` none.
+ */
+export function moveCache(from: string, to: string): void {
+  const store = stores.get(resolve(from))
+  forgetCache(from)
+  forgetCache(to)
+  if (store) stores.set(resolve(to), store.moved(join(resolve(to), '.git')))
+}
+
 /** The cached store of the clone at `dir` (the checkout after a swap and the indexer share it). */
 export function storeFor(dir: string): ObjectStore {
   const key = resolve(dir)

@@ -4,9 +4,8 @@
  * every later sync. A sync checks every blob of the new commit by its header, before the new
  * repository replaces the previous clone, so a refused sync keeps the old clone and index.
  */
-import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
-import { ObjectStore } from './git-objects.ts'
+import { storeFor } from './git-read.ts'
 import { diffTrees } from './git-tree.ts'
 
 /** Per `.lua` file and repo.yaml. */
@@ -31,7 +30,7 @@ export function tooLarge(where: string, path: string, size: number): ZoiError {
  * skipped, so an update costs a walk of what changed only.
  */
 export async function checkBlobSizes(dir: string, oid: string, where: string, baseOid?: string): Promise<void> {
-  const store = new ObjectStore(join(dir, '.git'))
+  const store = storeFor(dir)
   let base: string | undefined
   try {
     base = baseOid ? store.commitTree(baseOid) : undefined

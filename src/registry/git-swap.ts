@@ -118,13 +118,19 @@ export async function swapIntoPlace(staging: string, dir: string): Promise<void>
   await swap(staging, dir, oldName(dir, 'dir'))
 }
 
-/** Replaces `dir/.git` by `staging/.git`, then removes the staging folder. */
+/**
+ * Replaces `dir/.git` by `staging/.git`. The previous `.git` and the staging folder are removed
+ * in the background, while the caller checks out and indexes: nothing reads them any more, the
+ * process does not exit before the removal ends, and a leftover (a process killed meanwhile, a
+ * removal that failed) is removed by recoverInterruptedSwap or the next swap.
+ */
 export async function swapGitdir(staging: string, dir: string): Promise<void> {
-  await swap(join(staging, '.git'), join(dir, '.git'), oldName(dir, 'git'))
-  await rm(staging, { recursive: true, force: true })
+  const old = oldName(dir, 'git')
+  await swap(join(staging, '.git'), join(dir, '.git'), old, false)
+  void Promise.all([rm(old, { recursive: true, force: true }), rm(staging, { recursive: true, force: true })]).catch(() => undefined)
 }
 
-async function swap(next: string, live: string, old: string): Promise<void> {
+async function swap(next: string, live: string, old: string, removeOld = true): Promise<void> {
   await rm(old, { recursive: true, force: true })
   const hadOld = await exists(live)
   if (hadOld) await rename(live, old)
@@ -134,7 +140,7 @@ async function swap(next: string, live: string, old: string): Promise<void> {
     if (hadOld) await rename(old, live)
     throw e
   }
-  await rm(old, { recursive: true, force: true })
+  if (removeOld) await rm(old, { recursive: true, force: true })
 }
 
 export async function discardStaging(staging: string): Promise<void> {

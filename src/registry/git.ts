@@ -14,7 +14,7 @@ import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
 import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
-import { forgetCache } from './git-read.ts'
+import { forgetCache, moveCache } from './git-read.ts'
 import { headBranch, initRepo, resolveRef, setOrigin, writeRef } from './git-refs.ts'
 import { fetchPack } from './git-smart-fetch.ts'
 import { discoverRefs } from './git-smart-refs.ts'
@@ -199,18 +199,23 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
     await writeRef(join(staging, '.git'), 'HEAD', branch, true)
     if (base) {
       // Each update adds a pack; now and then they become one (still in staging: crash-safe).
-      if (repackIfMany(join(staging, '.git'), where)) opts.report?.({ kind: 'info', text: `combined the packs of ${where} into one` })
+      const repacked = repackIfMany(join(staging, '.git'), where)
+      if (repacked) opts.report?.({ kind: 'info', text: `combined the packs of ${where} into one` })
       await markCheckoutPending(staging)
       await swapGitdir(staging, dir)
-      forgetCache(dir)
+      // The blob-size check's store, unless the repack changed the packs under it.
+      if (repacked) forgetCache(staging)
+      moveCache(staging, dir)
       await updateWorktree(dir, base.head, oid, onProgress)
     } else {
       await checkoutAll(staging, onProgress, false)
       await swapIntoPlace(staging, dir)
+      forgetCache(staging)
       forgetCache(dir)
     }
     return oid
   } catch (e) {
+    forgetCache(staging)
     await discardStaging(staging)
     throw e
   }

@@ -51,3 +51,26 @@ test('a delta whose base is missing names the missing object', async () => {
   const store = new ObjectStore(await deltaPack([[a, c]]))
   expect(() => store.read(a)).toThrow(`git object ${c} (a delta base) is missing`)
 })
+
+test('a store moved with its repository reads every object at the new place, sharing what it had read', async () => {
+  const { makeGitRepo } = await import('../../support/make-git-repo.ts')
+  const { renameSync } = await import('node:fs')
+  const repo = await makeGitRepo({ 'a.txt': 'first\n', 'b/c.txt': 'second\n' })
+  Bun.spawnSync(['git', 'gc', '-q'], { cwd: repo }) // everything into one pack
+  const head = Bun.spawnSync(['git', 'rev-parse', 'HEAD'], { cwd: repo }).stdout.toString().trim()
+  const store = new ObjectStore(join(repo, '.git'))
+  const tree = store.commitTree(head) // maps the pack
+  const moved = `${repo}-moved`
+  renameSync(repo, moved)
+  const there = store.moved(join(moved, '.git'))
+  expect(there.gitdir).toBe(join(moved, '.git'))
+  const names = there.tree(tree).map((e) => e.name)
+  expect(names).toEqual(['a.txt', 'b'])
+  const blob = there.tree(tree).find((e) => e.name === 'a.txt')!.oid
+  expect(new TextDecoder().decode(there.get(blob, 'blob').data)).toBe('first\n')
+  // A store that had not mapped the pack yet maps it at the new place.
+  const fresh = new ObjectStore(join(moved, '.git'))
+  renameSync(moved, repo)
+  const back = fresh.moved(join(repo, '.git'))
+  expect(new TextDecoder().decode(back.get(blob, 'blob').data)).toBe('first\n')
+})
