@@ -257,8 +257,6 @@ function growMemory(lua: LuaInstance, requested: number): boolean {
 const TM = { sec: 0, min: 4, hour: 8, mday: 12, mon: 16, year: 20, wday: 24, yday: 28, isdst: 32, gmtoff: 36, zone: 40 } as const
 const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
 const DAYS_BEFORE_MONTH_LEAP = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335]
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-const MONTH_DAYS_LEAP = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 const isLeap = (year: number): boolean => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
 
@@ -282,28 +280,23 @@ function inDst(date: Date): boolean {
   return summer !== winter && date.getTimezoneOffset() === Math.min(winter, summer)
 }
 
+type CalendarField = 'sec' | 'min' | 'hour' | 'mday' | 'mon' | 'year' | 'wday'
+
+/** The calendar fields of `date` as struct tm has them, in UTC or in this process's time zone. */
+function calendar(date: Date, utc: boolean): Record<CalendarField, number> {
+  return utc
+    ? { sec: date.getUTCSeconds(), min: date.getUTCMinutes(), hour: date.getUTCHours(), mday: date.getUTCDate(), mon: date.getUTCMonth(), year: date.getUTCFullYear() - 1900, wday: date.getUTCDay() }
+    : { sec: date.getSeconds(), min: date.getMinutes(), hour: date.getHours(), mday: date.getDate(), mon: date.getMonth(), year: date.getFullYear() - 1900, wday: date.getDay() }
+}
+
+function setFields(lua: LuaInstance, tm: number, fields: Partial<Record<keyof typeof TM, number>>): void {
+  for (const [name, value] of Object.entries(fields)) setField(lua, tm, name as keyof typeof TM, value)
+}
+
 function writeTm(lua: LuaInstance, tm: number, date: Date, utc: boolean): void {
-  if (utc) {
-    setField(lua, tm, 'sec', date.getUTCSeconds())
-    setField(lua, tm, 'min', date.getUTCMinutes())
-    setField(lua, tm, 'hour', date.getUTCHours())
-    setField(lua, tm, 'mday', date.getUTCDate())
-    setField(lua, tm, 'mon', date.getUTCMonth())
-    setField(lua, tm, 'year', date.getUTCFullYear() - 1900)
-    setField(lua, tm, 'wday', date.getUTCDay())
-    setField(lua, tm, 'yday', ((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1, 0, 0, 0, 0)) / 864e5) | 0)
-    return
-  }
-  setField(lua, tm, 'sec', date.getSeconds())
-  setField(lua, tm, 'min', date.getMinutes())
-  setField(lua, tm, 'hour', date.getHours())
-  setField(lua, tm, 'mday', date.getDate())
-  setField(lua, tm, 'mon', date.getMonth())
-  setField(lua, tm, 'year', date.getFullYear() - 1900)
-  setField(lua, tm, 'wday', date.getDay())
-  setField(lua, tm, 'yday', yearDay(date))
-  setField(lua, tm, 'gmtoff', -(date.getTimezoneOffset() * 60))
-  setField(lua, tm, 'isdst', inDst(date) ? 1 : 0)
+  setFields(lua, tm, calendar(date, utc))
+  if (utc) setField(lua, tm, 'yday', ((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1, 0, 0, 0, 0)) / 864e5) | 0)
+  else setFields(lua, tm, { yday: yearDay(date), gmtoff: -(date.getTimezoneOffset() * 60), isdst: inDst(date) ? 1 : 0 })
 }
 
 function yearDay(date: Date): number {
@@ -322,14 +315,7 @@ function mktime(lua: LuaInstance, tm: number, setErrno: (value: number) => void)
     // Said to be (or not be) daylight saving time where the date is the other: moved by the difference.
     date.setTime(date.getTime() + 60000 * ((dst > 0 ? dstOffset : Math.max(winter, summer)) - offset))
   }
-  setField(lua, tm, 'wday', date.getDay())
-  setField(lua, tm, 'yday', yearDay(date))
-  setField(lua, tm, 'sec', date.getSeconds())
-  setField(lua, tm, 'min', date.getMinutes())
-  setField(lua, tm, 'hour', date.getHours())
-  setField(lua, tm, 'mday', date.getDate())
-  setField(lua, tm, 'mon', date.getMonth())
-  setField(lua, tm, 'year', date.getFullYear() - 1900)
+  setFields(lua, tm, { ...calendar(date, false), yday: yearDay(date) })
   const ms = date.getTime()
   if (Number.isNaN(ms)) {
     setErrno(EOVERFLOW)
