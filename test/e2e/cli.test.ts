@@ -160,3 +160,16 @@ describe('config', () => {
     expect(JSON.parse(list.stdout)).toHaveLength(1)
   })
 })
+
+describe('the Lua snapshot (src/lua/lua-snapshot.ts)', () => {
+  test('the binary embeds the snapshot build.ts made, of the very wasm it embeds', async () => {
+    const { ZOI_BIN } = await import('../support/run-cli.ts')
+    const { decodeSnapshot, wasmHash } = await import('../../src/lua/lua-snapshot.ts')
+    const { lowerInitialMemory } = await import('../../src/lua/wasm-initial-memory.ts')
+    const snapshot = readFileSync(join(import.meta.dir, '../../dist/lua-snapshot.bin'))
+    expect(readFileSync(ZOI_BIN).indexOf(snapshot)).toBeGreaterThan(0)
+    const wasm = new Uint8Array(readFileSync(require.resolve('wasmoon/dist/glue.wasm')))
+    lowerInitialMemory(wasm, 32)
+    expect(decodeSnapshot(new Uint8Array(snapshot)).header.wasm).toBe(wasmHash(wasm))
+  })
+})
