@@ -4,8 +4,8 @@
  * clones are kept and only re-indexed; a registry that was never synced cannot be fetched.
  * A failed fetch leaves the previous clone and index as they were.
  */
-import { existsSync } from 'node:fs'
-import { readFile, rename, rm } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { updateConfigFile, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
@@ -190,9 +190,12 @@ async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: S
 
 async function readRepoYaml(dir: string, url: string): Promise<RepoYaml> {
   const file = join(dir, 'repo.yaml')
-  const text = await readFile(file, 'utf8').catch(() => {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
     throw new ZoiError('BAD_DEFINITION', `registry '${redactUrl(url)}' has no repo.yaml at its root`, { hint: 'a registry needs a repo.yaml with at least a name' })
-  })
+  }
   return parseRepoYaml(text, `${redactUrl(url)}/repo.yaml`)
 }
 

@@ -7,8 +7,9 @@
  * the same boot; without /proc, the same command); anything else is stale and taken over.
  * A live owner is exit 7 naming the file, the process, and how to clear a lock by hand.
  */
-import { readFileSync } from 'node:fs'
-import { mkdir, open, readFile, rm } from 'node:fs/promises'
+// Synchronous calls: the lock file is a few bytes, taken at the start of every command that
+// changes something, and an awaited call costs a thread-pool round trip each.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ZoiError, errnoCode } from '../errors.ts'
 
@@ -40,13 +41,13 @@ export function processAlive(pid: number): boolean {
 /** What /proc knows about `pid` (nothing on systems without /proc). */
 export function describeProcess(pid: number): LockOwner {
   const owner: LockOwner = { pid }
-  const stat = readProc(`/proc/${pid}/stat`)
+  const stat = readText(`/proc/${pid}/stat`)
   // The command name in field 2 may hold spaces and parentheses: fields resume after the last ')'.
   const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
   if (fields && fields.length > 19) owner.start = fields[19]
-  const boot = readProc('/proc/sys/kernel/random/boot_id')?.trim()
+  const boot = readText('/proc/sys/kernel/random/boot_id')?.trim()
   if (boot) owner.boot = boot
-  const command = readProc(`/proc/${pid}/comm`)?.trim()
+  const command = readText(`/proc/${pid}/comm`)?.trim()
   if (command) owner.command = command
   return owner
 }
@@ -80,22 +81,27 @@ export function ownerHoldsLock(recorded: LockOwner, live: LockOwner | undefined,
 }
 
 export async function acquireLock(file: string): Promise<Lock> {
-  await mkdir(dirname(file), { recursive: true }).catch((e) => {
+  try {
+    mkdirSync(dirname(file), { recursive: true })
+  } catch (e) {
     throw new ZoiError('PERMISSION', `cannot create ${dirname(file)}: ${errnoCode(e) ?? e}`)
-  })
+  }
   const self = describeProcess(process.pid)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fh = await open(file, 'wx')
-      await fh.writeFile(formatLockFile(self))
-      await fh.close()
+      const fd = openSync(file, 'wx')
+      try {
+        writeFileSync(fd, formatLockFile(self))
+      } finally {
+        closeSync(fd)
+      }
       let released = false
       return {
         file,
         async release() {
           if (released) return
           released = true
-          await rm(file, { force: true })
+          rmSync(file, { force: true })
         },
       }
     } catch (e) {
@@ -104,7 +110,7 @@ export async function acquireLock(file: string): Promise<Lock> {
         throw new ZoiError('PERMISSION', `cannot write the lock file ${file}: ${code}`, { hint: 'run as a user who can write there, or use --root on a writable directory' })
       }
       if (code !== 'EEXIST') throw e
-      const recorded = parseLockFile(await readFile(file, 'utf8').catch(() => ''))
+      const recorded = parseLockFile(readText(file) ?? '')
       const live = processAlive(recorded.pid) ? describeProcess(recorded.pid) : undefined
       if (recorded.pid !== process.pid && ownerHoldsLock(recorded, live, self)) {
         throw new ZoiError('LOCKED', `${file} is held by process ${recorded.pid}${recorded.command ? ` (${recorded.command})` : ''}`, {
@@ -113,7 +119,7 @@ export async function acquireLock(file: string): Promise<Lock> {
         })
       }
       // The owner is gone, or the PID now belongs to another process: the lock is stale.
-      await rm(file, { force: true })
+      rmSync(file, { force: true })
     }
   }
   throw new ZoiError('LOCKED', `could not take the lock ${file}`, { hint: `if no zoi is running, remove it: rm '${file}'` })
@@ -129,7 +135,8 @@ export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T
   }
 }
 
-function readProc(path: string): string | undefined {
+/** The file's text, or undefined when it cannot be read. */
+function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8')
   } catch {

@@ -6,7 +6,9 @@
  * for, so every delta base is inside the pack. Refs are the caller's business; `.git/shallow`
  * is updated here, as `git fetch` does.
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+// Synchronous file calls: writes of the pack as its chunks arrive land in the page cache, and the
+// rest are small files and renames; an awaited call costs a thread-pool round trip each.
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
@@ -45,7 +47,7 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
     throw new ZoiError('NETWORK', `${where} is not a usable git smart-HTTP registry: it cannot send shallow clones`, { hint: 'sync it with --depth 0' })
   }
   const shallowFile = join(opts.gitdir, 'shallow')
-  const shallow = new Set((await readFile(shallowFile, 'utf8').catch(() => '')).split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l)))
+  const shallow = new Set(readIfThere(shallowFile).split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l)))
   const wanted = [band, caps.has('ofs-delta') ? 'ofs-delta' : '', 'agent=git/zoi'].filter(Boolean).join(' ')
   const request: Uint8Array[] = [pktLine(`want ${opts.want} ${wanted}\n`)]
   if (caps.has('shallow')) for (const oid of shallow) request.push(pktLine(`shallow ${oid}\n`))
@@ -78,15 +80,15 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
     largestBlob = indexed.largestBlob
     if (indexed.objects > 0) {
       // The pack first: readers find packs through their .idx, which must not precede its pack.
-      await rename(`${tmp}.pack`, join(packDir, `pack-${indexed.checksum}.pack`))
-      await rename(`${tmp}.idx`, join(packDir, `pack-${indexed.checksum}.idx`))
+      renameSync(`${tmp}.pack`, join(packDir, `pack-${indexed.checksum}.pack`))
+      renameSync(`${tmp}.idx`, join(packDir, `pack-${indexed.checksum}.idx`))
     }
   } finally {
-    await rm(`${tmp}.pack`, { force: true })
-    await rm(`${tmp}.idx`, { force: true })
+    rmSync(`${tmp}.pack`, { force: true })
+    rmSync(`${tmp}.idx`, { force: true })
   }
-  if (shallow.size > 0) await writeFile(shallowFile, [...shallow].map((oid) => `${oid}\n`).join(''))
-  else await rm(shallowFile, { force: true })
+  if (shallow.size > 0) writeFileSync(shallowFile, [...shallow].map((oid) => `${oid}\n`).join(''))
+  else rmSync(shallowFile, { force: true })
   return { largestBlob }
 }
 
@@ -97,7 +99,7 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
  */
 async function receive(opts: SmartFetch, body: AsyncIterable<Uint8Array>, file: string, shallow: Set<string>): Promise<number> {
   const where = redactUrl(opts.url)
-  const out = await open(file, 'w')
+  const out = openSync(file, 'w')
   let bytes = 0
   let reported = 0
   try {
@@ -108,7 +110,7 @@ async function receive(opts: SmartFetch, body: AsyncIterable<Uint8Array>, file: 
       }
       switch (pkt[0]) {
         case 1:
-          await out.write(pkt.subarray(1))
+          writeAll(out, pkt.subarray(1))
           bytes += pkt.length - 1
           if (bytes - reported >= 1 << 20) {
             reported = bytes
@@ -132,7 +134,20 @@ async function receive(opts: SmartFetch, body: AsyncIterable<Uint8Array>, file: 
     }
     throw incomplete(where, bytes > 0 ? `the pack stops after ${bytes} bytes` : 'no pack arrived')
   } finally {
-    await out.close()
+    closeSync(out)
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
+}
+
+/** The file's text, or '' when it does not exist. */
+function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
   }
 }
 

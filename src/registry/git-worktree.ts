@@ -9,7 +9,6 @@
  * tree even when asked for a few, which was most of a re-sync.
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
-import { rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
 import { openGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
@@ -25,14 +24,14 @@ const PENDING = 'ZOI_CHECKOUT_PENDING'
 type ProgressFn = ProgressCallback | undefined
 
 export async function markCheckoutPending(dir: string): Promise<void> {
-  await writeFile(join(dir, '.git', PENDING), 'a sync swapped in this .git; the working tree may lag behind\n')
+  writeFileSync(join(dir, '.git', PENDING), 'a sync swapped in this .git; the working tree may lag behind\n')
 }
 
 /** Redoes a checkout that a crash interrupted; a no-op when none is pending. */
 export async function finishPendingCheckout(dir: string, onProgress: ProgressFn): Promise<void> {
   if (!(await exists(join(dir, '.git', PENDING)))) return
   await checkoutAll(dir, onProgress)
-  await rm(join(dir, '.git', PENDING), { force: true })
+  rmSync(join(dir, '.git', PENDING), { force: true })
 }
 
 /** Brings the working tree (and index) from commit `from` to HEAD, which is `to`. */
@@ -56,7 +55,7 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
     writeFiles(store, dir, diff.changed, onProgress)
     index.apply(diff.changed, diff.removed)
   }
-  await rm(join(gitdir, PENDING), { force: true })
+  rmSync(join(gitdir, PENDING), { force: true })
 }
 
 /**
