@@ -5,7 +5,7 @@
  * folder (isomorphic-git writes that commit) — and the readers (git-read.ts, re-exported here)
  * hand the indexer definition blobs straight from the object store.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { ProgressCallback } from 'isomorphic-git'
 import { git } from './git-lib.ts'
@@ -84,7 +84,7 @@ type ProgressFn = ProgressCallback | undefined
 export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
   const source = await classifySource(opts.url)
   const dir = resolve(opts.dir)
-  await mkdir(dirname(dir), { recursive: true })
+  mkdirSync(dirname(dir), { recursive: true })
   try {
     await recoverInterruptedSwap(dir)
     const state = await readCloneState(dir)
@@ -224,7 +224,7 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
 async function readCloneState(dir: string): Promise<CloneState | undefined> {
   if (!(await exists(join(dir, '.git')))) {
     // Safety: a sync replaces `dir` wholesale; never do that to a folder zoi did not make.
-    if ((await readdir(dir).catch(() => [])).length > 0) {
+    if (entriesOf(dir) > 0) {
       throw new ZoiError('CONFLICT', `${dir} exists but is not a registry clone; refusing to replace it`, {
         hint: 'move that folder away (or delete it), then sync again',
       })
@@ -234,10 +234,28 @@ async function readCloneState(dir: string): Promise<CloneState | undefined> {
   try {
     const head = await resolveRef(join(dir, '.git'), 'HEAD')
     const branch = await headBranch(join(dir, '.git'))
-    const shallow = ((await stat(join(dir, '.git', 'shallow')).catch(() => undefined))?.size ?? 0) > 0
+    const shallow = sizeOf(join(dir, '.git', 'shallow')) > 0
     return { head, branch, shallow }
   } catch {
     return undefined // a clone without a readable HEAD is rebuilt from scratch
+  }
+}
+
+/** The file's size; 0 when it cannot be read (it does not exist). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/** How many entries `dir` has; 0 when it cannot be read (it does not exist). */
+function entriesOf(dir: string): number {
+  try {
+    return readdirSync(dir).length
+  } catch {
+    return 0
   }
 }
 
