@@ -35,13 +35,13 @@ export async function benchInstall(work: string): Promise<Row[]> {
   const rows: Row[] = []
   const what = `${archives.length} archives, ${(groups.flat().reduce((a, f) => a + f.size, 0) / MB).toFixed(0)} MB / ${fileCount.toLocaleString('en')} files`
   step('install vs zstd | tar')
-  rows.push(await compare(`install ${what} into a fresh \`--root\` vs \`zstd -dc | tar -x\``, '≤ 1.3×', 1.3, zoiInstall, raw, 3, 0))
+  rows.push(await compare(`install ${what} into a fresh \`--root\` vs \`zstd -dc | tar -x\``, '≤ 1.3×', 1.3, zoiInstall, raw, 3, 0, false, { alternate: true }))
 
   if (hasPacman()) {
     step('install vs pacman -U')
     const pacPkgs: string[] = []
     for (const name of names) pacPkgs.push(await packForPacman(join(work, 'stage', name), name, join(work, 'pacman-pkgs')))
-    rows.push(await compare(`install ${what} vs \`pacman -U --root\` of the same payload`, '≤ 1.0×', 1.0, zoiInstall, pacmanInstall(work, root, pacPkgs), 3, 0))
+    rows.push(await compare(`install ${what} vs \`pacman -U --root\` of the same payload`, '≤ 1.0×', 1.0, zoiInstall, pacmanInstall(work, root, pacPkgs), 3, 0, false, { alternate: true }))
   } else {
     step('install vs pacman: SKIPPED (apt-get install pacman-package-manager)')
   }

@@ -27,7 +27,7 @@ async function benchSize(n: number, rows: Row[]): Promise<void> {
   const server = startGitServer(join(repo, '..'))
   const url = `${server.url}/${repo.split('/').pop()}`
   const scratch = mkdtempSync(join(tmpdir(), 'zoi-bench-reg-'))
-  const rounds = n <= 1000 ? 3 : 2
+  const rounds = 3
   try {
     let k = 0
     let home = ''
@@ -51,6 +51,8 @@ async function benchSize(n: number, rows: Row[]): Promise<void> {
         { cmd: ['git', 'clone', '-q', url, clone], before: () => rmSync(clone, { recursive: true, force: true }) },
         rounds,
         0,
+        false,
+        { alternate: true },
       ),
     )
     // `home` and `clone` now both hold the current head. Each round commits 10 changed
