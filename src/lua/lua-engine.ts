@@ -73,6 +73,8 @@ export async function openLuaEngine(limits: SandboxLimits, from?: EngineState): 
   const budget = { trip: undefined as Trip | undefined, hookCalls: 0, deadline: 0, usedMs: 0 }
   const maxHookCalls = Math.ceil(limits.instructionBudget / HOOK_INTERVAL)
   const self: EngineCallbacks = { onCount, hosts: [] }
+  // An engine of its own takes the next slot: a snapshot's sandbox, not taken yet, can no longer be.
+  if (!from) module.takeRestored()
   const { slot, counters } = shared.register(self, from?.counters)
   if (from && from.slot !== slot) {
     shared.release(slot, counters)

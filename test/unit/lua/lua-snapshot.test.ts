@@ -87,6 +87,23 @@ describe('the Lua snapshot', () => {
     ])
   }, 60_000)
 
+  test('an engine opened before the first sandbox (a build) leaves the snapshot unused, and evaluation still works', () => {
+    const script = `
+      import { openBuildSandbox } from ${JSON.stringify(`${lua}/lua-build-sandbox.ts`)}
+      import { evaluateDefinition } from ${JSON.stringify(`${lua}/index.ts`)}
+      import { LuaInstance } from ${JSON.stringify(`${lua}/lua-runtime.ts`)}
+      let restored = 0
+      const reset = LuaInstance.prototype.resetMemory
+      LuaInstance.prototype.resetMemory = function (...args) { restored++; return reset.apply(this, args) }
+      const build = await openBuildSandbox({ instructionBudget: 1e7, timeLimitMs: 5000, memoryLimitBytes: 32 * 1024 * 1024 })
+      const spec = await evaluateDefinition({ source: 'metadata({ name = "after-build", version = "1" })', file: 'core/a/a.pkg.lua', target: { os: 'linux', arch: 'amd64' } })
+      build.close()
+      console.log(spec.name, restored)`
+    const run = Bun.spawnSync([process.execPath, '--preload', preload, '-e', script], { cwd: resolve(lua, '../..') })
+    expect(run.stderr.toString()).toBe('')
+    expect(run.stdout.toString().trim()).toBe('after-build 1') // the snapshot was restored, then left for a sandbox set up afresh
+  }, 60_000)
+
   test('a snapshot of another wasm is not used: the sandbox is set up afresh', () => {
     const bytes = new Uint8Array(require('node:fs').readFileSync(snapshot))
     const { header } = decodeSnapshot(bytes)
