@@ -136,21 +136,25 @@ export class LuaInstance {
     return decoder.decode(this.u8.subarray(pointer, end < 0 ? undefined : end))
   }
 
-  /** A NUL-terminated copy of `text` in the heap; the caller frees it. */
-  newCString(text: string): number {
-    const room = text.length * 3 + 1
+  /**
+   * A copy of `text` in the heap as UTF-8, NUL-terminated (a C string, or with `size` a Lua
+   * string, which may hold NUL bytes); the caller frees `pointer`.
+   */
+  newText(text: string): { pointer: number; size: number } {
+    const room = text.length * 3 + 1 // UTF-8 needs at most 3 bytes per UTF-16 unit
     const pointer = this.exports.malloc(room)
     if (!pointer) throw new Error('the Lua module is out of memory')
+    // The heap view is read after malloc, which may have grown (and so replaced) the memory.
     const { written } = encoder.encodeInto(text, this.u8.subarray(pointer, pointer + room - 1))
     this.u8[pointer + written] = 0
-    return pointer
+    return { pointer, size: written }
   }
 
-  /** Calls `steps` with `text` as a C string, freed after. */
-  withCString<T>(text: string, steps: (pointer: number) => T): T {
-    const pointer = this.newCString(text)
+  /** Calls `steps` with `text` in the heap (newText), freed after. */
+  withText<T>(text: string, steps: (pointer: number, size: number) => T): T {
+    const { pointer, size } = this.newText(text)
     try {
-      return steps(pointer)
+      return steps(pointer, size)
     } finally {
       this.exports.free(pointer)
     }
@@ -333,8 +337,8 @@ function tzset(lua: LuaInstance, timezone: number, daylight: number, names: numb
   lua.u32[timezone >> 2] = 60 * Math.max(winterOffset, summerOffset)
   lua.i32[daylight >> 2] = Number(winterOffset !== summerOffset)
   const name = (date: Date) => /\(([A-Za-z ]+)\)$/.exec(date.toTimeString())?.[1] ?? 'GMT'
-  const winterName = lua.newCString(name(winter))
-  const summerName = lua.newCString(name(summer))
+  const winterName = lua.newText(name(winter)).pointer
+  const summerName = lua.newText(name(summer)).pointer
   const [standard, saving] = summerOffset < winterOffset ? [winterName, summerName] : [summerName, winterName]
   lua.u32[names >> 2] = standard
   lua.u32[(names + 4) >> 2] = saving

@@ -96,7 +96,7 @@ export async function openSandbox(limits: SandboxLimits): Promise<Sandbox> {
  */
 function reseedRandom({ lua, L }: LuaEngine): void {
   for (const [index, key] of [[LUA_REGISTRYINDEX, '_LOADED'], [-1, 'math'], [-1, 'randomseed']] as const) {
-    lua.withCString(key, (name) => lua.exports.lua_getfield(L, index, name))
+    lua.withText(key, (name) => lua.exports.lua_getfield(L, index, name))
   }
   check(lua, L, lua.exports.lua_pcallk(L, 0, 0, 0, 0, 0))
   lua.exports.lua_settop(L, -3)
