@@ -1,5 +1,5 @@
 /** Small filesystem primitives with the atomicity the rest of zoi relies on. */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
@@ -43,6 +43,15 @@ export async function copyFileAtomic(source: string, dest: string, tmp = `${dest
   } catch (e) {
     await rm(tmp, { force: true })
     throw e
+  }
+}
+
+/** A small file's text, read synchronously; undefined when it cannot be read (most often: it is not there). */
+export function readTextIfAny(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
   }
 }
 

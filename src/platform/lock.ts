@@ -9,9 +9,10 @@
  */
 // Synchronous calls: the lock file is a few bytes, taken at the start of every command that
 // changes something, and an awaited call costs a thread-pool round trip each.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ZoiError, errnoCode } from '../errors.ts'
+import { readTextIfAny } from './fs.ts'
 
 export interface Lock {
   readonly file: string
@@ -41,13 +42,13 @@ export function processAlive(pid: number): boolean {
 /** What /proc knows about `pid` (nothing on systems without /proc). */
 export function describeProcess(pid: number): LockOwner {
   const owner: LockOwner = { pid }
-  const stat = readText(`/proc/${pid}/stat`)
+  const stat = readTextIfAny(`/proc/${pid}/stat`)
   // The command name in field 2 may hold spaces and parentheses: fields resume after the last ')'.
   const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
   if (fields && fields.length > 19) owner.start = fields[19]
-  const boot = readText('/proc/sys/kernel/random/boot_id')?.trim()
+  const boot = readTextIfAny('/proc/sys/kernel/random/boot_id')?.trim()
   if (boot) owner.boot = boot
-  const command = readText(`/proc/${pid}/comm`)?.trim()
+  const command = readTextIfAny(`/proc/${pid}/comm`)?.trim()
   if (command) owner.command = command
   return owner
 }
@@ -110,7 +111,7 @@ export async function acquireLock(file: string): Promise<Lock> {
         throw new ZoiError('PERMISSION', `cannot write the lock file ${file}: ${code}`, { hint: 'run as a user who can write there, or use --root on a writable directory' })
       }
       if (code !== 'EEXIST') throw e
-      const recorded = parseLockFile(readText(file) ?? '')
+      const recorded = parseLockFile(readTextIfAny(file) ?? '')
       const live = processAlive(recorded.pid) ? describeProcess(recorded.pid) : undefined
       if (recorded.pid !== process.pid && ownerHoldsLock(recorded, live, self)) {
         throw new ZoiError('LOCKED', `${file} is held by process ${recorded.pid}${recorded.command ? ` (${recorded.command})` : ''}`, {
@@ -135,11 +136,3 @@ export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T
   }
 }
 
-/** The file's text, or undefined when it cannot be read. */
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return undefined
-  }
-}

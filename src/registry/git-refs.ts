@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { errnoCode } from '../errors.ts'
+import { readTextIfAny } from '../platform/fs.ts'
 
 const OID = /^[0-9a-f]{40}$/
 
@@ -81,12 +82,7 @@ export async function ownGitdir(gitdir: string, url: string): Promise<void> {
  */
 export async function setOrigin(gitdir: string, url: string): Promise<void> {
   const file = join(gitdir, 'config')
-  let text = CORE
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    // no config yet: the core settings of a new clone
-  }
+  const text = readTextIfAny(file) ?? CORE // no config yet: the core settings of a new clone
   // Drop an earlier [remote "origin"] section: from its header to the next section header.
   const kept = text.replace(/^\[remote "origin"\][^]*?(?=^\[|(?![^]))/m, '').replace(/\n*$/, '\n')
   const bare = url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1')
@@ -107,12 +103,7 @@ function readRefFile(gitdir: string, ref: string): string | undefined {
 /** `packed-refs`: `<oid> <ref>` lines (peeled `^` lines and the header skipped). */
 function readPackedRefs(gitdir: string): Map<string, string> {
   const refs = new Map<string, string>()
-  let text = ''
-  try {
-    text = readFileSync(join(gitdir, 'packed-refs'), 'utf8')
-  } catch {
-    // no packed refs
-  }
+  const text = readTextIfAny(join(gitdir, 'packed-refs')) ?? ''
   for (const line of text.split('\n')) {
     const m = /^([0-9a-f]{40}) (\S+)$/.exec(line)
     if (m) refs.set(m[2]!, m[1]!)

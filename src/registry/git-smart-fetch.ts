@@ -8,9 +8,10 @@
  */
 // Synchronous file calls: writes of the pack as its chunks arrive land in the page cache, and the
 // rest are small files and renames; an awaited call costs a thread-pool round trip each.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZoiError } from '../errors.ts'
+import { readTextIfAny } from '../platform/fs.ts'
 import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { httpStatusError } from './git-errors.ts'
@@ -47,7 +48,7 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
     throw new ZoiError('NETWORK', `${where} is not a usable git smart-HTTP registry: it cannot send shallow clones`, { hint: 'sync it with --depth 0' })
   }
   const shallowFile = join(opts.gitdir, 'shallow')
-  const shallow = new Set(readIfThere(shallowFile).split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l)))
+  const shallow = new Set((readTextIfAny(shallowFile) ?? '').split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l)))
   const wanted = [band, caps.has('ofs-delta') ? 'ofs-delta' : '', 'agent=git/zoi'].filter(Boolean).join(' ')
   const request: Uint8Array[] = [pktLine(`want ${opts.want} ${wanted}\n`)]
   if (caps.has('shallow')) for (const oid of shallow) request.push(pktLine(`shallow ${oid}\n`))
@@ -140,15 +141,6 @@ async function receive(opts: SmartFetch, body: AsyncIterable<Uint8Array>, file: 
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
-}
-
-/** The file's text, or '' when it does not exist. */
-function readIfThere(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return ''
-  }
 }
 
 /** Server progress (`Counting objects:  50% (3/6)\r`) as advance events. */
