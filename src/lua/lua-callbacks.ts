@@ -19,11 +19,10 @@ export interface EngineCallbacks {
 }
 
 export interface Callbacks {
-  /** lua_Alloc (lua-allocator.ts); its userdata is the engine's counters. */
-  readonly allocator: number
-  /** lua_Hook for the instruction count. */
-  readonly hook: number
-  /** Where the three functions are in the module's function table. */
+  /**
+   * The three functions in the module's function table: `allocator` (lua_Alloc, whose userdata
+   * is the engine's counters), `hook` (lua_Hook for the instruction count) and `host`.
+   */
   readonly table: TableFunctions
   /**
    * Takes a slot (the upvalue of its host closures) and memory counters for `engine`; the
@@ -90,8 +89,6 @@ export function moduleCallbacks(module: LuaModule): Callbacks {
   const table = addTableFunctions(module, hook, host)
 
   const callbacks: Callbacks = {
-    allocator: table.allocator,
-    hook: table.hook,
     table,
     register(engine, countersAt) {
       const slot = freeSlots.pop() ?? engines.length

@@ -80,7 +80,7 @@ export async function openLuaEngine(limits: SandboxLimits, from?: EngineState): 
     shared.release(slot, counters)
     throw new Error(`the Lua snapshot's engine has slot ${from.slot}, this one ${slot}`)
   }
-  const L = from ? from.L : raw.lua_newstate(shared.allocator, counters.address)
+  const L = from ? from.L : raw.lua_newstate(shared.table.allocator, counters.address)
   if (!L) {
     shared.release(slot, counters)
     throw new Error('the Lua state could not be created (out of memory)')
@@ -98,7 +98,7 @@ export async function openLuaEngine(limits: SandboxLimits, from?: EngineState): 
       budget.trip = { limit: budget.hookCalls > maxHookCalls ? 'instructions' : 'time', where }
     }
     if (budget.trip) {
-      raw.lua_sethook(state, shared.hook, LuaEventMasks.Count, 1)
+      raw.lua_sethook(state, shared.table.hook, LuaEventMasks.Count, 1)
       pushText(lua, state, 'sandbox limit reached')
       raw.lua_error(state)
     }
@@ -119,7 +119,7 @@ export async function openLuaEngine(limits: SandboxLimits, from?: EngineState): 
     let status: number
     raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(handlerRef))
     raw.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref))
-    raw.lua_sethook(L, shared.hook, LuaEventMasks.Count, HOOK_INTERVAL)
+    raw.lua_sethook(L, shared.table.hook, LuaEventMasks.Count, HOOK_INTERVAL)
     try {
       status = shared.running(self, () => raw.lua_pcallk(L, 0, 1, top + 1, 0, 0))
     } finally {
