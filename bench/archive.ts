@@ -1,12 +1,12 @@
 /**
  * `zoi package extract` of an archive holding one big file (500 MB by default, BENCH_BIG_MB to
  * change) made of shared libraries from this machine, against `zstd -dc | tar -x` of the same
- * archive into a clean directory.
+ * archive into a new, empty folder each round (see `FreshDirs`).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeArchive } from '../src/archive/index.ts'
-import { ZOI, compare, step, type Row } from './lib.ts'
+import { FreshDirs, ZOI, compare, step, type Row } from './lib.ts'
 import { writeBigFile } from './payload.ts'
 
 const MB = 1 << 20
@@ -20,22 +20,30 @@ export async function benchArchive(work: string): Promise<Row[]> {
   writeFileSync(join(stage, 'big.pkg.lua'), 'metadata({ name = "big", version = "1.0.0" })\n')
   const archive = join(work, 'big-1.0.0-linux-amd64.pkg.tar.zst')
   await writeArchive(archive, stage)
-  rmSync(stage, { recursive: true, force: true })
-  const out = join(work, 'big-out')
+  const outs = new FreshDirs(work, 'big-out')
+  let out = ''
   const clean = () => {
-    rmSync(out, { recursive: true, force: true })
+    out = outs.next()
     mkdirSync(out)
   }
   const row = await compare(
     `\`zoi package extract\` of one ${size / MB} MB file vs \`zstd -dc | tar -x\``,
     '≤ 1.3×',
     1.3,
-    { cmd: [ZOI, 'package', 'extract', archive, out, '-q'], before: clean },
-    { cmd: `zstd -dc '${archive}' | tar -xf - -C '${out}'`, before: clean },
+    {
+      get cmd() {
+        return [ZOI, 'package', 'extract', archive, out, '-q']
+      },
+      before: clean,
+    },
+    {
+      get cmd() {
+        return `zstd -dc '${archive}' | tar -xf - -C '${out}'`
+      },
+      before: clean,
+    },
     3,
     0,
   )
-  rmSync(out, { recursive: true, force: true })
-  rmSync(archive, { force: true })
   return [row]
 }

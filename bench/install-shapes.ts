@@ -1,13 +1,13 @@
 /**
  * Install against `pacman -U --root` at the two extremes of package shape, measured like the
- * 12-archive row of install.ts (fresh root each round, the same staged payload packed for both):
+ * 12-archive row of install.ts (a fresh root each round, nothing deleted until the bench ends, the
+ * same staged payload packed for both):
  * one package holding one big file (BENCH_BIG_MB, 500 MB by default: shared libraries of this
  * machine one after another, so it compresses like binaries), and one package of many tiny
  * files (BENCH_MANY, 50,000 by default, under 4 KiB each, 200 folders; 3 rounds). Which of zoi and
  * pacman goes first alternates, so that neither always runs while the disk may still be writing back
  * the other's files.
  */
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZOI, compare, runOnce, step, type Row } from './lib.ts'
 import { zoiInstallRun } from './install.ts'
@@ -38,15 +38,12 @@ export async function benchInstallShapes(work: string): Promise<Row[]> {
   writeBigFile(join(bigStage, 'data/pkgstore/big.bin'), size)
   await packStage(bigStage, pkgDir, 'big')
   const bigPac = await packForPacman(bigStage, 'big', pacDir)
-  rmSync(bigStage, { recursive: true, force: true })
   rows.push(await compare(`install of one package holding one ${size / MB} MB file vs \`pacman -U --root\``, '≤ 1.0×', 1.0, zoiInstallRun(['big'], root, pkgDir, env), pacmanInstall(work, root, [bigPac]), 3, 0, false, { alternate: true }))
 
   step(`install vs pacman -U: ${many} tiny files`)
   await writePackage(work, pkgDir, 'many', tinyFiles(many), (_, i) => `d${i % 200}/f${i}`)
   const manyStage = join(work, 'stage', 'many')
   const manyPac = await packForPacman(manyStage, 'many', pacDir)
-  rmSync(manyStage, { recursive: true, force: true })
   rows.push(await compare(`install of one package of ${many.toLocaleString('en')} tiny files vs \`pacman -U --root\``, '≤ 1.0×', 1.0, zoiInstallRun(['many'], root, pkgDir, env), pacmanInstall(work, root, [manyPac]), 3, 0, false, { alternate: true }))
-  root.drop()
   return rows
 }

@@ -2,14 +2,13 @@
  * Install throughput on files from this machine: 12 archives (~390 MB, docs, locales, Python,
  * shared libraries) into a fresh `--root`, against `zstd -dc | tar -x` of the same archives one
  * after another and against `pacman -U --root` of the same payload packaged for pacman (when
- * pacman is installed). Then removal: uninstalling a package of many tiny files against
- * installing it (BENCH_TINY files, 20,000 by default; the issue's case is 200,000).
+ * pacman is installed). Each run gets a new root; nothing is deleted until the bench ends (see
+ * `FreshDirs`).
  */
-import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ZOI, compare, runOnce, step, type Row, type Run } from './lib.ts'
 import { FreshRoot, hasPacman, packForPacman, pacmanInstall } from './pacman.ts'
-import { SOURCES, machineFiles, splitBySize, tinyFiles, writePackage, writeRegistry } from './payload.ts'
+import { SOURCES, machineFiles, splitBySize, writePackage, writeRegistry } from './payload.ts'
 
 const MB = 1 << 20
 
@@ -23,7 +22,7 @@ export async function benchInstall(work: string): Promise<Row[]> {
   for (const [i, files] of groups.entries()) archives.push(await writePackage(work, pkgDir, names[i]!, files))
   const fileCount = groups.reduce((a, g) => a + g.length, 0)
   const registry = join(work, 'registry')
-  writeRegistry(registry, [...names, 'tiny'])
+  writeRegistry(registry, names)
   const home = join(work, 'home')
   const env = { HOME: home }
   await runOnce({ cmd: [ZOI, 'sync', 'set', registry], env })
@@ -45,29 +44,6 @@ export async function benchInstall(work: string): Promise<Row[]> {
   } else {
     step('install vs pacman: SKIPPED (apt-get install pacman-package-manager)')
   }
-  rmSync(join(work, 'stage'), { recursive: true, force: true })
-
-  const tiny = Number(process.env.BENCH_TINY ?? 20_000)
-  step(`uninstall of ${tiny} tiny files vs installing them`)
-  await writePackage(work, pkgDir, 'tiny', tinyFiles(tiny), (_, i) => `d${i % 200}/f${i}`)
-  const tinyRoot = join(work, 'tiny-root')
-  mkdirSync(tinyRoot, { recursive: true })
-  let installed = false
-  const install = { cmd: [ZOI, 'install', 'tiny', '--root', tinyRoot, '--pkg-dir', pkgDir, '--offline', '-q', '-y'], env }
-  const uninstall = { cmd: [ZOI, 'uninstall', 'tiny', '--root', tinyRoot, '-q', '-y'], env }
-  rows.push(
-    await compare(
-      `uninstall of a package of ${tiny.toLocaleString('en')} tiny files vs installing it`,
-      '≤ 1.0×',
-      1.0,
-      { ...uninstall, before: async () => void (installed || (await runOnce(install)), (installed = false)) },
-      { ...install, before: () => void (installed = true) },
-      3,
-      0,
-    ),
-  )
-  root.drop()
-  rmSync(tinyRoot, { recursive: true, force: true })
   return rows
 }
 

@@ -41,8 +41,9 @@ const RSS_FILE = join(tmpdir(), `zoi-bench-rss-${process.pid}`)
  * under GNU time, whose %M is the command's own peak RSS: the rusage Bun reports for a direct
  * child also counts the pre-exec copy of this (large) bench process.
  */
-export async function runOnce(run: Run, measureRss = false): Promise<Sample> {
+export async function runOnce(run: Run, measureRss = false, settle = false): Promise<Sample> {
   await run.before?.()
+  if (settle) flushWrites()
   let cmd = typeof run.cmd === 'string' ? ['sh', '-c', run.cmd] : run.cmd
   if (measureRss) cmd = ['/usr/bin/time', '-f', '%M %U %S', '-o', RSS_FILE, ...cmd]
   const t0 = performance.now()
@@ -57,6 +58,37 @@ export async function runOnce(run: Run, measureRss = false): Promise<Sample> {
   const [kb, user, sys] = readFileSync(RSS_FILE, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
   rmSync(RSS_FILE, { force: true })
   return { ms, cpuMs: (user! + sys!) * 1000, rssBytes: kb! * 1024 }
+}
+
+/**
+ * Writes what earlier runs and set-up left in the page cache (`sync`, untimed), so a timed run
+ * does not pay for the disk writing back someone else's files. Every timed run of a row that is
+ * not `quick` starts this way.
+ */
+export function flushWrites(): void {
+  Bun.spawnSync(['sync'])
+}
+
+/**
+ * A new folder path for each run (`next()`), and nothing deleted while the bench runs: run.ts
+ * deletes its whole work folder at the end. This machine's root filesystem is ext4 without a
+ * journal, and such an ext4 does not reuse an inode freed in the last 60 seconds (5 minutes
+ * while its inode table block is still dirty): creating a file then reads inode table blocks past
+ * every recently freed inode. With the previous round's root (14,000 files) deleted right before
+ * each round, the next round's installs took 4-5× as long, whichever tool it was (`pacman -U` of
+ * the 12 archives 2.4-3.3 s after a quiet disk, 12-15 s after such deletions; `perf`: 60 % of the
+ * samples in ext4's `recently_deleted`).
+ */
+export class FreshDirs {
+  #k = 0
+  constructor(
+    private readonly parent: string,
+    private readonly prefix: string,
+  ) {}
+
+  next(): string {
+    return join(this.parent, `${this.prefix}${this.#k++}`)
+  }
 }
 
 export interface Row {
@@ -98,9 +130,9 @@ export async function compare(what: string, goal: string, limit: number | undefi
   for (let i = 0; i < rounds; i++) {
     await each.setup?.()
     const refFirst = each.alternate === true && i % 2 === 1
-    const r0 = refFirst ? await runOnce(ref, !quick) : undefined
-    const z = await runOnce(zoi, !quick)
-    const r = r0 ?? (await runOnce(ref, !quick))
+    const r0 = refFirst ? await runOnce(ref, !quick, !quick) : undefined
+    const z = await runOnce(zoi, !quick, !quick)
+    const r = r0 ?? (await runOnce(ref, !quick, !quick))
     row.zoiMs.push(z.ms)
     row.refMs.push(r.ms)
     row.zoiCpuMs.push(z.cpuMs)

@@ -2,11 +2,11 @@
  * `pacman -U --root` as a reference: a payload staged for zoi (`data/…` + definition, see
  * payload.ts) is packed for pacman from the same staging folder — the same files at the same
  * depth, so pacman's root gets `data/pkgstore/…` as zoi's store does — with `tar | zstd -3`
- * (zstd's default level, as zoi's writer uses). Every run gets a fresh root (see `freshRoot`).
+ * (zstd's default level, as zoi's writer uses). Every run gets a fresh root (see `FreshRoot`).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runOnce, type Run } from './lib.ts'
+import { FreshDirs, runOnce, type Run } from './lib.ts'
 
 export const hasPacman = (): boolean => Bun.which('pacman') !== null
 
@@ -19,20 +19,20 @@ export async function packForPacman(stage: string, name: string, outDir: string)
   return out
 }
 
-/** A root made fresh before every run (the previous one deleted), with pacman's db folder in it. */
+/**
+ * A new, empty root before every run, with pacman's db folder in it. The previous roots stay
+ * until the bench ends (see `FreshDirs`).
+ */
 export class FreshRoot {
   path = ''
-  #k = 0
-  constructor(private readonly work: string, private readonly prefix = 'root') {}
-
-  readonly fresh = (): void => {
-    this.drop()
-    this.path = join(this.work, `${this.prefix}${this.#k++}`)
-    mkdirSync(join(this.path, 'var/lib/pacman'), { recursive: true })
+  readonly #dirs: FreshDirs
+  constructor(work: string, prefix = 'root') {
+    this.#dirs = new FreshDirs(work, prefix)
   }
 
-  drop(): void {
-    if (this.path) rmSync(this.path, { recursive: true, force: true })
+  readonly fresh = (): void => {
+    this.path = this.#dirs.next()
+    mkdirSync(join(this.path, 'var/lib/pacman'), { recursive: true })
   }
 }
 

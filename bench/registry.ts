@@ -4,12 +4,11 @@
  * `zoi sync` vs `git clone`, re-sync after 10 changed definitions vs `git fetch` of the same
  * commit; and the queries (`list --all`, `search`, `show`) against `zoi --version`.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { startGitServer } from '../test/support/git-server.ts'
 import { commitChanges, makeGitRepo, removeTempDirs } from '../test/support/make-git-repo.ts'
-import { ZOI, compare, runOnce, step, type Row } from './lib.ts'
+import { FreshDirs, ZOI, compare, runOnce, step, type Row } from './lib.ts'
 
 function definition(i: number, n: number, release: number): string {
   const deps = i + 1 < n ? `dependencies({ runtime = { "zoi:p${i + 1}@>=1", "native:zlib" } })\n` : ''
@@ -19,19 +18,20 @@ function definition(i: number, n: number, release: number): string {
   )
 }
 
-async function benchSize(n: number, rows: Row[]): Promise<void> {
+async function benchSize(work: string, n: number, rows: Row[]): Promise<void> {
   step(`registry ${n}: generating`)
   const files: Record<string, string> = { 'repo.yaml': 'name: Bench\nrepos:\n  - {name: core, active: true}\n' }
   for (let i = 0; i < n; i++) files[`core/p${i}/p${i}.pkg.lua`] = definition(i, n, 0)
   const repo = await makeGitRepo(files)
   const server = startGitServer(join(repo, '..'))
   const url = `${server.url}/${repo.split('/').pop()}`
-  const scratch = mkdtempSync(join(tmpdir(), 'zoi-bench-reg-'))
+  const scratch = mkdtempSync(join(work, `registry${n}-`))
   const rounds = 3
   try {
     let k = 0
     let home = ''
-    const clone = join(scratch, 'clone')
+    const clones = new FreshDirs(scratch, 'clone')
+    let clone = ''
     step(`registry ${n}: first sync vs git clone`)
     rows.push(
       await compare(
@@ -48,7 +48,12 @@ async function benchSize(n: number, rows: Row[]): Promise<void> {
             return { HOME: home }
           },
         },
-        { cmd: ['git', 'clone', '-q', url, clone], before: () => rmSync(clone, { recursive: true, force: true }) },
+        {
+          get cmd() {
+            return ['git', 'clone', '-q', url, clone]
+          },
+          before: () => void (clone = clones.next()),
+        },
         rounds,
         0,
         false,
@@ -92,14 +97,17 @@ async function benchSize(n: number, rows: Row[]): Promise<void> {
     rows.push(await compare(`\`zoi show p42\` (${n.toLocaleString('en')}) vs \`zoi --version\``, '≤ 3×', 3, { cmd: [ZOI, 'show', 'p42'], env: { HOME: home } }, version, 5, 1, true))
   } finally {
     await server.stop()
-    rmSync(scratch, { recursive: true, force: true })
-    await removeTempDirs() // the generated repository
   }
 }
 
-export async function benchRegistry(): Promise<Row[]> {
+/** The homes and clones stay in `work` until the bench ends, the generated repositories until this section ends (see `FreshDirs`). */
+export async function benchRegistry(work: string): Promise<Row[]> {
   const rows: Row[] = []
   const sizes = [1000, 10_000, ...(process.env.BENCH_50K ? [50_000] : [])]
-  for (const n of sizes) await benchSize(n, rows)
+  try {
+    for (const n of sizes) await benchSize(work, n, rows)
+  } finally {
+    await removeTempDirs()
+  }
   return rows
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: builds dist/zoi (via the npm script) and measures the whole table of issue 15
  * in one run; `bun bench/run.ts startup registry` runs some sections
- * (`shapes`: install of one big file and of many tiny files vs pacman). BENCH_50K=1 adds the 50k
+ * (`shapes`: install of one big file and of many tiny files vs pacman; `removal`: uninstall of many
+ * tiny files vs installing them, after every section that times creating files). BENCH_50K=1 adds the 50k
  * registry; BENCH_BIG_MB, BENCH_INSTALL_MB, BENCH_MANY and BENCH_TINY size the payloads. The table is printed
  * and written to bench/out/results.md (the form the README quotes).
  */
@@ -15,6 +16,7 @@ import { benchInstallShapes } from './install-shapes.ts'
 import { benchMemory } from './memory.ts'
 import { writeReport, type Row } from './lib.ts'
 import { benchRegistry } from './registry.ts'
+import { benchRemoval } from './removal.ts'
 import { benchServe } from './serve.ts'
 import { benchStartup } from './startup.ts'
 
@@ -24,6 +26,7 @@ const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
   install: benchInstall,
   shapes: benchInstallShapes,
   registry: benchRegistry,
+  removal: benchRemoval,
   memory: async () => (await benchMemory(), []),
   bundle: benchBundle,
   serve: benchServe,
