@@ -118,7 +118,9 @@ export async function extractArchive(archivePath: string, destDir: string, optio
       }
     }
     // Directory modes last, deepest first: a read-only directory must not block its own children.
-    for (const [dir, mode] of dirModes.reverse()) chmodSync(dir, mode)
+    // Every folder here was made by ensureDir: one that already has its mode needs no chmod.
+    const madeMode = DIR_MODE & ~umask
+    for (const [dir, mode] of dirModes.reverse()) if ((mode & 0o7777) !== madeMode) chmodSync(dir, mode)
     const digest = hash?.digest('hex')
     const expected = options.expect
     if (expected && digest !== expected.hex) {
@@ -148,6 +150,9 @@ function ensureParents(root: string, path: string, made: Set<string>): void {
   if (cut > 0) ensureDir(root, path.slice(0, cut), made)
 }
 
+/** The mode folders are created with (less the umask); an entry's own mode is set once its content is in. */
+const DIR_MODE = 0o755
+
 /** mkdir -p without ever following a symlink: each missing level is created and checked alone. */
 function ensureDir(root: string, path: string, made: Set<string>): void {
   if (made.has(path)) return
@@ -155,7 +160,7 @@ function ensureDir(root: string, path: string, made: Set<string>): void {
   if (cut > 0) ensureDir(root, path.slice(0, cut), made)
   const full = join(root, path)
   try {
-    mkdirSync(full, 0o755)
+    mkdirSync(full, DIR_MODE)
   } catch (e) {
     if (errnoCode(e) !== 'EEXIST') throw e
     // Something is there already (on a case-insensitive filesystem, maybe a link named `A` for `a`):

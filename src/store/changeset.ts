@@ -142,12 +142,11 @@ export async function applyChangeset(options: ChangesetOptions): Promise<Changes
  * extracting, so no file is read back. Informational: a failure is a warning, never a failed install.
  */
 function recordChecks(db: InstalledDb, layout: Layout, installed: readonly InstalledRow[], planned: readonly PlannedPackage[], report: Report): void {
-  for (const [i, row] of installed.entries()) {
-    try {
-      recordFileChecks(db, layout, row, planned[i]?.checks)
-    } catch (e) {
-      report({ kind: 'warn', text: `could not record file hashes of ${row.name} for 'zoi check': ${describeError(e)}` })
-    }
+  const warn = (row: InstalledRow, e: unknown) => report({ kind: 'warn', text: `could not record file hashes of ${row.name} for 'zoi check': ${describeError(e)}` })
+  try {
+    recordFileChecks(db, layout, installed.map((row, i) => ({ row, files: planned[i]!.files, known: planned[i]!.checks })), warn)
+  } catch (e) {
+    for (const row of installed) warn(row, e)
   }
 }
 

@@ -8,7 +8,7 @@
 import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs'
 import type { Layout } from '../platform/layout.ts'
 import type { InstalledDb } from './installed-db.ts'
-import type { InstalledRow } from './installed-schema.ts'
+import type { InstalledRow, OwnedFile } from './installed-schema.ts'
 import { absolutePath } from './store-paths.ts'
 import { crypto } from '../platform/node-lazy.ts'
 
@@ -50,27 +50,52 @@ export function checkKey(kind: string, path: string): string {
   return `${kind}\0${path}`
 }
 
+/** One installed package whose files `recordFileChecks` records: its row and the files it owns. */
+export interface CheckedInstall {
+  row: InstalledRow
+  files: readonly OwnedFile[]
+  /** Snapshots taken while the archive was extracted, keyed by `checkKey`: those files are not read back. */
+  known?: ReadonlyMap<string, Snapshot>
+}
+
 /**
- * Records every file and link of `row` as it is now (call right after the install commits).
- * `known` holds snapshots taken while the archive was extracted (keyed by `checkKey`): those
- * files are not read back; the rest (links, `backup` files) are read from disk.
+ * Records every file and link of the packages as they are now (call right after the install
+ * commits), in ONE transaction for all of them: a commit of the WAL is a sync of the disk. The
+ * files not in `known` (links, `backup` files) are read from disk. A package whose files cannot
+ * be recorded is left out (`onError`) and the others are recorded.
  */
-export function recordFileChecks(db: InstalledDb, layout: Layout, row: InstalledRow, known?: ReadonlyMap<string, Snapshot>): void {
+export function recordFileChecks(db: InstalledDb, layout: Layout, installs: readonly CheckedInstall[], onError: (row: InstalledRow, e: unknown) => void): void {
   const insert = db.db.query('INSERT OR REPLACE INTO file_checks(txid, kind, path, type, sha256, mode, target) VALUES (?, ?, ?, ?, ?, ?, ?)')
   db.db.transaction(() => {
-    // Absolute paths only for what is read from disk: most files are known from the extraction.
-    for (const f of db.filesOf(row)) {
-      if (f.type === 'dir') continue
-      let s = known?.get(checkKey(f.kind, f.path))
-      if (!s) {
-        const absolute = absolutePath(f, layout)
-        const st = lstatSync(absolute, { throwIfNoEntry: false })
-        if (!st) continue
-        s = snapshot(absolute, st)
+    for (const { row, files, known } of installs) {
+      // A package's snapshots are all taken before any is written: one that fails records nothing.
+      let rows: [string, string, Snapshot][]
+      try {
+        rows = snapshots(layout, files, known)
+      } catch (e) {
+        onError(row, e)
+        continue
       }
-      insert.run(row.txid, f.kind, f.path, s.type, s.sha256, s.mode, s.target)
+      for (const [kind, path, s] of rows) insert.run(row.txid, kind, path, s.type, s.sha256, s.mode, s.target)
     }
   })()
+}
+
+function snapshots(layout: Layout, files: readonly OwnedFile[], known: ReadonlyMap<string, Snapshot> | undefined): [string, string, Snapshot][] {
+  const out: [string, string, Snapshot][] = []
+  for (const f of files) {
+    if (f.type === 'dir') continue
+    let s = known?.get(checkKey(f.kind, f.path))
+    if (!s) {
+      // Absolute paths only for what is read from disk: most files are known from the extraction.
+      const absolute = absolutePath(f, layout)
+      const st = lstatSync(absolute, { throwIfNoEntry: false })
+      if (!st) continue
+      s = snapshot(absolute, st)
+    }
+    out.push([f.kind, f.path, s])
+  }
+  return out
 }
 
 /** Compares `row`'s files on disk with what was recorded at install. */

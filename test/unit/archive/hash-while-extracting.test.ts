@@ -52,3 +52,28 @@ test('an expected digest that matches extracts normally', async () => {
   const r = await extractArchive(path, join(sandbox.dir, 'c'), { expect: { algorithm: 'sha256', hex } })
   expect(r.digest).toBe(hex)
 })
+
+test('folder modes: each folder gets its own mode whatever the umask, a chmod only where the mode it was made with differs', async () => {
+  const path = join(sandbox.dir, 'dirs.pkg.tar.zst')
+  const tar = await makeTar([
+    { name: 'data/open', type: 'directory', mode: 0o755 },
+    { name: 'data/open/f', content: 'f' },
+    { name: 'data/private', type: 'directory', mode: 0o700 },
+    { name: 'data/shared', type: 'directory', mode: 0o2775 },
+    { name: 'data/readonly', type: 'directory', mode: 0o555 },
+    { name: 'data/readonly/f', content: 'f' },
+  ])
+  writeFileSync(path, zstd(tar))
+  for (const mask of [0o022, 0o077]) {
+    const dest = join(sandbox.dir, `dirs-${mask.toString(8)}`)
+    const before = process.umask(mask)
+    try {
+      await extractArchive(path, dest)
+    } finally {
+      process.umask(before)
+    }
+    const mode = (rel: string) => statSync(join(dest, rel)).mode & 0o7777
+    expect([mode('data/open'), mode('data/private'), mode('data/shared'), mode('data/readonly')]).toEqual([0o755, 0o700, 0o2775, 0o555])
+    expect(existsSync(join(dest, 'data/readonly/f'))).toBe(true)
+  }
+})

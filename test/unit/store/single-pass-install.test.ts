@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hashFile } from '../../../src/archive/index.ts'
-import { applyChangeset, checkFiles, extractForInstall, InstalledDb } from '../../../src/store/index.ts'
+import { applyChangeset, checkFiles, extractForInstall, InstalledDb, recordFileChecks } from '../../../src/store/index.ts'
 import { catchError, makePackageArchive, primeRoot, record, removeTempDirs, rootLayout, rootSnapshot } from './store-fixtures.ts'
 
 afterAll(removeTempDirs)
@@ -63,4 +63,28 @@ test('regression: a checksum mismatch found only at the END of the single read l
     db.close()
   }
   expect(readFileSync(archivePath).length).toBeGreaterThan(0)
+})
+
+test('the file records of a set of two are written together; a package whose file cannot be read back is warned about and the other is still recorded', async () => {
+  const { root, layout } = rootLayout()
+  const one = await makePackageArchive({ name: 'one', version: '1.0.0', usrroot: { 'etc/one.conf': 'one\n' } })
+  const two = await makePackageArchive({ name: 'two', version: '1.0.0', usrroot: { 'etc/two.conf': 'two\n' } })
+  const { installed } = await applyChangeset({ layout, installs: [{ archivePath: one, record: record('one', '1.0.0') }, { archivePath: two, record: record('two', '1.0.0') }] })
+  const db = InstalledDb.open(layout.installedDb)
+  try {
+    const recorded = (txid: string) => db.db.query('SELECT path, sha256 FROM file_checks WHERE txid = ? AND path LIKE ? ORDER BY path').all(txid, 'etc/%')
+    expect(recorded(installed[0]!.txid)).toEqual([{ path: 'etc/one.conf', sha256: sha256('one\n') }])
+    expect(recorded(installed[1]!.txid)).toEqual([{ path: 'etc/two.conf', sha256: sha256('two\n') }])
+    // Recording again without the extraction's hashes reads the files back; one is now a folder.
+    db.db.query('DELETE FROM file_checks').run()
+    rmSync(join(root, 'etc/one.conf'))
+    mkdirSync(join(root, 'etc/one.conf'))
+    const failed: string[] = []
+    recordFileChecks(db, layout, installed.map((row) => ({ row, files: db.filesOf(row) })), (row) => failed.push(row.name))
+    expect(failed).toEqual(['one'])
+    expect(recorded(installed[0]!.txid)).toEqual([])
+    expect(recorded(installed[1]!.txid)).toEqual([{ path: 'etc/two.conf', sha256: sha256('two\n') }])
+  } finally {
+    db.close()
+  }
 })
