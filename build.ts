@@ -58,8 +58,9 @@ async function compile(outfile: string, target?: string): Promise<void> {
   const tmp = outfile.replace(/(\.exe)?$/, '.tmp$1')
   await rm(tmp, { force: true })
   const result = await Bun.build({
-    // The Lua worker of a large sync's evaluation (src/lua/evaluate-jobs.ts) is started by URL: it must be an entrypoint.
-    entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts'],
+    // Worker threads are started by path (src/worker-entry.ts): each must be an entrypoint. The Lua
+    // worker of a large sync's evaluation (src/lua/evaluation-pool.ts); the deleting worker of a large removal (src/platform/remove-tree.ts).
+    entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts', 'src/platform/remove-worker.ts'],
     compile: {
       ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
       outfile: tmp,

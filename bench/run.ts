@@ -14,7 +14,7 @@ import { benchBundle } from './bundle.ts'
 import { benchInstall } from './install.ts'
 import { benchInstallShapes } from './install-shapes.ts'
 import { benchMemory } from './memory.ts'
-import { writeReport, type Row } from './lib.ts'
+import { step, writeReport, type Row } from './lib.ts'
 import { benchRegistry } from './registry.ts'
 import { benchRemoval } from './removal.ts'
 import { benchServe } from './serve.ts'
@@ -41,9 +41,11 @@ try {
     rows.push(...(await run(work)))
   }
 } finally {
-  rmSync(work, { recursive: true, force: true })
   if (rows.length) {
     const cpu = (await Bun.file('/proc/cpuinfo').text().catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'
     writeReport(rows, `zoi bench, ${new Date().toISOString().slice(0, 16)}Z, ${navigator.hardwareConcurrency} cores (${cpu}); ratios per interleaved round`)
   }
+  // Every root, clone and checkout of the run is still here (see FreshDirs): millions of files with BENCH_TINY=200000.
+  step(`removing ${work}`)
+  rmSync(work, { recursive: true, force: true })
 }

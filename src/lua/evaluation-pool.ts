@@ -6,11 +6,11 @@
  * takes the next chunk, so a worker on a busy core simply does less. Outcomes come back in job
  * order whoever evaluated them; a worker that cannot start or dies gives its chunk back.
  */
-import { fileURLToPath } from 'node:url'
 import { createEvaluator } from './evaluator.ts'
 import { runJob, type DefinitionJob, type JobOutcome } from './definition-job.ts'
 import { compiledLuaModule } from './lua-module.ts'
 import type { WorkerStart } from './evaluate-worker.ts'
+import { workerEntry } from '../worker-entry.ts'
 
 /** Jobs per message to a worker: a few ms of work, so the last chunk does not keep anyone waiting long. */
 const WORKER_CHUNK = 64
@@ -84,7 +84,7 @@ export function startEvaluationPool(workers: number): EvaluationPool {
   for (let i = 0; i < workers; i++) {
     let worker: Worker
     try {
-      worker = new Worker(workerEntry())
+      worker = new Worker(workerEntry('lua/evaluate-worker.ts', import.meta.url))
     } catch {
       break // no workers here: this thread does it all
     }
@@ -155,16 +155,4 @@ export function startEvaluationPool(workers: number): EvaluationPool {
     finish,
     close,
   }
-}
-
-/**
- * Inside the compiled binary a worker entrypoint (see build.ts) lives at its path relative to
- * the entrypoints' common folder (src/), under the binary's own file root; a URL relative to
- * this module would point next to a bundle chunk instead.
- */
-function workerEntry(): string {
-  const url = import.meta.url
-  const root = url.match(/^.*?(?:\$bunfs|~BUN)\/root\//)?.[0]
-  // A plain path: Bun resolves a file: URL into the binary's own files only for imports.
-  return root ? fileURLToPath(`${root}lua/evaluate-worker.ts`) : new URL('./evaluate-worker.ts', url).href
 }

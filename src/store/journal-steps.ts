@@ -6,6 +6,7 @@
 import { cp, lstat, mkdir, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises'
 import { errnoCode } from '../errors.ts'
 import { partPath, type AfterStep, type Journal, type Step } from './journal.ts'
+import { removeTree } from '../platform/remove-tree.ts'
 
 export async function doStep(step: Step, txid: string): Promise<void> {
   switch (step.op) {
@@ -56,7 +57,7 @@ export async function undoStep(step: Step, txid: string): Promise<void> {
 export async function doAfter(step: AfterStep): Promise<void> {
   switch (step.op) {
     case 'rm':
-      await rm(step.path, { recursive: true, force: true })
+      await removeTree(step.path)
       return
     case 'rmdir':
       await removeEmptyFolder(step.path)
@@ -75,7 +76,7 @@ export async function rollBack(journal: Journal): Promise<void> {
 /** Finish a committed change: drop what it replaced, then run its `after` steps. */
 export async function rollForward(journal: Journal): Promise<void> {
   for (const step of journal.steps) {
-    if (step.op === 'replace') await rm(step.aside, { recursive: true, force: true })
+    if (step.op === 'replace') await removeTree(step.aside)
     if (step.op !== 'mkdir') await rm(partPath(step.path, journal.txid), { recursive: true, force: true })
   }
   for (const step of journal.after) await doAfter(step)

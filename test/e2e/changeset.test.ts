@@ -7,7 +7,7 @@ import { expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { writeTarZst, type TarSpec } from '../support/make-archive.ts'
-import { formatResult, makeTempDir, runZoi } from '../support/run-cli.ts'
+import { ZOI_BIN, formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
 
 /** `<name>-1.0.0-linux-amd64.pkg.tar.zst` with a bin of its name, depending on `deps`. */
 async function archive(dir: string, name: string, deps: string[] = [], extra: TarSpec[] = [], version = '1.0.0'): Promise<string> {
@@ -111,4 +111,26 @@ test('a 0-byte local.db: list rebuilds the record from the store manifests inste
   expect(files2.stdout).toContain(join(home, '.zoi/pkgs/bin/vim'))
   expect((await runZoi(['uninstall', 'vim', 'hello', 'libfoo', '-y'], { home })).exitCode).toBe(0)
   expect(tree(join(home, '.zoi/pkgs/bin'))).toEqual([])
+})
+
+test('uninstall of a package of 4,500 files: the binary deletes them on several threads, and every file and folder of it goes', async () => {
+  const home = makeTempDir()
+  const out = join(home, 'out')
+  mkdirSync(out)
+  const files: TarSpec[] = Array.from({ length: 4500 }, (_, i) => ({ name: `data/pkgstore/share/d${i % 30}/f${i}`, content: `${i}\n` }))
+  const file = await archive(out, 'many', [], files)
+  expect((await runZoi(['install', file, '-y'], { home })).exitCode).toBe(0)
+  const store = join(home, '.zoi/pkgs/store')
+  expect(tree(store).length).toBeGreaterThan(4500)
+  const strace = Bun.which('strace')
+  const log = join(home, 'strace.log')
+  const traced = strace ? [strace, '-f', '-qq', '-e', 'trace=unlink,unlinkat', '-o', log] : []
+  const r = await runCommand([...traced, ZOI_BIN, 'uninstall', 'many', '-y'], { home })
+  expect(r.exitCode, formatResult(r)).toBe(0)
+  expect(tree(store)).toEqual([])
+  expect(await names(home)).toEqual([])
+  if (!strace) return console.log('SKIP thread count: strace is not installed')
+  // `strace -f` starts each line with the thread id: the files' unlinks came from more than one.
+  const threads = new Set((await Bun.file(log).text()).split('\n').filter((l) => /unlink(at)?\(.*\/f\d+"/.test(l)).map((l) => l.split(' ')[0]))
+  expect(threads.size).toBeGreaterThan(1)
 })

@@ -42,10 +42,11 @@ const ALLOWED: Record<string, string[]> = {
   cache: ['archive', 'config', 'platform', 'context.ts'],
   trust: ['config', 'platform'],
   archive: ['platform'],
-  lua: [],
+  lua: ['worker-entry.ts'],
   resolve: [],
   config: [],
-  platform: [],
+  platform: ['worker-entry.ts'],
+  'worker-entry.ts': [],
   'context.ts': ['config', 'platform'],
   'version.ts': [],
 }
