@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { startGitServer } from '../test/support/git-server.ts'
-import { commitChanges, makeGitRepo, removeTempDirs } from '../test/support/make-git-repo.ts'
+import { commitChanges, makeGitRepo } from '../test/support/make-git-repo.ts'
 import { FreshDirs, ZOI, compare, runOnce, step, type Row } from './lib.ts'
 
 function definition(i: number, n: number, release: number): string {
@@ -100,14 +100,10 @@ async function benchSize(work: string, n: number, rows: Row[]): Promise<void> {
   }
 }
 
-/** The homes and clones stay in `work` until the bench ends, the generated repositories until this section ends (see `FreshDirs`). */
+/** The homes and clones stay in `work`, the generated repositories in the temp folder, until the bench ends (run.ts; see `FreshDirs`). */
 export async function benchRegistry(work: string): Promise<Row[]> {
   const rows: Row[] = []
   const sizes = [1000, 10_000, ...(process.env.BENCH_50K ? [50_000] : [])]
-  try {
-    for (const n of sizes) await benchSize(work, n, rows)
-  } finally {
-    await removeTempDirs()
-  }
+  for (const n of sizes) await benchSize(work, n, rows)
   return rows
 }

@@ -19,6 +19,7 @@ import { benchRegistry } from './registry.ts'
 import { benchRemoval } from './removal.ts'
 import { benchServe } from './serve.ts'
 import { benchStartup } from './startup.ts'
+import { removeTempDirs } from '../test/support/make-git-repo.ts'
 
 const SECTIONS: Record<string, (work: string) => Promise<Row[]>> = {
   startup: benchStartup,
@@ -45,7 +46,9 @@ try {
     const cpu = (await Bun.file('/proc/cpuinfo').text().catch(() => '')).match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU'
     writeReport(rows, `zoi bench, ${new Date().toISOString().slice(0, 16)}Z, ${navigator.hardwareConcurrency} cores (${cpu}); ratios per interleaved round`)
   }
-  // Every root, clone and checkout of the run is still here (see FreshDirs): millions of files with BENCH_TINY=200000.
+  // Every root, clone and checkout of the run is still here (see FreshDirs): millions of files
+  // with BENCH_TINY=200000; and the registries the registry section generated.
   step(`removing ${work}`)
   rmSync(work, { recursive: true, force: true })
+  await removeTempDirs()
 }
