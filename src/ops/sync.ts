@@ -16,7 +16,7 @@ import { withLock } from '../platform/lock.ts'
 import { isRemoteUrl, redactUrl } from '../platform/net.ts'
 import { prepareEvaluator } from '../lua/index.ts'
 import { IndexDb, indexRegistry, isRegistryHandle, parseRepoYaml, type IndexSource, type RepoYaml } from '../registry/index.ts'
-import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone } from '../registry/git.ts'
+import { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, syncClone, type DefinitionFiles } from '../registry/git.ts'
 import { commitVerifier, importRegistryKeys, type HeadVerifier } from './registry-trust.ts'
 import { fetchSidecars } from './sidecar-sync.ts'
 import { crypto } from '../platform/node-lazy.ts'
@@ -81,6 +81,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
   let fetched = false
   let changed = false
   let head: string
+  let checkedOut: DefinitionFiles | undefined
   const verifyHead = await commitVerifier(ctx, ref)
 
   if (known && ctx.offline) {
@@ -89,7 +90,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
     head = await headCommit(join(db, known))
     await verifyHead?.(join(db, known, '.git'), head)
   } else if (known) {
-    ;({ head, changed } = await fetchWithFallback(ctx, ref.url, join(db, known), opts, verifyHead))
+    ;({ head, changed, checkedOut } = await fetchWithFallback(ctx, ref.url, join(db, known), opts, verifyHead))
     fetched = true
   } else {
     if (!mayFetch) {
@@ -103,6 +104,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
     try {
       const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
       head = r.head
+      checkedOut = r.checkedOut
       handle = (await readRepoYaml(incoming, ref.url)).handle
       checkHandleFree(owners, handle, ref.url)
       const target = join(db, handle)
@@ -137,7 +139,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
       ? { packages: index.packageCount(), evaluated: 0, removed: 0, errors: index.definitionErrors() }
       : await indexRegistry({
           db: index,
-          source: await indexSource(dir, index, head, platform),
+          source: await indexSource(dir, index, head, platform, checkedOut),
           target: hostPlatform(),
           meta: { head, platform },
           report: ctx.report,
@@ -156,9 +158,12 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
  * platform, only the folders that changed since then (a diff of the two trees); otherwise every
  * definition. The base is the index's own commit, not the clone's previous HEAD: an index left
  * behind (a sync interrupted after the swap, a restored backup) still catches up exactly.
+ * A sync that checked out the whole tree hands over the definition files it wrote: every
+ * definition, read already.
  */
-async function indexSource(dir: string, index: IndexDb, head: string, platform: string): Promise<IndexSource> {
+async function indexSource(dir: string, index: IndexDb, head: string, platform: string, checkedOut?: DefinitionFiles): Promise<IndexSource> {
   const readBlobOf = (oid: string) => readBlob(dir, oid)
+  if (checkedOut) return { blobs: checkedOut.blobs, readBlob: async (oid) => checkedOut.data.get(oid) ?? readBlobOf(oid) }
   const base = index.getMeta('head')
   if (base && index.getMeta('platform') === platform) {
     const diff = await diffDefinitionBlobs(dir, base, head).catch(() => undefined) // base gone (force-push, shallow): full
@@ -168,7 +173,7 @@ async function indexSource(dir: string, index: IndexDb, head: string, platform: 
 }
 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
-async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean }> {
+async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean; checkedOut?: DefinitionFiles }> {
   // A new commit will be indexed: the Lua engine starts while the fetch waits on the network.
   const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
   try {

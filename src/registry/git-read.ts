@@ -45,6 +45,12 @@ export async function listDefinitionBlobs(dir: string, ref = 'HEAD'): Promise<Ma
   }
 }
 
+/** Definition files as path → blob id, with the bytes of those blobs (what a checkout read). */
+export interface DefinitionFiles {
+  blobs: Map<string, string>
+  data: Map<string, Uint8Array>
+}
+
 /** The files the indexer reads: `*.lua` anywhere and the root `repo.yaml`. */
 export function isDefinitionPath(path: string): boolean {
   return path.endsWith('.lua') || path === 'repo.yaml'

@@ -14,7 +14,7 @@ import type { ProgressCallback } from 'isomorphic-git'
 import { openGitIndex, writeGitIndex, type IndexEntry } from './git-index-file.ts'
 import { ObjectStore } from './git-objects.ts'
 import { errnoCode } from '../errors.ts'
-import { storeFor } from './git-read.ts'
+import { isDefinitionPath, storeFor, type DefinitionFiles } from './git-read.ts'
 import { resolveRef } from './git-refs.ts'
 import { exists } from './git-swap.ts'
 import { diffTrees, listTree, type TreeFile } from './git-tree.ts'
@@ -61,18 +61,23 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
 /**
  * Writes every file of HEAD's tree and the index; `prune` also removes files and folders that
  * are not in the tree (what an interrupted update may have left). Without `prune`, `dir` is a
- * new clone with no files yet.
+ * new clone with no files yet. Returns the definition files it wrote, with their bytes: the
+ * indexer reads exactly those next, and reading them from the packs again cost a first sync
+ * of 10,000 definitions a quarter of a second.
  */
-export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<void> {
+export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<DefinitionFiles> {
   const gitdir = join(dir, '.git')
   const store = new ObjectStore(gitdir)
   const files = listTree(store, store.commitTree(await resolveRef(gitdir, 'HEAD')))
   if (prune) pruneOthers(dir, new Set(files.map((f) => f.path)))
-  writeFiles(store, dir, files, onProgress, !prune)
+  const definitions: DefinitionFiles = { blobs: new Map(), data: new Map() }
+  writeFiles(store, dir, files, onProgress, !prune, definitions)
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
+  definitions.blobs = new Map([...definitions.blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return definitions
 }
 
-function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[], onProgress: ProgressFn, fresh = false): void {
+function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[], onProgress: ProgressFn, fresh = false, definitions?: DefinitionFiles): void {
   const made = new Set<string>(['.'])
   // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
   // What is already there must be a real folder: a hostile tree can name `a` twice, as a
@@ -99,6 +104,10 @@ function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[],
       continue
     }
     const data = store.get(f.oid, 'blob').data
+    if (definitions && isDefinitionPath(f.path)) {
+      definitions.blobs.set(f.path, f.oid)
+      definitions.data.set(f.oid, data)
+    }
     // A new clone has nothing at a path but what this tree made: a folder there means the tree
     // names the path as a folder and as a file (git's fsck refuses such trees).
     if (fresh && made.has(f.path)) throw unsafePath(f.path)

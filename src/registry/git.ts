@@ -14,7 +14,7 @@ import { redactUrl, type Net } from '../platform/net.ts'
 import type { Report } from '../progress.ts'
 import { toZoiError } from './git-errors.ts'
 import { dumbHeadAfter, fetchDumb } from './git-dumb.ts'
-import { forgetCache, moveCache } from './git-read.ts'
+import { forgetCache, moveCache, type DefinitionFiles } from './git-read.ts'
 import { headBranch, initRepo, resolveRef, setOrigin, writeRef } from './git-refs.ts'
 import { fetchPack } from './git-smart-fetch.ts'
 import { discoverRefs } from './git-smart-refs.ts'
@@ -26,7 +26,7 @@ import { classifySource, type SyncSource } from './git-source.ts'
 import { discardStaging, exists, gitFs as fs, makeStaging, recoverInterruptedSwap, stageGitdir, swapGitdir, swapIntoPlace } from './git-swap.ts'
 import { checkoutAll, finishPendingCheckout, markCheckoutPending, updateWorktree } from './git-worktree.ts'
 
-export { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob } from './git-read.ts'
+export { diffDefinitionBlobs, headCommit, listDefinitionBlobs, readBlob, type DefinitionFiles } from './git-read.ts'
 
 export interface SyncOptions {
   /** `http(s)://…`, `file://…` or a directory path. */
@@ -59,6 +59,11 @@ export interface SyncResult {
   /** HEAD before the sync; undefined when there was no usable clone. */
   previousHead?: string
   changed: boolean
+  /**
+   * When the sync checked out a whole tree (a new clone): the definition files it wrote, with
+   * their bytes, for the indexer to read instead of the packs.
+   */
+  checkedOut?: DefinitionFiles
 }
 
 /** What the existing clone holds, if it is usable. */
@@ -90,16 +95,22 @@ export async function syncClone(opts: SyncOptions): Promise<SyncResult> {
     const state = await readCloneState(dir)
     if (state) await finishPendingCheckout(dir, progressTo(opts.report))
     const base = opts.fresh ? undefined : state
-    const head = await syncFrom(source, dir, base, opts)
+    const { head, checkedOut } = await syncFrom(source, dir, base, opts)
     if (head === base?.head && opts.verifyHead) await opts.verifyHead(join(dir, '.git'), head)
-    return { head, previousHead: state?.head, changed: head !== state?.head }
+    return { head, previousHead: state?.head, changed: head !== state?.head, ...(checkedOut ? { checkedOut } : {}) }
   } catch (e) {
     throw toZoiError(e, opts.url, source.kind === 'http')
   }
 }
 
+/** What a sync made of `dir`: its new head, and what a whole checkout wrote. */
+interface Synced {
+  head: string
+  checkedOut?: DefinitionFiles
+}
+
 /** Returns the new head; returns `base.head` without touching `dir` when nothing changed. */
-async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
+async function syncFrom(source: SyncSource, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<Synced> {
   const where = `'${redactUrl(opts.url)}'`
   switch (source.kind) {
     case 'http': {
@@ -111,7 +122,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       }
       // A static host: full history only (no shallow over dumb HTTP), so a shallow clone starts over.
       const reuse = base && !base.shallow ? base : undefined
-      if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return reuse.head
+      if (reuse && head.oid === reuse.head && head.branch === reuse.branch) return { head: reuse.head }
       const incoming = join(dirname(dir), `.${basename(dir)}.incoming`)
       return await buildStaged(dir, reuse, opts, async (staging) => {
         await setOrigin(join(staging, '.git'), source.url)
@@ -121,7 +132,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
     }
     case 'git': {
       const upstream = await readLocalHead(source.gitdir, source.path)
-      if (base && upstream.oid === base.head && upstream.branch === base.branch) return base.head
+      if (base && upstream.oid === base.head && upstream.branch === base.branch) return { head: base.head }
       return await buildStaged(dir, base, opts, async (staging) => {
         await copyObjects(source.gitdir, join(staging, '.git'))
         return upstream
@@ -132,7 +143,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
       const counted = (sink: ObjectSink, item: string) =>
         countingFiles(sink, (loaded) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, item, unit: 'files' }))
       const tree = await snapshotTree(source.path, counted(hashOnly, 'reading folder'), where)
-      if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return base.head
+      if (base && (await git.readCommit({ fs, dir, oid: base.head })).commit.tree === tree) return { head: base.head }
       return await buildStaged(dir, base, opts, async (staging) => {
         const gitdir = join(staging, '.git')
         const written = await snapshotTree(source.path, counted(writeMissing(gitdir), 'snapshotting folder'), where)
@@ -147,7 +158,7 @@ async function syncFrom(source: SyncSource, dir: string, base: CloneState | unde
 }
 
 /** Smart HTTP: shallow by default; an unchanged registry costs one GET of the ref advertisement. */
-async function syncSmart(url: string, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<string> {
+async function syncSmart(url: string, dir: string, base: CloneState | undefined, opts: SyncOptions): Promise<Synced> {
   const depth = opts.depth === 0 ? undefined : (opts.depth ?? 1)
   // A shallow clone cannot become a full one by fetching on top of it: start over instead.
   const reuse = base && !(depth === undefined && base.shallow) ? base : undefined
@@ -155,7 +166,7 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
   if (!ad.head) throw new ZoiError('NOT_FOUND', `registry ${redactUrl(url)} has no commits`)
   const head = ad.head
   const branch = ad.branch?.startsWith('refs/heads/') ? ad.branch : 'refs/heads/main'
-  if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return reuse.head
+  if (reuse && head === reuse.head && (!ad.branch || ad.branch === reuse.branch)) return { head: reuse.head }
   return await buildStaged(dir, reuse, opts, async (staging) => {
     const gitdir = join(staging, '.git')
     await setOrigin(gitdir, url)
@@ -180,7 +191,7 @@ async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Pro
  * checked out entirely in staging, then renamed into place. An update stages only `.git`
  * (objects hard-linked), swaps it in, then checks out just the paths that changed.
  */
-async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<string> {
+async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<Synced> {
   const onProgress = progressTo(opts.report)
   const where = `'${redactUrl(opts.url)}'`
   opts.onNewCommit?.()
@@ -207,13 +218,13 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
       if (repacked) forgetCache(staging)
       moveCache(staging, dir)
       await updateWorktree(dir, base.head, oid, onProgress)
-    } else {
-      await checkoutAll(staging, onProgress, false)
-      await swapIntoPlace(staging, dir)
-      forgetCache(staging)
-      forgetCache(dir)
+      return { head: oid }
     }
-    return oid
+    const checkedOut = await checkoutAll(staging, onProgress, false)
+    await swapIntoPlace(staging, dir)
+    forgetCache(staging)
+    forgetCache(dir)
+    return { head: oid, checkedOut }
   } catch (e) {
     forgetCache(staging)
     await discardStaging(staging)

@@ -87,6 +87,9 @@ function addDefaultVersions(db: Database): void {
   })()
 }
 
+/** The triggers that keep packages_fts in step with packages, as the schema creates them. */
+const FTS_TRIGGERS = [...SCHEMA.matchAll(/CREATE TRIGGER IF NOT EXISTS (packages_a[id]) [^]*?END;/g)].map((m) => ({ name: m[1]!, sql: m[0] }))
+
 const TABLES = [...SCHEMA.matchAll(/CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)/g)].map((m) => m[1]!)
 const ALL_SCHEMAS = SCHEMA + SUMMARY_PAGES_SCHEMA + NAME_GRAMS_SCHEMA
 /** Every table, index and trigger a writable open makes sure of. */
@@ -360,13 +363,19 @@ export class IndexDb {
     // Pages to re-render: those holding a row this write adds, changes or removes, unless the
     // write touches so many that making every page again costs less.
     const rebuild = handle !== undefined && (this.created || changes.length + removed.length >= this.pages.count() / 2)
+    // A write of most of the index (a first sync, --force) makes the search tables once from the
+    // rows at the end instead of row by row: the full-text index through FTS5's 'rebuild' (its
+    // insert trigger cost 12 µs a row, the rebuild 2.5 µs a row of the whole table), the name
+    // bigrams in key order.
+    const bulk = this.created || changes.length + removed.length >= this.packageCount() / 2
     const keys: [string, string][] = []
     const oldRow = this.db.query('SELECT id, name, repo FROM packages WHERE path = ?')
     this.db.transaction(() => {
+      if (bulk) this.db.exec(FTS_TRIGGERS.map((t) => `DROP TRIGGER ${t.name};`).join(''))
       // The rows this write replaces or removes: their pages and their name bigrams go too.
       for (const path of [...removed, ...changes.map((c) => c.path)]) {
         for (const [id, name, repo] of oldRow.values(path) as [number, string, string][]) {
-          this.grams.remove(id, name)
+          if (!bulk) this.grams.remove(id, name)
           keys.push([name, repo])
         }
       }
@@ -383,11 +392,15 @@ export class IndexDb {
           JSON.stringify(p.subPackages), JSON.stringify(p.mainSubs), JSON.stringify(p.provides), JSON.stringify(p.conflicts),
           JSON.stringify(p.replaces), JSON.stringify(p.backup), JSON.stringify(p.spec ?? null), defaultVersionOf(p) ?? null,
         ) as { id: number }
-        this.grams.add(id, p.name)
+        if (!bulk) this.grams.add(id, p.name)
         if (p.version) insVer.run(id, p.version, '')
         for (const [channel, version] of Object.entries(p.channels)) insVer.run(id, version, channel)
         for (const d of p.dependencies) insDep.run(id, d.kind, d.group, d.raw)
         for (const v of p.provides) insProv.run(id, v)
+      }
+      if (bulk) {
+        this.db.exec(`INSERT INTO packages_fts(packages_fts) VALUES ('rebuild');${FTS_TRIGGERS.map((t) => t.sql).join('')}`)
+        this.grams.populate()
       }
       for (const [k, v] of Object.entries(meta)) this.setMeta(k, v)
       if (handle === undefined) {

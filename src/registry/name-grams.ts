@@ -47,10 +47,19 @@ export class NameGrams {
     return this.known
   }
 
-  /** Every package's bigrams, made anew (inside the caller's transaction). */
+  /**
+   * Every package's bigrams, made anew (inside the caller's transaction), inserted in key order:
+   * appending to the table's B-tree costs half of inserting at random places.
+   */
   populate(): void {
     this.db.exec('DELETE FROM name_grams')
-    for (const { id, name } of this.db.query('SELECT id, name FROM packages').iterate() as IterableIterator<{ id: number; name: string }>) this.add(id, name)
+    const pairs: [string, number][] = []
+    for (const [id, name] of this.db.query('SELECT id, name FROM packages').values() as [number, string][]) {
+      for (const g of bigrams(name)) pairs.push([g, id])
+    }
+    pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1]))
+    const insert = this.db.query('INSERT INTO name_grams(gram, package_id) VALUES (?, ?)')
+    for (const [g, id] of pairs) insert.run(g, id)
     this.meta.set(READY_KEY, '1')
     this.known = true
   }

@@ -10,6 +10,7 @@ import { startGitServer, type GitServer } from '../../support/git-server.ts'
 import {
   commitChanges, headOf, makeGitRepo, makeTempDir, removeTempDirs, rewriteLastCommit, runGit,
 } from '../../support/make-git-repo.ts'
+import { expectCheckedOut } from '../../support/checked-out.ts'
 
 afterAll(removeTempDirs)
 
@@ -55,8 +56,9 @@ describe('syncClone over smart HTTP', () => {
   test('a first sync makes a shallow clone at the upstream HEAD branch', async () => {
     const { served, url, dir } = await setup(server, root)
     const events: ProgressEvent[] = []
-    const result = await syncClone({ url, dir, net, report: (e) => events.push(e) })
+    const { checkedOut, ...result } = await syncClone({ url, dir, net, report: (e) => events.push(e) })
     expect(result).toEqual({ head: await headOf(served), previousHead: undefined, changed: true })
+    await expectCheckedOut(dir, checkedOut)
     expect(await readFile(join(dir, 'core/hello/hello.pkg.lua'), 'utf8')).toBe(REGISTRY['core/hello/hello.pkg.lua'])
     expect(await runGit(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main')
     expect(await runGit(dir, ['rev-parse', '--is-shallow-repository'])).toBe('true')

@@ -9,6 +9,7 @@ import { headCommit, listDefinitionBlobs, syncClone } from '../../../src/registr
 import {
   commitChanges, headOf, makeBareClone, makeGitRepo, makeTempDir, removeTempDirs, runGit, writeFiles,
 } from '../../support/make-git-repo.ts'
+import { expectCheckedOut } from '../../support/checked-out.ts'
 
 afterAll(removeTempDirs)
 
@@ -36,8 +37,9 @@ describe('syncClone from a local git repository (no git binary involved)', () =>
     await runGit(upstream, ['branch', '-m', 'main', 'trunk'])
     const url = await sourceOf(upstream)
     const dir = await newDest()
-    const first = await syncClone({ url, dir, net: offline })
+    const { checkedOut, ...first } = await syncClone({ url, dir, net: offline })
     expect(first).toEqual({ head: await headOf(upstream), previousHead: undefined, changed: true })
+    await expectCheckedOut(dir, checkedOut)
     expect(await runGit(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('trunk')
     expect(await runGit(dir, ['fsck', '--no-progress'])).toBe('') // every object is really there
     expect(await runGit(dir, ['status', '--porcelain'])).toBe('')
@@ -146,8 +148,9 @@ describe('the clone folder', () => {
     const dir = await newDest()
     const first = await syncClone({ url: upstream, dir, net: offline })
     await writeFile(join(dir, 'core/hello/hello.pkg.lua'), 'tampered')
-    const again = await syncClone({ url: upstream, dir, net: offline, fresh: true })
+    const { checkedOut, ...again } = await syncClone({ url: upstream, dir, net: offline, fresh: true })
     expect(again).toEqual({ head: first.head, previousHead: first.head, changed: false })
+    await expectCheckedOut(dir, checkedOut)
     expect(await readFile(join(dir, 'core/hello/hello.pkg.lua'), 'utf8')).toBe(REGISTRY['core/hello/hello.pkg.lua'])
   })
 })

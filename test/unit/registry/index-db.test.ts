@@ -64,6 +64,41 @@ describe('definitions and packages', () => {
     expect(names('%')).toEqual(['100%sure'])
   })
 
+  test('a write of most of the index (a first sync) fills search in one pass at the end; smaller writes after it keep search in step row by row', () => {
+    const file = join(makeTempDir(), 'bulk.db')
+    const many = (from: number, to: number, word: string) =>
+      Array.from({ length: to - from }, (_, k) => ({ path: `core/p${from + k}/p${from + k}.pkg.lua`, blob: word, pkg: pkg(`p${from + k}`, { description: `${word} package` }) }))
+    const triggers = () => {
+      const raw = new Database(file, { readonly: true })
+      const names = (raw.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'packages_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name)
+      raw.close()
+      return names
+    }
+    const names = (db: IndexDb, term: string) => db.search(term).map((p) => p.name).sort()
+    let db = IndexDb.open(file)
+    db.applyChanges(many(0, 20, 'walrus'), []) // a new index: the bulk path
+    expect(names(db, 'walrus')).toHaveLength(20)
+    expect(names(db, 'p1')).toEqual(['p1', 'p10', 'p11', 'p12', 'p13', 'p14', 'p15', 'p16', 'p17', 'p18', 'p19'])
+    db.close()
+    expect(triggers()).toEqual(['packages_ad', 'packages_ai'])
+
+    db = IndexDb.open(file)
+    db.applyChanges(many(0, 2, 'narwhal'), ['core/p19/p19.pkg.lua']) // 3 of 20 rows: row by row
+    expect(names(db, 'narwhal')).toEqual(['p0', 'p1'])
+    expect(names(db, 'walrus')).toHaveLength(17)
+    expect(names(db, 'p19')).toEqual([])
+    db.applyChanges(many(2, 14, 'octopus'), ['core/p18/p18.pkg.lua']) // 13 of 19 rows: bulk again
+    expect(names(db, 'octopus')).toHaveLength(12)
+    expect(names(db, 'walrus')).toEqual(['p14', 'p15', 'p16', 'p17'])
+    expect(names(db, 'narwhal')).toEqual(['p0', 'p1'])
+    expect(names(db, 'p1')).toEqual(['p1', 'p10', 'p11', 'p12', 'p13', 'p14', 'p15', 'p16', 'p17'])
+    db.applyChanges(many(20, 21, 'squid'), []) // row by row, through the triggers the bulk write put back
+    expect(names(db, 'squid')).toEqual(['p20'])
+    expect(names(db, 'p2')).toEqual(['p2', 'p20'])
+    db.close()
+    expect(triggers()).toEqual(['packages_ad', 'packages_ai'])
+  })
+
   test('providers of a virtual name', () => {
     const db = IndexDb.open(':memory:')
     db.applyChanges([{ path: '1', blob: '1', pkg: pkg('openssl', { provides: ['ssl'] }) }, { path: '2', blob: '1', pkg: pkg('libressl', { provides: ['ssl'] }) }], [])
