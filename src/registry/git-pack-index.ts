@@ -20,6 +20,8 @@ export interface IndexedPack {
   objects: number
   /** Bytes of the largest blob in the pack (0 when it holds none). */
   largestBlob: number
+  /** Blob id → content, of as many blobs as `keepBlobs` allowed (IndexOptions). */
+  blobs: Map<string, Uint8Array>
 }
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag']
@@ -33,18 +35,23 @@ export interface IndexOptions {
   onProgress?: (loaded: number, total: number) => void
   /** Bytes of resolved objects kept for later deltas (tests make it 0 to rebuild every base). */
   cacheBytes?: number
+  /**
+   * Bytes of blob contents to hand back (IndexedPack.blobs), each blob whole or not at all: a
+   * new clone's checkout writes them without inflating them from the pack a second time.
+   */
+  keepBlobs?: number
 }
 
 /** Writes `<packFile without .pack>.idx`. `where` names the source in errors (a redacted URL). */
 export function indexPack(packFile: string, where: string, opts: IndexOptions = {}): IndexedPack {
   const data: Uint8Array = process.platform === 'win32' ? readFileSync(packFile) : Bun.mmap(packFile, { shared: false })
   try {
-    const indexer = new PackIndexer(data, opts.onProgress, opts.cacheBytes ?? CACHE_BYTES)
+    const indexer = new PackIndexer(data, opts.onProgress, opts.cacheBytes ?? CACHE_BYTES, opts.keepBlobs ?? 0)
     const idx = indexer.run()
     const tmp = packFile.replace(/\.pack$/, '.idx.tmp')
     writeFileSync(tmp, idx)
     renameSync(tmp, packFile.replace(/\.pack$/, '.idx'))
-    return { checksum: Buffer.from(data.subarray(data.length - 20)).toString('hex'), objects: indexer.count, largestBlob: indexer.largestBlob }
+    return { checksum: Buffer.from(data.subarray(data.length - 20)).toString('hex'), objects: indexer.count, largestBlob: indexer.largestBlob, blobs: indexer.blobs }
   } catch (e) {
     if (isZoiError(e)) throw e
     throw new ZoiError('INTEGRITY', `the git pack received from ${where} is corrupt: ${describeError(e)}`, {
@@ -57,6 +64,7 @@ export function indexPack(packFile: string, where: string, opts: IndexOptions = 
 class PackIndexer {
   readonly count: number
   largestBlob = 0
+  readonly blobs = new Map<string, Uint8Array>()
   private readonly offsets: Float64Array
   private readonly crcs: Uint32Array
   private readonly types: Uint8Array
@@ -78,6 +86,7 @@ class PackIndexer {
     private readonly data: Uint8Array,
     private readonly onProgress: ((loaded: number, total: number) => void) | undefined,
     private readonly cacheBytes: number,
+    private keepBlobs: number,
   ) {
     this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const magic = this.bytes.toString('latin1', 0, 4)
@@ -195,8 +204,13 @@ class PackIndexer {
     oid.copy(this.oids, 20 * i)
     this.done[i] = 1
     this.remember(i, body)
-    const hex = this.byOid ? oid.toString('hex') : undefined
-    if (hex !== undefined) this.byOid!.set(hex, i)
+    const keep = this.types[i] === 3 && body.length <= this.keepBlobs
+    const hex = this.byOid || keep ? oid.toString('hex') : undefined
+    if (hex !== undefined) this.byOid?.set(hex, i)
+    if (keep) {
+      this.blobs.set(hex!, body)
+      this.keepBlobs -= body.length
+    }
     // Deltas that waited on this object, by offset or (ref-deltas) by id.
     for (const key of hex === undefined ? [i] : [i, hex]) {
       const list = this.waiting.get(key)

@@ -32,14 +32,19 @@ export interface SmartFetch {
   have?: string
   /** Commits of history to fetch; undefined for all of it. */
   depth?: number
+  /** Bytes of blob contents to hand back, inflated already (IndexOptions.keepBlobs). */
+  keepBlobs?: number
   report?: Report
 }
 
 const text = new TextDecoder()
 const PROGRESS = /([^:\r\n]*)[^\r\n]*\((\d+)\/(\d+)\)/
 
-/** Fetches `want` (and what it needs) into `gitdir` as one indexed pack; returns the size of the largest blob received (0 for none). */
-export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number }> {
+/**
+ * Fetches `want` (and what it needs) into `gitdir` as one indexed pack; returns the size of the
+ * largest blob received (0 for none) and the contents of the blobs `keepBlobs` allowed.
+ */
+export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number; blobs: Map<string, Uint8Array> }> {
   const where = redactUrl(opts.url)
   const caps = opts.ad.capabilities
   const band = caps.has('side-band-64k') ? 'side-band-64k' : caps.has('side-band') ? 'side-band' : undefined
@@ -72,13 +77,16 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
   const packDir = join(opts.gitdir, 'objects', 'pack')
   const tmp = join(packDir, `tmp_pack_${process.pid}_${crypto.randomUUID().slice(0, 8)}`)
   let largestBlob = 0
+  let blobs = new Map<string, Uint8Array>()
   try {
     const bytes = await receive(opts, res.body, `${tmp}.pack`, shallow)
     if (bytes < 32) throw incomplete(where, `a pack of ${bytes} bytes`)
     const indexed = indexPack(`${tmp}.pack`, where, {
       onProgress: (loaded, total) => opts.report?.({ kind: 'advance', phase: 'sync', loaded, total, item: 'indexing objects', unit: 'objects' }),
+      keepBlobs: opts.keepBlobs,
     })
     largestBlob = indexed.largestBlob
+    blobs = indexed.blobs
     if (indexed.objects > 0) {
       // The pack first: readers find packs through their .idx, which must not precede its pack.
       renameSync(`${tmp}.pack`, join(packDir, `pack-${indexed.checksum}.pack`))
@@ -90,7 +98,7 @@ export async function fetchPack(opts: SmartFetch): Promise<{ largestBlob: number
   }
   if (shallow.size > 0) writeFileSync(shallowFile, [...shallow].map((oid) => `${oid}\n`).join(''))
   else rmSync(shallowFile, { force: true })
-  return { largestBlob }
+  return { largestBlob, blobs }
 }
 
 /**

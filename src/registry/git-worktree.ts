@@ -63,21 +63,24 @@ export async function updateWorktree(dir: string, from: string, to: string, onPr
  * are not in the tree (what an interrupted update may have left). Without `prune`, `dir` is a
  * new clone with no files yet. Returns the definition files it wrote, with their bytes: the
  * indexer reads exactly those next, and reading them from the packs again cost a first sync
- * of 10,000 definitions a quarter of a second.
+ * of 10,000 definitions a quarter of a second. `inflated`: blob contents the fetch had in hand
+ * already (git-pack-index.ts keepBlobs), written without reading the pack again.
  */
-export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true): Promise<DefinitionFiles> {
+export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = true, inflated?: ReadonlyMap<string, Uint8Array>): Promise<DefinitionFiles> {
   const gitdir = join(dir, '.git')
   const store = new ObjectStore(gitdir)
   const files = listTree(store, store.commitTree(await resolveRef(gitdir, 'HEAD')))
   if (prune) pruneOthers(dir, new Set(files.map((f) => f.path)))
   const definitions: DefinitionFiles = { blobs: new Map(), data: new Map() }
-  writeFiles(store, dir, files, onProgress, !prune, definitions)
+  writeFiles(store, dir, files, onProgress, !prune, definitions, inflated)
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
   definitions.blobs = new Map([...definitions.blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   return definitions
 }
 
-function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[], onProgress: ProgressFn, fresh = false, definitions?: DefinitionFiles): void {
+function writeFiles(
+  store: ObjectStore, dir: string, files: readonly TreeFile[], onProgress: ProgressFn, fresh = false, definitions?: DefinitionFiles, inflated?: ReadonlyMap<string, Uint8Array>,
+): void {
   const made = new Set<string>(['.'])
   // Folders one level at a time, each once: a recursive mkdir per file costs a stat per level.
   // What is already there must be a real folder: a hostile tree can name `a` twice, as a
@@ -103,7 +106,7 @@ function writeFiles(store: ObjectStore, dir: string, files: readonly TreeFile[],
       mkdirSync(target, { recursive: true }) // a submodule: git leaves an empty folder
       continue
     }
-    const data = store.get(f.oid, 'blob').data
+    const data = inflated?.get(f.oid) ?? store.get(f.oid, 'blob').data
     if (definitions && isDefinitionPath(f.path)) {
       definitions.blobs.set(f.path, f.oid)
       definitions.data.set(f.oid, data)

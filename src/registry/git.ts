@@ -76,9 +76,13 @@ interface CloneState {
 /**
  * Fills a staging repository; returns the commit and the branch HEAD should name, and
  * `largestBlob` when every object of a new clone came in one pack whose largest blob is known
- * (then no file can be over a limit that blob is under).
+ * (then no file can be over a limit that blob is under), with `blobs`, contents of blobs of that
+ * pack already inflated (for the checkout).
  */
-type Build = (staging: string) => Promise<{ oid: string; branch: string; largestBlob?: number }>
+type Build = (staging: string) => Promise<{ oid: string; branch: string; largestBlob?: number; blobs?: Map<string, Uint8Array> }>
+
+/** Blob contents a new clone's fetch hands to its checkout, inflated already: a registry of 50,000 definitions holds about 16 MB. */
+const CHECKOUT_BLOB_BYTES = 64 * 1024 * 1024
 type ProgressFn = ProgressCallback | undefined
 
 /**
@@ -173,9 +177,11 @@ async function syncSmart(url: string, dir: string, base: CloneState | undefined,
     // An update fetches without `depth`: the server then sends only what is new since the
     // commit we have (10 changed definitions ≈ 10 blobs and their trees). With depth 1 it
     // sent the whole tree again, as large as a first clone.
-    const { largestBlob } = await fetchPack({ net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report })
+    const { largestBlob, blobs } = await fetchPack({
+      net: opts.net, url, ad, gitdir, want: head, have: reuse?.head, depth: reuse ? undefined : depth, report: opts.report, keepBlobs: reuse ? 0 : CHECKOUT_BLOB_BYTES,
+    })
     await writeRemoteRefs(gitdir, branch, head)
-    return { oid: head, branch, ...(reuse ? {} : { largestBlob }) }
+    return { oid: head, branch, ...(reuse ? {} : { largestBlob, blobs }) }
   })
 }
 
@@ -199,7 +205,7 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
   try {
     if (base) await stageGitdir(dir, staging)
     else await initRepo(join(staging, '.git'))
-    const { oid, branch, largestBlob } = await build(staging)
+    const { oid, branch, largestBlob, blobs } = await build(staging)
     // Before anything reads a blob (checkout, index) and before the previous clone is replaced;
     // a new clone whose pack holds no blob over the smallest limit needs no walk to know it.
     if (base || largestBlob === undefined || largestBlob > MAX_DEFINITION_BYTES) await checkBlobSizes(staging, oid, where, base?.head)
@@ -220,7 +226,7 @@ async function buildStaged(dir: string, base: CloneState | undefined, opts: Sync
       await updateWorktree(dir, base.head, oid, onProgress)
       return { head: oid }
     }
-    const checkedOut = await checkoutAll(staging, onProgress, false)
+    const checkedOut = await checkoutAll(staging, onProgress, false, blobs)
     await swapIntoPlace(staging, dir)
     forgetCache(staging)
     forgetCache(dir)

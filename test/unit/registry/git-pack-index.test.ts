@@ -93,6 +93,28 @@ describe('indexPack', () => {
     expect(largestBlob).toBeGreaterThan(0)
   })
 
+  test('keepBlobs hands back whole blobs, each the content of its id, up to the bytes allowed (a new clone writes them without inflating again)', async () => {
+    const pack = await gitPack('keep', ['--delta-base-offset', '--depth=200', '--window=50'])
+    const blobIds = (await runGit(work, ['verify-pack', '-v', pack])).split('\n').flatMap((l) => /^([0-9a-f]{40}) blob /.exec(l)?.[1] ?? [])
+    const indexed = (keepBlobs?: number) => {
+      const copy = join(work, `pack-keep-${keepBlobs}.pack`)
+      copyFileSync(pack, copy)
+      return indexPack(copy, 'test', { keepBlobs }).blobs
+    }
+    const every = indexed(2 ** 30)
+    expect([...every.keys()].sort()).toEqual(blobIds.sort())
+    for (const [oid, body] of every) {
+      expect(new Bun.CryptoHasher('sha1').update(`blob ${body.length}\0`).update(body).digest('hex')).toBe(oid)
+    }
+    const all = [...every.values()].reduce((a, b) => a + b.length, 0)
+    const some = indexed(Math.floor(all / 2))
+    expect(some.size).toBeGreaterThan(0)
+    expect(some.size).toBeLessThan(every.size)
+    expect([...some.values()].reduce((a, b) => a + b.length, 0)).toBeLessThanOrEqual(Math.floor(all / 2))
+    for (const [oid, body] of some) expect(body).toEqual(every.get(oid)!)
+    expect(indexed().size).toBe(0) // nothing asked, nothing kept
+  })
+
   test('with no cache, every delta base is rebuilt from the pack: the same idx', async () => {
     const pack = await gitPack('nocache', ['--delta-base-offset', '--depth=200', '--window=50'])
     const { ours, git } = await bothIndexes(pack, 0)
