@@ -102,7 +102,7 @@ async function syncOne(ctx: Context, ref: RegistryRef, opts: SyncOptions, owners
     const incoming = join(db, `.incoming-${crypto().createHash('sha1').update(ref.url).digest('hex').slice(0, 12)}`)
     await rm(incoming, { recursive: true, force: true })
     try {
-      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
+      const r = await syncClone({ url: ref.url, dir: incoming, net: ctx.net, depth: opts.full ? 0 : undefined, report: ctx.report, verifyHead, onNewCommit: prepareForIndexing })
       head = r.head
       checkedOut = r.checkedOut
       handle = (await readRepoYaml(incoming, ref.url)).handle
@@ -175,7 +175,7 @@ async function indexSource(dir: string, index: IndexDb, head: string, platform: 
 /** Fetch from the registry URL; with --fallback, from the `git:` mirrors of repo.yaml when it fails. */
 async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: SyncOptions, verifyHead?: HeadVerifier): Promise<{ head: string; changed: boolean; checkedOut?: DefinitionFiles }> {
   // A new commit will be indexed: the Lua engine starts while the fetch waits on the network.
-  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: prepareEvaluator })
+  const attempt = (u: string) => syncClone({ url: u, dir, net: ctx.net, depth: opts.full ? 0 : undefined, fresh: opts.force, report: ctx.report, verifyHead, onNewCommit: prepareForIndexing })
   try {
     return await attempt(url)
   } catch (e) {
@@ -191,6 +191,14 @@ async function fetchWithFallback(ctx: Context, url: string, dir: string, opts: S
     }
     throw e
   }
+}
+
+/**
+ * A new commit is being fetched: the Lua engine starts while the fetch waits on the network and,
+ * for a new clone (every definition will be evaluated), warms up in that wait too.
+ */
+function prepareForIndexing(whole: boolean): void {
+  prepareEvaluator({ warmUp: whole })
 }
 
 async function readRepoYaml(dir: string, url: string): Promise<RepoYaml> {

@@ -48,9 +48,10 @@ export interface SyncOptions {
    * Called once a new commit is being fetched (not when the clone is already current): the
    * caller may start loading what indexing it will need while the fetch waits on the network.
    * It should not keep this thread busy before it awaits something (the Lua module's compile
-   * runs on a thread of its own): staging and the pack request come next.
+   * runs on a thread of its own): staging and the pack request come next. `whole`: the commit
+   * is a new clone's, so every file of it will be new.
    */
-  onNewCommit?: () => void
+  onNewCommit?: (whole: boolean) => void
 }
 
 export interface SyncResult {
@@ -200,7 +201,7 @@ async function writeRemoteRefs(gitdir: string, branch: string, oid: string): Pro
 async function buildStaged(dir: string, base: CloneState | undefined, opts: SyncOptions, build: Build): Promise<Synced> {
   const onProgress = progressTo(opts.report)
   const where = `'${redactUrl(opts.url)}'`
-  opts.onNewCommit?.()
+  opts.onNewCommit?.(!base)
   const staging = await makeStaging(dir)
   try {
     if (base) await stageGitdir(dir, staging)

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEvaluator, prepareEvaluator } from '../../../src/lua/index.ts'
+import { WARM_UP, warmUpCount } from '../../../src/lua/evaluator.ts'
 import { evaluateWith, failureOf } from './evaluate-harness.ts'
 
 const evaluator = createEvaluator()
@@ -177,6 +178,36 @@ describe('no hanging, no exhausting memory', () => {
       plain.close()
       other.close()
     }
+  })
+
+  test('a sandbox prepared to warm up (a new clone fetching) evaluates a definition of its own until an evaluator takes it, then stops; one prepared without warm-up runs nothing', async () => {
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++) await Bun.sleep(5)
+    }
+    // The warm-up definition is a good one: it is what the warm-up evaluates, and a broken one would warm nothing.
+    const spec = await evaluateWith(evaluator, WARM_UP.source)
+    expect([spec.name, spec.version, spec.bins]).toEqual(['zoi-warm-up', '1.4.2', ['zoi-warm-up']])
+
+    const before = warmUpCount()
+    prepareEvaluator({ warmUp: true })
+    await until(() => warmUpCount() - before >= 20)
+    expect(warmUpCount() - before).toBeGreaterThanOrEqual(20)
+    const taker = createEvaluator() // takes the prepared sandbox
+    try {
+      expect((await evaluateWith(taker, GOOD)).bins).toEqual(['xx'])
+      const taken = warmUpCount()
+      await Bun.sleep(30)
+      expect(warmUpCount()).toBe(taken)
+      expect((await evaluateWith(taker, `${GOOD} metadata({ description = "after the warm-up" })`)).description).toBe('after the warm-up')
+    } finally {
+      taker.close()
+    }
+
+    const quiet = warmUpCount()
+    prepareEvaluator()
+    await Bun.sleep(30)
+    expect(warmUpCount()).toBe(quiet)
+    createEvaluator().close() // takes it back
   })
 
   test('a huge string (string.rep("x", 1e9)) hits the memory limit', async () => {
