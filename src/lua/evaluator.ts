@@ -62,7 +62,7 @@ let spare: Promise<Sandbox> | undefined
  * created with the default limits takes that sandbox. A failure is reported by that evaluator.
  *
  * `warmUp` (many definitions will follow: a new clone is indexed whole): the wait also warms
- * the evaluation up. This thread's first thousand evaluations run at a third of the speed of
+ * the evaluation up. This thread's first thousand evaluations run at half the speed of
  * later ones while JavaScriptCore compiles the Lua VM's wasm and the JS around it for their
  * higher tiers (140 ms for the first 1,000 definitions, 70 ms once warm); so until an evaluator
  * takes the sandbox, it evaluates a definition of its own, WARM_UP_RUNS times at most, in slices
