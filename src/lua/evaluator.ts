@@ -65,8 +65,9 @@ let spare: Promise<Sandbox> | undefined
  * the evaluation up. This thread's first thousand evaluations run at half the speed of
  * later ones while JavaScriptCore compiles the Lua VM's wasm and the JS around it for their
  * higher tiers (140 ms for the first 1,000 definitions, 70 ms once warm); so until an evaluator
- * takes the sandbox, it evaluates a definition of its own, WARM_UP_RUNS times at most, in slices
- * of about a millisecond between which the event loop runs (the fetch goes on).
+ * takes the sandbox, it evaluates a definition of its own, WARM_UP_RUNS times at most in all
+ * (per thread), in slices of about a millisecond between which the event loop runs (the fetch
+ * goes on).
  */
 export function prepareEvaluator(options: { warmUp?: boolean } = {}): void {
   if (spare) return
@@ -106,11 +107,11 @@ function package() end
 async function warmUp(prepared: Promise<Sandbox>): Promise<void> {
   const evaluator = evaluatorOn(() => prepared, DEFAULT_LIMITS)
   try {
-    for (let runs = 0; runs < WARM_UP_RUNS && spare === prepared; ) {
+    // WARM_UP_RUNS for the thread, not for each call: the next registry of a sync finds the code warm.
+    while (warmUpRuns < WARM_UP_RUNS && spare === prepared) {
       const until = performance.now() + 1
-      while (runs < WARM_UP_RUNS && performance.now() < until) {
+      while (warmUpRuns < WARM_UP_RUNS && performance.now() < until) {
         await evaluator.evaluate(WARM_UP)
-        runs++
         warmUpRuns++
       }
       await new Promise((resolve) => setImmediate(resolve))
