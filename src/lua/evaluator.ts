@@ -114,7 +114,9 @@ async function warmUp(prepared: Promise<Sandbox>): Promise<void> {
         await evaluator.evaluate(WARM_UP)
         warmUpRuns++
       }
-      await new Promise((resolve) => setImmediate(resolve))
+      // Unref'd: the warm-up never keeps the process alive (a sync that failed or found its
+      // index current ends without waiting for it).
+      await new Promise((resolve) => setImmediate(resolve).unref())
     }
   } catch {
     // The sandbox did not start or failed: whoever takes it next opens another.

@@ -226,6 +226,26 @@ describe('no hanging, no exhausting memory', () => {
     await takePrepared()
   })
 
+  test('the warm-up never keeps a process alive: one whose work ends while it runs exits without finishing it', async () => {
+    const script = join(tmpdir(), `zoi-warm-up-exit-${process.pid}.ts`)
+    await Bun.write(script, `
+      import { prepareEvaluator, warmUpCount } from ${JSON.stringify(join(import.meta.dir, '../../../src/lua/evaluator.ts'))}
+      prepareEvaluator({ warmUp: true })
+      while (warmUpCount() === 0) await Bun.sleep(2) // the warm-up has started; the command's work ends here
+      process.on('exit', () => console.log(warmUpCount()))
+    `)
+    try {
+      const run = Bun.spawnSync([process.execPath, script], { stderr: 'pipe' })
+      expect(run.stderr.toString()).toBe('')
+      expect(run.exitCode).toBe(0)
+      const count = Number(run.stdout.toString().trim())
+      expect(count).toBeGreaterThan(0)
+      expect(count).toBeLessThan(1500)
+    } finally {
+      await Bun.file(script).delete()
+    }
+  })
+
   test('a huge string (string.rep("x", 1e9)) hits the memory limit', async () => {
     const { message } = await hostile('local s = string.rep("x", 1e9)')
     expect(message).toBe('core/x/x.pkg.lua: evaluation used more than 32 MiB of memory')
