@@ -48,8 +48,9 @@ export class NameGrams {
   }
 
   /**
-   * Every package's bigrams, made anew (inside the caller's transaction), inserted in key order:
-   * appending to the table's B-tree costs half of inserting at random places.
+   * Every package's bigrams, made anew (inside the caller's transaction), inserted in key order
+   * so the table's B-tree is only appended to (a write of most of the index calls this once
+   * instead of adding each package's bigrams as it goes).
    */
   populate(): void {
     this.db.exec('DELETE FROM name_grams')
