@@ -45,7 +45,7 @@ export async function listDefinitionBlobs(dir: string, ref = 'HEAD'): Promise<Ma
   }
 }
 
-/** Definition files as path → blob id, with the bytes of those blobs (what a checkout read). */
+/** Definition files as path → blob id (in the tree's order), with the bytes of those blobs (what a checkout read). */
 export interface DefinitionFiles {
   blobs: Map<string, string>
   data: Map<string, Uint8Array>

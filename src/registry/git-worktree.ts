@@ -74,7 +74,6 @@ export async function checkoutAll(dir: string, onProgress: ProgressFn, prune = t
   const definitions: DefinitionFiles = { blobs: new Map(), data: new Map() }
   writeFiles(store, dir, files, onProgress, !prune, definitions, inflated)
   writeGitIndex(gitdir, new Map<string, IndexEntry>(files.map((f) => [f.path, { oid: f.oid, mode: f.mode }])))
-  definitions.blobs = new Map([...definitions.blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   return definitions
 }
 

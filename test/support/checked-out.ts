@@ -9,6 +9,7 @@ export async function expectCheckedOut(dir: string, checkedOut: DefinitionFiles 
   expect(checkedOut).toBeDefined()
   const listed = await listDefinitionBlobs(dir)
   expect(listed.size).toBeGreaterThan(0)
-  expect([...checkedOut!.blobs]).toEqual([...listed])
+  // In the tree's order (the indexer sorts what it reads); listDefinitionBlobs sorts by path.
+  expect([...checkedOut!.blobs].sort(([a], [b]) => (a < b ? -1 : 1))).toEqual([...listed])
   for (const oid of listed.values()) expect(checkedOut!.data.get(oid)).toEqual(await readBlob(dir, oid))
 }
