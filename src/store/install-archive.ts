@@ -8,7 +8,7 @@
 import { lstatSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { extractArchive, type ExpectedHash } from '../archive/index.ts'
+import { extractArchive, type ExpectedHash, type ExtractThread } from '../archive/index.ts'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { Layout } from '../platform/layout.ts'
 import { makeStagingDir } from '../platform/fs.ts'
@@ -21,7 +21,7 @@ import type { InstallReason, OwnedFile, PackageRecord } from './installed-schema
 import type { AfterStep } from './journal.ts'
 import { planCleanup, planLinks, planOutside, planVersionFolder, type CheckOf } from './plan-install.ts'
 import { STAGE_PREFIX } from './recover.ts'
-import { stageArchive, walkTree, type StagedArchive, type StagedEntry } from './staged-archive.ts'
+import { stageArchive, walkTree, type StagedArchive, type StagedEntry, type WrittenFile } from './staged-archive.ts'
 import { stageZpa } from './staged-zpa.ts'
 import { writeStoreManifest } from './store-manifest.ts'
 import { formatKey, packageDir, packageDirName } from './store-paths.ts'
@@ -74,6 +74,8 @@ export interface ExtractedArchive {
   stage: string
   /** sha256 of every regular file, by archive path, taken as it was written. */
   fileHashes: Map<string, string>
+  /** Size and mode of every regular file (and hard link), by archive path, as written from its header. */
+  writtenFiles: ReadonlyMap<string, WrittenFile>
 }
 
 /**
@@ -81,17 +83,26 @@ export interface ExtractedArchive {
  * ready for `installArchive({ staged })`, in ONE read of the archive: with `expect`, the
  * archive's checksum is taken while it is decoded, and a mismatch (known only at the end)
  * leaves nothing behind, the staging folder included (INTEGRITY). Nothing in the root changes;
- * a crash leaves only a staging folder, which `recoverInterrupted` removes.
+ * a crash leaves only a staging folder, which `recoverInterrupted` removes. With `thread`, the
+ * extraction runs on that thread (the same reader, checks and cleanup).
  */
 export async function extractForInstall(
   layout: Layout,
   archivePath: string,
-  options: { onProgress?: (bytes: number) => void; expect?: ExpectedHash & { source?: string } } = {},
+  options: { onProgress?: (bytes: number) => void; expect?: ExpectedHash & { source?: string }; thread?: ExtractThread } = {},
 ): Promise<ExtractedArchive> {
   const stage = await makeStagingDir(layout.tmpDir, STAGE_PREFIX)
   try {
-    const { fileHashes } = await extractArchive(archivePath, join(stage, 'archive'), { ...options, fileHashes: true })
-    return { stage, fileHashes: fileHashes! }
+    const { thread, ...rest } = options
+    const extract = thread ? thread.extract.bind(thread) : extractArchive
+    const { entries, fileHashes } = await extract(archivePath, join(stage, 'archive'), { ...rest, fileHashes: true })
+    const written = new Map<string, WrittenFile>()
+    for (const e of entries) {
+      // A hard link is its earlier file: the same inode, so the same size and mode.
+      const file = e.type === 'file' ? e : e.type === 'hardlink' ? written.get(e.linkTarget as string) : undefined
+      if (file) written.set(e.path, { size: file.size, mode: file.mode })
+    }
+    return { stage, fileHashes: fileHashes!, writtenFiles: written }
   } catch (e) {
     await rm(stage, { recursive: true, force: true })
     throw e
@@ -114,15 +125,15 @@ export interface PlannedPackage {
  * returns or throws.
  */
 export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan, record: PackageRecord, extracted: ExtractedArchive, definitionName: string | undefined, report: Report): Promise<PlannedPackage> {
-  const { stage, fileHashes } = extracted
+  const { stage, fileHashes, writtenFiles } = extracted
   const definitionFile = definitionName ?? `${record.name}.pkg.lua`
   stageZpa(join(stage, 'archive'), layout.scope, `${formatKey(record)}@${record.version}`, report, fileHashes)
-  const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report)
+  const staged = stageArchive(join(stage, 'archive'), join(stage, 'version'), record.subs, definitionFile, report, (path) => writtenFiles.get(path))
   refuseSystemFilesInUserScope(layout, record, staged)
 
   const planner = new TargetPlanner(layout, db, db.getByKey(record), record.txid, record.name, set)
   const previous = planner.previous
-  const walked = walkTree(staged.versionDir)
+  const walked = walkTree(staged.versionDir, (rel) => firstOf(staged.storeSources, (s) => writtenFiles.get(s + rel)))
   const hashes = await carryStoreBackups({
     backup: record.backup,
     staged: walked,
@@ -131,7 +142,7 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
     oldPrefix: previous ? `${packageDirName(record)}/${previous.version}` : '',
     report,
   })
-  // The tree is walked once (a stat per entry): again only when backup files were carried over.
+  // The tree is walked once: again (a stat per entry, the files carried over changed) only when backup files were carried over.
   const storeEntries = hashes.size > 0 ? walkTree(staged.versionDir) : walked
   const outside = [...staged.usrroot, ...staged.usrhome].filter((e) => e.type === 'file')
   record.installedSize = [...storeEntries, ...outside].reduce((sum, e) => sum + e.size, 0)
@@ -146,8 +157,8 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
     definition: staged.definition ? { path: staged.definition, name: definitionFile } : null,
   })
   const entries = [...storeEntries, ...written.map((name) => stagedFile(staged.versionDir, name))]
-  const storeCheck: CheckOf = (e) => fileCheck(e, staged.storeSources.map((s) => s + e.rel), fileHashes)
-  const outsideCheck: CheckOf = (e) => fileCheck(e, [relative(join(stage, 'archive'), e.src).split(sep).join('/')], fileHashes)
+  const storeCheck: CheckOf = (e) => fileCheck(e, firstOf(staged.storeSources, (s) => fileHashes.get(s + e.rel)))
+  const outsideCheck: CheckOf = (e) => fileCheck(e, fileHashes.get(relative(join(stage, 'archive'), e.src).split(sep).join('/')))
   const pkgDir = planVersionFolder(planner, record, record.version, staged.versionDir, entries, hashes, storeCheck)
   await planOutside(planner, 'usrroot', layout.usrRoot, staged.usrroot, record.backup, report, outsideCheck)
   await planOutside(planner, 'usrhome', layout.usrHome, staged.usrhome, record.backup, report, outsideCheck)
@@ -158,20 +169,24 @@ export async function planInstall(layout: Layout, db: InstalledDb, set: SetPlan,
   return { record, files: planner.files, after, links, checks: planner.checks }
 }
 
+/** The first value `get` finds, trying the prefixes in order. */
+function firstOf<T>(prefixes: readonly string[], get: (prefix: string) => T | undefined): T | undefined {
+  for (const prefix of prefixes) {
+    const got = get(prefix)
+    if (got !== undefined) return got
+  }
+  return undefined
+}
+
 function stagedFile(dir: string, name: string): StagedEntry {
   const src = join(dir, name)
   const st = lstatSync(src)
   return { rel: name, type: 'file', src, size: st.size, mode: st.mode & 0o7777 }
 }
 
-/** A regular file's snapshot from the hash taken while extracting it (at one of `origins`). */
-function fileCheck(e: StagedEntry, origins: readonly string[], fileHashes: ReadonlyMap<string, string>): Snapshot | undefined {
-  if (e.type !== 'file') return undefined
-  for (const origin of origins) {
-    const sha256 = fileHashes.get(origin)
-    if (sha256 !== undefined) return { type: 'file', sha256, mode: e.mode, target: null }
-  }
-  return undefined
+/** A regular file's snapshot from the hash taken while extracting it, when one was. */
+function fileCheck(e: StagedEntry, sha256: string | undefined): Snapshot | undefined {
+  return e.type === 'file' && sha256 !== undefined ? { type: 'file', sha256, mode: e.mode, target: null } : undefined
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/

@@ -18,6 +18,15 @@ export interface StagedEntry {
   mode: number
 }
 
+/** What the extraction wrote for one regular file (from its tar header): no stat needed to know it. */
+export interface WrittenFile {
+  size: number
+  mode: number
+}
+
+/** The extraction's record of a regular file by its path in the archive, if it has one. */
+export type WrittenLookup = (archivePath: string) => WrittenFile | undefined
+
 export interface StagedArchive {
   /** The assembled `data/[<sub>/]pkgstore` content. */
   versionDir: string
@@ -33,9 +42,10 @@ const KINDS = ['pkgstore', 'usrroot', 'usrhome'] as const
 
 /**
  * `extracted` is the unpacked archive; `subs` the sub-packages to take (empty = all of them).
- * Content outside any sub-package folder is always taken.
+ * Content outside any sub-package folder is always taken. `written` spares the stat of each file
+ * the extraction wrote (see `walkTree`).
  */
-export function stageArchive(extracted: string, versionDir: string, subs: readonly string[], definitionFile: string, report: Report): StagedArchive {
+export function stageArchive(extracted: string, versionDir: string, subs: readonly string[], definitionFile: string, report: Report, written?: WrittenLookup): StagedArchive {
   const data = join(extracted, 'data')
   const present = existsSync(data) ? readdirSync(data).filter((n) => !(KINDS as readonly string[]).includes(n)).sort() : []
   for (const sub of subs) {
@@ -53,7 +63,8 @@ export function stageArchive(extracted: string, versionDir: string, subs: readon
       storeSources.push(part === '' ? 'data/pkgstore/' : `data/${part}/pkgstore/`)
     }
     for (const kind of ['usrroot', 'usrhome'] as const) {
-      for (const entry of walkTree(join(base, kind))) {
+      const at = `data/${part === '' ? '' : `${part}/`}${kind}/`
+      for (const entry of walkTree(join(base, kind), written && ((rel) => written(at + rel)))) {
         const seen = outside[kind].get(entry.rel)
         if (seen && (seen.type !== 'dir' || entry.type !== 'dir')) {
           throw new ZoiError('CONFLICT', `two sub-packages of the archive both ship ${kind}/${entry.rel}`)
@@ -72,14 +83,24 @@ export function stageArchive(extracted: string, versionDir: string, subs: readon
   }
 }
 
-/** Every entry below `root` (not following symlinks), parents before children. */
-export function walkTree(root: string): StagedEntry[] {
+/**
+ * Every entry below `root` (not following symlinks), parents before children, each folder's
+ * entries by name. A regular file `written` knows (by its path below `root`) is not stat'ed: its
+ * size and mode are what the extraction gave it. Not one with a set-id or sticky bit, which the
+ * kernel may have dropped (a set-group-id file of a group the user is not in).
+ */
+export function walkTree(root: string, written?: (rel: string) => WrittenFile | undefined): StagedEntry[] {
   const out: StagedEntry[] = []
   if (!isFolder(root)) return out
   const walk = (rel: string) => {
-    for (const name of readdirSync(rel === '' ? root : join(root, rel)).sort()) {
-      const path = rel === '' ? name : `${rel}/${name}`
+    for (const dirent of readdirSync(rel === '' ? root : join(root, rel), { withFileTypes: true }).sort(byName)) {
+      const path = rel === '' ? dirent.name : `${rel}/${dirent.name}`
       const src = join(root, path)
+      const known = dirent.isFile() ? written?.(path) : undefined
+      if (known !== undefined && (known.mode & 0o7000) === 0) {
+        out.push({ rel: path, type: 'file', src, size: known.size, mode: known.mode })
+        continue
+      }
       const st = lstatSync(src)
       const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'file'
       out.push({ rel: path, type, src, size: type === 'file' ? st.size : 0, mode: st.mode & 0o7777 })
@@ -88,6 +109,10 @@ export function walkTree(root: string): StagedEntry[] {
   }
   walk('')
   return out
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
 /** Move the content of `from` into `to`, merging folders; the same file twice is a conflict. */
