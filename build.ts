@@ -59,8 +59,9 @@ async function compile(outfile: string, target?: string): Promise<void> {
   await rm(tmp, { force: true })
   const result = await Bun.build({
     // Worker threads are started by path (src/worker-entry.ts): each must be an entrypoint. The Lua
-    // worker of a large sync's evaluation (src/lua/evaluation-pool.ts); the deleting worker of a large removal (src/platform/remove-tree.ts).
-    entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts', 'src/platform/remove-worker.ts'],
+    // worker of a large sync's evaluation (src/lua/evaluation-pool.ts); the deleting worker of a large removal (src/platform/remove-tree.ts);
+    // the second extracting thread of an install (src/archive/extract-thread.ts).
+    entrypoints: ['src/main.ts', 'src/lua/evaluate-worker.ts', 'src/platform/remove-worker.ts', 'src/archive/extract-worker.ts'],
     compile: {
       ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
       outfile: tmp,

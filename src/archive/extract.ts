@@ -189,7 +189,7 @@ async function writeAllAsync(fd: number, chunk: Uint8Array): Promise<void> {
 
 function toExtractError(e: unknown, archivePath: string): ZoiError {
   if (isZoiError(e)) {
-    return e.message.startsWith(archivePath) ? e : new ZoiError(e.code, `${archivePath}: ${e.message}`, { hint: e.hint, cause: e })
+    return e.message.startsWith(archivePath) ? e : new ZoiError(e.code, `${archivePath}: ${e.message}`, { hint: e.hint, data: e.data, cause: e })
   }
   const errno = errnoCode(e)
   if (errno === 'EEXIST') {

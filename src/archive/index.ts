@@ -5,6 +5,7 @@
  */
 export type { ArchiveEntry, EntryType } from './archive-entry.ts'
 export { extractArchive, type ExtractOptions, type ExtractResult } from './extract.ts'
+export { ExtractThread } from './extract-thread.ts'
 export { hashFile, type HashAlgorithm } from './hash-file.ts'
 export { EntryGuard, normalizeEntryPath, splitEntryPath, type RawEntry } from './safe-path.ts'
 export {

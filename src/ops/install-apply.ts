@@ -4,7 +4,7 @@
  * is NO_SPACE with the space needed.
  */
 import { rm } from 'node:fs/promises'
-import { hashFile, listArchive } from '../archive/index.ts'
+import { ExtractThread, hashFile, listArchive } from '../archive/index.ts'
 import { fetchArchives, type FetchedArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { isZoiError } from '../errors.ts'
@@ -29,9 +29,12 @@ export async function applyPlan(
   const fetched = await fetchArchives(items, { net: ctx.net, cacheDir: ctx.layout.cacheDir, pkgDirs: opts.pkgDirs, report: ctx.report, deferHash: true })
   const needs = prepared.map((p) => ({ name: p.step.pkg.name, bytes: p.planned.installSize }))
   await requireFreeSpace(ctx.layout, needs)
-  // Decoding is independent per archive: two run at once (both cores; zstd runs on libuv's pool).
-  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ archive: fetched[i]!, planned: p.planned })))
+  // Archives are independent: two are extracted at once, one on this thread and one on another
+  // (creating files is the kernel's work on the thread that asks; zstd decodes on libuv's pool).
+  const thread = prepared.length > 1 ? ExtractThread.start() : null
+  const extractions = startExtractions(ctx, prepared.map((p, i) => ({ archive: fetched[i]!, planned: p.planned })), thread)
   const settled = await Promise.allSettled(extractions)
+  thread?.close()
   const failed = settled.find((s) => s.status === 'rejected')
   if (failed) {
     for (const s of settled) if (s.status === 'fulfilled') await rm(s.value.stage, { recursive: true, force: true })
@@ -87,30 +90,34 @@ async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNe
   return noSpaceError(raw, ctx.layout.tmpDir, needed)
 }
 
-/** Starts extracting every archive, at most two at a time; one promise per archive, in order. */
-function startExtractions(ctx: Context, archives: readonly { archive: FetchedArchive; planned: PlannedInstall }[]): Promise<ExtractedArchive>[] {
-  const slots: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
-  return archives.map(({ archive, planned }, i) => {
-    const slot = i % 2
+/**
+ * Starts extracting every archive, two at a time: this thread and `thread` (when there is one)
+ * each take the next archive not yet started, so a large archive does not hold up the others.
+ * One promise per archive, in order.
+ */
+function startExtractions(ctx: Context, archives: readonly { archive: FetchedArchive; planned: PlannedInstall }[], thread: ExtractThread | null): Promise<ExtractedArchive>[] {
+  const extract = ({ archive, planned }: (typeof archives)[number], on: ExtractThread | undefined): Promise<ExtractedArchive> => {
     const item = `${planned.name} ${planned.version}`
     const onProgress = (loaded: number) => ctx.report({ kind: 'advance', phase: 'extract', loaded, total: planned.installSize, item, unit: 'bytes' })
     const pending = archive.pending
-    const job = slots[slot]!.then(() =>
-      extractForInstall(ctx.layout, archive.path, { onProgress, expect: pending?.hash }).catch(async (e: unknown) => {
-        if (!pending) throw e
-        // The checksum is known only once the whole archive was read; an archive that failed
-        // earlier (corrupt, hostile) is hashed now, so a bad copy gets the error (and removal
-        // from the cache) that a separate verification would have given it.
-        const given = isZoiError(e) ? e.data?.actual : undefined
-        const actual = typeof given === 'string' ? given : await hashFile(archive.path, pending.hash.algorithm).catch(() => pending.hash.hex)
-        if (actual !== pending.hash.hex) return pending.mismatch(actual)
-        throw e
-      }),
-    )
-    // Chaining the slot on both outcomes also marks `job` as handled: a failed extraction
-    // surfaces when the set awaits it, never as an unhandled rejection.
-    slots[slot] = job.then(() => undefined, () => undefined)
-    return job
-  })
+    return extractForInstall(ctx.layout, archive.path, { onProgress, expect: pending?.hash, thread: on }).catch(async (e: unknown) => {
+      if (!pending) throw e
+      // The checksum is known only once the whole archive was read; an archive that failed
+      // earlier (corrupt, hostile) is hashed now, so a bad copy gets the error (and removal
+      // from the cache) that a separate verification would have given it.
+      const given = isZoiError(e) ? e.data?.actual : undefined
+      const actual = typeof given === 'string' ? given : await hashFile(archive.path, pending.hash.algorithm).catch(() => pending.hash.hex)
+      if (actual !== pending.hash.hex) return pending.mismatch(actual)
+      throw e
+    })
+  }
+  const jobs = archives.map(() => Promise.withResolvers<ExtractedArchive>())
+  let next = 0
+  const runner = async (on: ExtractThread | undefined) => {
+    for (let i = next++; i < archives.length; i = next++) await extract(archives[i]!, on).then(jobs[i]!.resolve, jobs[i]!.reject)
+  }
+  void runner(undefined)
+  void runner(thread ?? undefined)
+  return jobs.map((j) => j.promise)
 }
 

@@ -1,9 +1,9 @@
 /** Installing archive files given on the command line: `install ./x.pkg.tar.zst`, `package install`. */
-import { expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { writeTarZst } from '../support/make-archive.ts'
-import { formatResult, makeTempDir, runCommand, runZoi } from '../support/run-cli.ts'
+import { writeTarZst, type TarSpec } from '../support/make-archive.ts'
+import { formatResult, makeTempDir, runCommand, runZoi, ZOI_BIN } from '../support/run-cli.ts'
 
 const EXAMPLES = resolve(import.meta.dir, '../../examples/registry')
 const DEF = (name: string) => `metadata({ name = "${name}", version = "1.0.0", bins = { "${name}" } })\n`
@@ -114,4 +114,59 @@ test('install ./name.pkg.lua[@version]: built for this platform, then installed'
   const bad = await runZoi(['install', join(home, 'missing.pkg.lua')], { home })
   expect(bad.exitCode).toBe(3)
   expect(bad.stderr).toContain('missing.pkg.lua')
+})
+
+describe('several archives: two are extracted at once, one on a second thread', () => {
+  const archive = async (dir: string, name: string, extra: TarSpec[] = []) => {
+    const file = join(dir, `${name}-1.0.0-linux-amd64.pkg.tar.zst`)
+    await writeTarZst(file, [
+      { name: `${name}.pkg.lua`, content: DEF(name) },
+      { name: `data/pkgstore/bin/${name}`, content: `#!/bin/sh\necho ${name}\n`, mode: 0o755 },
+      { name: `data/pkgstore/share/${name}/data`, content: `${name}\n`.repeat(1000) },
+      ...extra,
+    ])
+    return file
+  }
+
+  test('every archive is installed whole, whichever thread extracted it', async () => {
+    const home = makeTempDir()
+    const files = []
+    for (const n of ['one', 'two', 'three', 'four', 'five']) files.push(await archive(home, n))
+    const r = await runZoi(['install', ...files], { home })
+    expect(r.exitCode, formatResult(r)).toBe(0)
+    for (const n of ['one', 'two', 'three', 'four', 'five']) expect((await runCommand([join(home, `.zoi/pkgs/bin/${n}`)], { home })).stdout).toBe(`${n}\n`)
+    const check = await runZoi(['check'], { home })
+    expect(check.exitCode, formatResult(check)).toBe(0)
+    expect(readdirSync(join(home, '.zoi/pkgs/tmp')).filter((n) => n.startsWith('stage-'))).toEqual([])
+  })
+
+  test.skipIf(!Bun.which('strace'))('the archives are written by two threads (strace -f names the thread of each file it creates)', async () => {
+    const home = makeTempDir()
+    const files = []
+    for (const n of ['one', 'two', 'three', 'four']) files.push(await archive(home, n))
+    const log = join(home, 'strace.log')
+    const r = await runCommand([Bun.which('strace')!, '-f', '-qq', '-e', 'trace=openat', '-o', log, ZOI_BIN, 'install', ...files], { home })
+    expect(r.exitCode, formatResult(r)).toBe(0)
+    const creators = new Set((await Bun.file(log).text()).split('\n').filter((l) => /O_EXCL/.test(l) && /\/archive\/data\/pkgstore\/bin\//.test(l)).map((l) => l.split(' ')[0]))
+    expect(creators.size).toBe(2)
+  })
+
+  for (const at of [0, 1, 2]) {
+    test(`a hostile archive at position ${at + 1} of three: exit 6, nothing installed, no staging left`, async () => {
+      const home = makeTempDir()
+      const names = ['alpha', 'beta', 'gamma']
+      const files = []
+      for (const [i, n] of names.entries()) files.push(await archive(home, n, i === at ? [{ name: 'data/pkgstore/../../../../escaped', content: 'x' }] : []))
+      const r = await runZoi(['install', ...files], { home })
+      expect(r.exitCode, formatResult(r)).toBe(6)
+      expect(r.stderr).toContain(`${names[at]}-1.0.0-linux-amd64.pkg.tar.zst`)
+      expect(r.stderr).not.toContain('    at ')
+      expect((await runZoi(['list', '--json'], { home })).stdout.trim()).toBe('[]')
+      expect(existsSync(join(home, 'escaped'))).toBe(false)
+      const tmp = join(home, '.zoi/pkgs/tmp')
+      expect(existsSync(tmp) ? readdirSync(tmp).filter((n) => n.startsWith('stage-')) : []).toEqual([])
+      const store = join(home, '.zoi/pkgs/store')
+      expect(existsSync(store) ? readdirSync(store) : []).toEqual([])
+    })
+  }
 })

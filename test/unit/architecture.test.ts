@@ -41,7 +41,7 @@ const ALLOWED: Record<string, string[]> = {
   store: ['archive', 'config', 'platform', 'context.ts'],
   cache: ['archive', 'config', 'platform', 'context.ts'],
   trust: ['config', 'platform'],
-  archive: ['platform'],
+  archive: ['platform', 'worker-entry.ts'],
   lua: ['worker-entry.ts'],
   resolve: [],
   config: [],
