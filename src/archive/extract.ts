@@ -10,7 +10,7 @@
  */
 import { chmodSync, closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, symlinkSync, write, writeSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { ZoiError, describeError, errnoCode, isZoiError } from '../errors.ts'
 import type { ArchiveEntry } from './archive-entry.ts'
 import type { HashAlgorithm } from './hash-file.ts'
@@ -53,6 +53,7 @@ export interface ExtractResult {
  */
 export async function extractArchive(archivePath: string, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
   prepareDestination(destDir)
+  const base = resolve(destDir)
   const entries: ArchiveEntry[] = []
   const made = new Set<string>([''])
   const dirModes: Array<[string, number]> = []
@@ -65,7 +66,8 @@ export async function extractArchive(archivePath: string, destDir: string, optio
   try {
     for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression, onInput: hash && ((chunk) => hash.update(chunk)) })) {
       entries.push(entry)
-      const target = join(destDir, entry.path)
+      // The entry's path is normalised and checked (no `..`, no `//`): joined without another parse.
+      const target = `${base}/${entry.path}`
       ensureParents(destDir, entry.path, made)
       switch (entry.type) {
         case 'directory':

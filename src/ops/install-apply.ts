@@ -92,8 +92,8 @@ async function withSpaceNeeded(e: unknown, ctx: Context, needs: readonly SpaceNe
 
 /**
  * Starts extracting every archive, two at a time: this thread and `thread` (when there is one)
- * each take the next archive not yet started, so a large archive does not hold up the others.
- * One promise per archive, in order.
+ * each take the next archive not yet started, largest first, so that neither ends with a large
+ * one while the other is idle. One promise per archive, in the given order.
  */
 function startExtractions(ctx: Context, archives: readonly { archive: FetchedArchive; planned: PlannedInstall }[], thread: ExtractThread | null): Promise<ExtractedArchive>[] {
   const extract = ({ archive, planned }: (typeof archives)[number], on: ExtractThread | undefined): Promise<ExtractedArchive> => {
@@ -112,9 +112,10 @@ function startExtractions(ctx: Context, archives: readonly { archive: FetchedArc
     })
   }
   const jobs = archives.map(() => Promise.withResolvers<ExtractedArchive>())
+  const largestFirst = archives.map((_, i) => i).sort((a, b) => archives[b]!.archive.bytes - archives[a]!.archive.bytes)
   let next = 0
   const runner = async (on: ExtractThread | undefined) => {
-    for (let i = next++; i < archives.length; i = next++) await extract(archives[i]!, on).then(jobs[i]!.resolve, jobs[i]!.reject)
+    for (let i = largestFirst[next++]; i !== undefined; i = largestFirst[next++]) await extract(archives[i]!, on).then(jobs[i]!.resolve, jobs[i]!.reject)
   }
   void runner(undefined)
   void runner(thread ?? undefined)
