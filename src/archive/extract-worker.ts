@@ -4,10 +4,15 @@
  * the error (as plain data: errors do not cross threads whole). It is a build entrypoint of its
  * own (build.ts), so the compiled binary can start it.
  */
+import { normalJit } from '../platform/jit.ts'
 import { extractArchive } from './extract.ts'
 import { toWire, type ExtractJob, type ExtractReply } from './extract-wire.ts'
 
 declare const self: Worker
+
+// Every entry of every archive it is given runs the same code: the normal JIT policy, whatever
+// the binary started with (build.ts; platform/jit.ts).
+normalJit()
 
 /** Progress is posted at most this often (bytes): a message per chunk would cost more than it tells. */
 const PROGRESS_STEP = 4 << 20

@@ -8,6 +8,7 @@ import { ExtractThread, hashFile, listArchive } from '../archive/index.ts'
 import { fetchArchives, type FetchedArchive } from '../cache/index.ts'
 import type { Context } from '../context.ts'
 import { isZoiError } from '../errors.ts'
+import { normalJit } from '../platform/jit.ts'
 import { applyChangeset, extractForInstall, noSpaceError, requireFreeSpace, type ExtractedArchive, type InstallRecord, type SpaceNeed } from '../store/index.ts'
 import type { PlannedInstall } from './install.ts'
 import type { PreparedStep } from './install-prepare.ts'
@@ -31,6 +32,8 @@ export async function applyPlan(
   await requireFreeSpace(ctx.layout, needs)
   // Archives are independent: two are extracted at once, one on this thread and one on another
   // (creating files is the kernel's work on the thread that asks; zstd decodes on libuv's pool).
+  // Every entry of every archive runs the same code: compiled as usual from here (platform/jit.ts).
+  normalJit()
   const thread = prepared.length > 1 ? ExtractThread.start() : null
   const extractions = startExtractions(ctx, prepared.map((p, i) => ({ archive: fetched[i]!, planned: p.planned })), thread)
   const settled = await Promise.allSettled(extractions)

@@ -29,9 +29,6 @@ export class InstalledDb {
       const db = new Database(file, { create: true })
       db.exec('PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;')
-      // SQLite's temporary files stay in memory (none in /var/tmp, outside a --root), and a large
-      // install's pages stay in the cache until its commit instead of spilling into the WAL early.
-      db.exec('PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;')
       // One transaction: outside one, every CREATE commits (and fsyncs) on its own.
       db.transaction(() => db.exec(SCHEMA))()
       return new InstalledDb(db, file)
