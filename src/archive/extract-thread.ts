@@ -5,33 +5,49 @@
  * runs the same `extractArchive`, with the same checks and the same cleanup on failure; only
  * the thread differs. One job at a time: a second `extract` waits for the first.
  */
+import { rm } from 'node:fs/promises'
 import { workerEntry } from '../worker-entry.ts'
 import { ZoiError } from '../errors.ts'
-import type { ExtractOptions, ExtractResult } from './extract.ts'
+import { extractArchive, type ExtractOptions, type ExtractResult } from './extract.ts'
 import { fromWire, type ExtractJob, type ExtractReply } from './extract-wire.ts'
+
+/** A reply, or the news that the worker is gone (it failed to load, crashed or exited). */
+type Outcome = ExtractReply | { stopped: string }
 
 export class ExtractThread {
   #worker: Worker
   #queue: Promise<unknown> = Promise.resolve()
-  #failed: Error | null = null
-  /** The running job's handlers. */
-  #onReply: ((reply: ExtractReply) => void) | null = null
+  /** Why the worker is gone, when it is: jobs are then extracted on the calling thread. */
+  #stopped: string | null = null
+  #closed = false
+  /** Settles once the worker has exited (Bun fires 'close' after an exit, a crash or `terminate`). */
+  #gone: Promise<void>
+  /** The running job's handler. */
+  #onReply: ((outcome: Outcome) => void) | null = null
 
   private constructor(worker: Worker) {
     this.#worker = worker
     worker.onmessage = (e: MessageEvent<ExtractReply>) => this.#onReply?.(e.data)
     const stopped = (why: string) => {
-      this.#failed ??= new ZoiError('INTERNAL', `the extraction thread stopped: ${why}`)
-      this.#onReply?.({ error: { message: this.#failed.message, zoi: { code: 'INTERNAL' } } })
+      this.#stopped ??= why
+      this.#onReply?.({ stopped: why })
     }
+    const gone = Promise.withResolvers<void>()
+    this.#gone = gone.promise
     worker.onerror = (e: ErrorEvent) => stopped(e.message)
-    worker.addEventListener('close', () => stopped('it exited'))
+    worker.addEventListener('close', () => {
+      gone.resolve()
+      stopped('it exited')
+    })
   }
 
-  /** A started thread, or null where this runtime cannot start one (extract on the main thread then). */
-  static start(): ExtractThread | null {
+  /**
+   * A started thread, or null where this runtime cannot start one (extract on the main thread
+   * then). `entry` is for tests.
+   */
+  static start(entry = workerEntry('archive/extract-worker.ts', import.meta.url)): ExtractThread | null {
     try {
-      const worker = new Worker(workerEntry('archive/extract-worker.ts', import.meta.url))
+      const worker = new Worker(entry)
       // An idle worker never keeps the process alive; a job in flight holds a promise the caller awaits.
       worker.unref()
       return new ExtractThread(worker)
@@ -40,7 +56,10 @@ export class ExtractThread {
     }
   }
 
-  /** `extractArchive(archivePath, destDir, options)` on this thread. */
+  /**
+   * `extractArchive(archivePath, destDir, options)` on this thread; on the calling thread instead
+   * if the worker is gone, even half way through the job (what it wrote is removed first).
+   */
   extract(archivePath: string, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
     const job = this.#queue.then(() => this.#run({ archivePath, destDir, options: withoutCallback(options) }, options.onProgress))
     this.#queue = job.catch(() => undefined)
@@ -48,22 +67,33 @@ export class ExtractThread {
   }
 
   #run(job: ExtractJob, onProgress: ((bytes: number) => void) | undefined): Promise<ExtractResult> {
-    if (this.#failed) return Promise.reject(this.#failed)
+    if (this.#closed) return Promise.reject(new ZoiError('INTERNAL', 'the extraction thread was closed'))
+    if (this.#stopped !== null) return this.#here(job, onProgress)
     return new Promise<ExtractResult>((resolve, reject) => {
-      this.#onReply = (reply) => {
-        if ('progress' in reply) return onProgress?.(reply.progress)
+      this.#onReply = (outcome) => {
+        if ('progress' in outcome) return onProgress?.(outcome.progress)
         this.#onReply = null
-        if ('result' in reply) resolve(reply.result)
-        else reject(fromWire(reply.error))
+        if ('result' in outcome) resolve(outcome.result)
+        else if ('error' in outcome) reject(fromWire(outcome.error))
+        else if (this.#closed) reject(new ZoiError('INTERNAL', 'the extraction thread was closed'))
+        else resolve(this.#here(job, onProgress))
       }
       this.#worker.ref()
       this.#worker.postMessage(job)
     }).finally(() => this.#worker.unref())
   }
 
+  /** The job on the calling thread, once the worker is surely gone: nothing else writes in `destDir` then. */
+  async #here(job: ExtractJob, onProgress: ((bytes: number) => void) | undefined): Promise<ExtractResult> {
+    this.#worker.terminate()
+    await this.#gone
+    await rm(job.destDir, { recursive: true, force: true })
+    return extractArchive(job.archivePath, job.destDir, { ...job.options, onProgress })
+  }
+
   /** Stops the thread; a job still running is cut off (its caller removes what it wrote). */
   close(): void {
-    this.#failed ??= new ZoiError('INTERNAL', 'the extraction thread was closed')
+    this.#closed = true
     void this.#worker.terminate()
   }
 }

@@ -101,3 +101,23 @@ test('a system error under a ZoiError crosses with its errno and path (a full di
   expect(back.data).toEqual({})
   expect(back.cause).toMatchObject({ code: 'ENOSPC', path: '/root/x', message: full.message })
 })
+
+test('a thread whose worker dies, or never loads, extracts on the calling thread instead: the same result, nothing half-written left', async () => {
+  const path = await archive('fallback.pkg.tar.zst')
+  const here = await extractArchive(path, join(sandbox.dir, 'fallback-here'), { fileHashes: true })
+  for (const entry of [join(import.meta.dir, '../../support/dying-worker.ts'), join(sandbox.dir, 'no-such-worker.ts')]) {
+    const thread = ExtractThread.start(entry)
+    if (thread === null) continue // a runtime that refuses the worker outright: the caller extracts here anyway
+    try {
+      const dest = join(sandbox.dir, `fallback-${entry.endsWith('dying-worker.ts') ? 'dies' : 'missing'}`)
+      const progress: number[] = []
+      expect(await thread.extract(path, dest, { fileHashes: true, onProgress: (b) => progress.push(b) })).toEqual(here)
+      expect(listTree(dest)).toEqual(listTree(join(sandbox.dir, 'fallback-here')))
+      expect(progress.at(-1)).toBe(here.bytes)
+      // And the next job too.
+      expect((await thread.extract(path, `${dest}-again`)).entries).toEqual(here.entries)
+    } finally {
+      thread.close()
+    }
+  }
+})
