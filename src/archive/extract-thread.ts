@@ -12,13 +12,13 @@ import { extractArchive, type ExtractOptions, type ExtractResult } from './extra
 import { fromWire, type ExtractJob, type ExtractReply } from './extract-wire.ts'
 
 /** A reply, or the news that the worker is gone (it failed to load, crashed or exited). */
-type Outcome = ExtractReply | { stopped: string }
+type Outcome = ExtractReply | 'stopped'
 
 export class ExtractThread {
   #worker: Worker
   #queue: Promise<unknown> = Promise.resolve()
-  /** Why the worker is gone, when it is: jobs are then extracted on the calling thread. */
-  #stopped: string | null = null
+  /** The worker is gone: jobs are extracted on the calling thread. */
+  #stopped = false
   #closed = false
   /** Settles once the worker has exited (Bun fires 'close' after an exit, a crash or `terminate`). */
   #gone: Promise<void>
@@ -28,16 +28,16 @@ export class ExtractThread {
   private constructor(worker: Worker) {
     this.#worker = worker
     worker.onmessage = (e: MessageEvent<ExtractReply>) => this.#onReply?.(e.data)
-    const stopped = (why: string) => {
-      this.#stopped ??= why
-      this.#onReply?.({ stopped: why })
+    const stopped = () => {
+      this.#stopped = true
+      this.#onReply?.('stopped')
     }
     const gone = Promise.withResolvers<void>()
     this.#gone = gone.promise
-    worker.onerror = (e: ErrorEvent) => stopped(e.message)
+    worker.onerror = stopped
     worker.addEventListener('close', () => {
       gone.resolve()
-      stopped('it exited')
+      stopped()
     })
   }
 
@@ -67,16 +67,17 @@ export class ExtractThread {
   }
 
   #run(job: ExtractJob, onProgress: ((bytes: number) => void) | undefined): Promise<ExtractResult> {
-    if (this.#closed) return Promise.reject(new ZoiError('INTERNAL', 'the extraction thread was closed'))
-    if (this.#stopped !== null) return this.#here(job, onProgress)
+    if (this.#closed) return Promise.reject(closedError())
+    if (this.#stopped) return this.#here(job, onProgress)
     return new Promise<ExtractResult>((resolve, reject) => {
       this.#onReply = (outcome) => {
-        if ('progress' in outcome) return onProgress?.(outcome.progress)
+        if (outcome !== 'stopped' && 'progress' in outcome) return onProgress?.(outcome.progress)
         this.#onReply = null
-        if ('result' in outcome) resolve(outcome.result)
-        else if ('error' in outcome) reject(fromWire(outcome.error))
-        else if (this.#closed) reject(new ZoiError('INTERNAL', 'the extraction thread was closed'))
-        else resolve(this.#here(job, onProgress))
+        if (outcome === 'stopped') {
+          if (this.#closed) reject(closedError())
+          else resolve(this.#here(job, onProgress))
+        } else if ('result' in outcome) resolve(outcome.result)
+        else reject(fromWire(outcome.error))
       }
       this.#worker.ref()
       this.#worker.postMessage(job)
@@ -96,6 +97,10 @@ export class ExtractThread {
     this.#closed = true
     void this.#worker.terminate()
   }
+}
+
+function closedError(): ZoiError {
+  return new ZoiError('INTERNAL', 'the extraction thread was closed')
 }
 
 function withoutCallback(options: ExtractOptions): ExtractJob['options'] {

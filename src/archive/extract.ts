@@ -66,12 +66,13 @@ export async function extractArchive(archivePath: string, destDir: string, optio
   try {
     for await (const { entry, data } of readTarEntries(archivePath, { compression: options.compression, onInput: hash && ((chunk) => hash.update(chunk)) })) {
       entries.push(entry)
-      // The entry's path is normalised and checked (no `..`, no `//`): joined without another parse.
+      // Entry paths (and a hard link's target) are normalised and checked (no `..`, no `//`):
+      // joined to the absolute destination without another parse.
       const target = `${base}/${entry.path}`
-      ensureParents(destDir, entry.path, made)
+      ensureParents(base, entry.path, made)
       switch (entry.type) {
         case 'directory':
-          ensureDir(destDir, entry.path, made)
+          ensureDir(base, entry.path, made)
           dirModes.push([target, entry.mode])
           break
         case 'file': {
@@ -114,7 +115,7 @@ export async function extractArchive(archivePath: string, destDir: string, optio
           symlinkSync(entry.linkTarget as string, target)
           break
         case 'hardlink':
-          linkSync(join(destDir, entry.linkTarget as string), target)
+          linkSync(`${base}/${entry.linkTarget as string}`, target)
           if (fileHashes?.has(entry.linkTarget as string)) fileHashes.set(entry.path, fileHashes.get(entry.linkTarget as string)!)
           break
       }
