@@ -185,6 +185,7 @@ describe('no hanging, no exhausting memory', () => {
     const until = async (done: () => boolean) => {
       while (!done()) await Bun.sleep(5)
     }
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
     // The warm-up definition is a good one: it is what the warm-up evaluates, and a broken one would warm nothing.
     const spec = await evaluateWith(evaluator, WARM_UP.source)
     expect([spec.name, spec.version, spec.bins]).toEqual(['zoi-warm-up', '1.4.2', ['zoi-warm-up']])
@@ -196,8 +197,13 @@ describe('no hanging, no exhausting memory', () => {
     const taker = createEvaluator() // takes the prepared sandbox
     try {
       expect((await evaluateWith(taker, GOOD)).bins).toEqual(['xx'])
+      // The warm-up yields to the event loop only between slices: once a turn of it has passed,
+      // the slice it was in has ended, and a warm-up still going would run the next one within
+      // two more turns.
+      await turn()
       const taken = warmUpCount()
-      await Bun.sleep(30)
+      await turn()
+      await turn()
       expect(warmUpCount()).toBe(taken)
       expect((await evaluateWith(taker, `${GOOD} metadata({ description = "after the warm-up" })`)).description).toBe('after the warm-up')
     } finally {
@@ -210,11 +216,13 @@ describe('no hanging, no exhausting memory', () => {
       await e.prepare()
       e.close()
     }
+    // A warm-up, had one started, runs its first evaluation as soon as the sandbox is ready, before
+    // the evaluator that takes it (it asked first): so once that evaluator has it, no run means none started.
     const quiet = warmUpCount()
     prepareEvaluator()
-    await Bun.sleep(30)
-    expect(warmUpCount()).toBe(quiet)
     await takePrepared()
+    await turn()
+    expect(warmUpCount()).toBe(quiet)
 
     // 1,500 runs in all for the thread: once there, a later sync's warm-up (its next registry) runs none.
     prepareEvaluator({ warmUp: true })
@@ -222,9 +230,9 @@ describe('no hanging, no exhausting memory', () => {
     expect(warmUpCount()).toBe(1500)
     await takePrepared()
     prepareEvaluator({ warmUp: true })
-    await Bun.sleep(30)
-    expect(warmUpCount()).toBe(1500)
     await takePrepared()
+    await turn()
+    expect(warmUpCount()).toBe(1500)
   })
 
   test('the warm-up never keeps a process alive: one whose work ends while it runs exits without finishing it', async () => {
